@@ -1,0 +1,82 @@
+/* processor/config.h — the whole configuration as one struct, read from a
+ * libconfig file by a table of settings (processor/config.c). */
+#ifndef PROC_CONFIG_H
+#define PROC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "alert/alert.h"
+
+typedef enum { PROC_EXACTLY_ONCE, PROC_AT_LEAST_ONCE } proc_guarantee;
+
+/* One librdkafka property: name with dots (the file writes '_'), value as a string. */
+typedef struct {
+    char *name;
+    char *value;
+} proc_kv;
+
+typedef struct {
+    proc_kv *items;
+    size_t n;
+} proc_kvs;
+
+/* One rule as written in the file; line/col locate the first byte of the
+ * `where` string's content in the file, for FILE:LINE:COL messages. */
+typedef struct {
+    char *name;
+    char *topic;
+    char *where;
+    int line;
+    int col;
+} proc_rule_cfg;
+
+typedef struct {
+    char *file;
+
+    proc_kvs kafka; /* kafka = { ... } */
+
+    char **input_topics; /* input.topics */
+    size_t n_input_topics;
+    char *group;         /* input.group */
+    alert_format format; /* input.format */
+    unsigned max_depth;  /* input.max_depth */
+    size_t max_bytes;    /* input.max_message_bytes */
+
+    proc_guarantee guarantee; /* output.guarantee */
+    char *dead_letter_topic;  /* output.dead_letter_topic, or NULL */
+    char *key_path;           /* output.key, or NULL: keep the input key */
+    proc_kvs output_kafka;    /* output.kafka: producer overrides (n == 0: none) */
+    int txn_interval_ms;      /* output.transaction_interval_ms */
+    int txn_max_messages;     /* output.transaction_max_messages */
+
+    bool metrics_enabled; /* a metrics = { ... } group is present */
+    char *metrics_address;
+    int metrics_port;
+
+    proc_rule_cfg *rules;
+    size_t n_rules;
+} proc_config;
+
+/* Diagnostics: every error found, each one line "FILE:LINE: message" or
+ * "FILE:LINE:COL: message" with, for rules, the offending text and a caret. */
+typedef struct {
+    char **lines;
+    size_t n;
+} proc_diags;
+
+void proc_diags_add(proc_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void proc_diags_print(const proc_diags *d, FILE *out);
+void proc_diags_free(proc_diags *d);
+
+/* Reads and validates the file. Returns 0, or -1 with every error in diags. */
+int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags);
+void proc_config_free(proc_config *cfg);
+
+/* Writes the effective configuration as logfmt key=value pairs, secrets
+ * (any property whose name contains "password", "secret" or "key" but not
+ * "key.") masked as "***". */
+void proc_config_log(const proc_config *cfg);
+
+#endif

@@ -1,0 +1,34 @@
+/* processor/metrics.h — counters of the run loop, served in Prometheus text
+ * format with /healthz and /readyz (libmicrohttpd). Safe to update from the
+ * main loop while the HTTP thread reads. */
+#ifndef PROC_METRICS_H
+#define PROC_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct proc_metrics proc_metrics;
+
+proc_metrics *proc_metrics_new(void);
+void proc_metrics_free(proc_metrics *m); /* stops the server if it runs */
+
+/* Starts serving on address:port. Returns 0, or -1 with a message in err. */
+int proc_metrics_serve(proc_metrics *m, const char *address, int port, char *err, size_t errcap);
+
+void proc_metrics_consumed(proc_metrics *m, uint64_t n);
+void proc_metrics_rejected(proc_metrics *m, uint64_t n);
+void proc_metrics_rule_matches(proc_metrics *m, const char *rule, uint64_t n);
+void proc_metrics_transaction(proc_metrics *m, bool committed);
+void proc_metrics_batch_seconds(proc_metrics *m, double seconds);
+void proc_metrics_lag(proc_metrics *m, const char *topic, int32_t partition, int64_t lag);
+/* The main loop calls this every iteration; /healthz is 503 when it has not
+ * been called for stall_seconds, or after proc_metrics_failing. */
+void proc_metrics_heartbeat(proc_metrics *m);
+void proc_metrics_failing(proc_metrics *m);
+void proc_metrics_ready(proc_metrics *m, bool ready);
+
+/* Renders the Prometheus text (also what the server answers on /metrics). Caller frees. */
+char *proc_metrics_render(proc_metrics *m);
+
+#endif

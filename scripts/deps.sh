@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — installs the Debian packages alertfilter needs for a goal (build, test, fuzz, ci).
+# Called by the Makefile; installs only what is missing; as non-root it names the command to run.
+set -euo pipefail
+goal=${1:-build}
+pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev)
+case "$goal" in
+  build) ;;
+  test)  pkgs+=(libcriterion-dev python3 kcat jq) ;;
+  fuzz)  pkgs+=(libcriterion-dev clang libclang-rt-14-dev) ;;
+  ci)    pkgs+=(libcriterion-dev python3 kcat jq clang libclang-rt-14-dev docker-compose) ;;
+  *) echo "deps.sh: unknown goal '$goal' (build|test|fuzz|ci)" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "alertfilter needs these Debian packages: ${missing[*]}" >&2
+  echo "run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
