@@ -92,6 +92,18 @@ fuzz:
 	    grep -E 'stat::number_of_executed_units' $(B)/fuzz/$$n.log; \
 	done
 
+# make demo: the main job on the embedded mock broker (scripts/demo.sh).
+demo:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(BIN)
+	@ALERTFILTER_BIN=$(abspath $(BIN)) scripts/demo.sh
+
+# make bench: the benchmarks of bench/, ratios side by side in one run.
+bench:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(BIN)
+	@ALERTFILTER_BIN=$(abspath $(BIN)) bench/run.sh
+
 clean:
 	rm -rf $(B) $(O)/bin $(O)/build-asan
 
