@@ -1,11 +1,134 @@
-/* processor/cmd_mock_broker.c — placeholder until its owner lands it. */
+/* processor/cmd_mock_broker.c — `alertfilter mock-broker`: librdkafka's mock
+ * Kafka cluster on loopback, with topics created up front, until SIGINT/SIGTERM. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include "processor/commands.h"
+#include "processor/log.h"
+#include "processor/run_kafka.h"
+
+#define MOCK_MAX_BROKERS 16
+#define MOCK_MAX_PARTITIONS 1024
+
+static void mock_usage(FILE *out)
+{
+    fprintf(out, "usage: alertfilter mock-broker [--brokers N] [--topic NAME:PARTITIONS]...\n\n"
+                 "Runs librdkafka's mock Kafka cluster on loopback (for demos, tests and benchmarks),\n"
+                 "prints its bootstrap servers as the first line of stdout, and runs until SIGINT/SIGTERM.\n\n"
+                 "  --brokers N              number of brokers, 1..%d (default 1)\n"
+                 "  --topic NAME:PARTITIONS  create topic NAME with PARTITIONS partitions (repeatable);\n"
+                 "                           other topics are created on first use with 4 partitions\n"
+                 "  -h, --help               this help\n",
+                 MOCK_MAX_BROKERS);
+}
+
+/* Parses a decimal integer in [lo, hi]. Returns 0 or -1. */
+static int parse_bounded(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Creates "NAME:PARTITIONS" on the cluster. Returns 0, or -1 with a message on stderr. */
+static int create_topic(rd_kafka_mock_cluster_t *mc, const char *spec)
+{
+    const char *colon = strrchr(spec, ':');
+    int parts;
+    if (!colon || colon == spec || parse_bounded(colon + 1, 1, MOCK_MAX_PARTITIONS, &parts)) {
+        fprintf(stderr, "alertfilter mock-broker: --topic wants NAME:PARTITIONS with 1..%d partitions, got '%s'\n",
+                MOCK_MAX_PARTITIONS, spec);
+        return -1;
+    }
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)(colon - spec), spec);
+    rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(mc, name, parts, 1);
+    if (e) {
+        fprintf(stderr, "alertfilter mock-broker: cannot create topic '%s': %s\n", name, rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
 
 int proc_cmd_mock_broker(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "alertfilter: '%s' is not built yet\n", argv[0]);
-    return 1;
+    int brokers = 1;
+    const char **topics = calloc((size_t)argc, sizeof *topics);
+    size_t n_topics = 0;
+    if (!topics)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            mock_usage(stdout);
+            free(topics);
+            return 0;
+        }
+        if (!strcmp(a, "--topic") && i + 1 < argc) {
+            topics[n_topics++] = argv[++i];
+            continue;
+        }
+        if (!strcmp(a, "--brokers") && i + 1 < argc) {
+            if (parse_bounded(argv[++i], 1, MOCK_MAX_BROKERS, &brokers)) {
+                fprintf(stderr, "alertfilter mock-broker: --brokers wants 1..%d, got '%s'\n", MOCK_MAX_BROKERS, argv[i]);
+                free(topics);
+                return 2;
+            }
+            continue;
+        }
+        fprintf(stderr, "alertfilter mock-broker: unknown or incomplete argument '%s'\n", a);
+        mock_usage(stderr);
+        free(topics);
+        return 2;
+    }
+
+    /* Blocked before librdkafka starts its threads, so that they inherit the
+     * mask and only sigwait below sees the signal. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    char err[512];
+    rd_kafka_conf_t *conf = proc_kafka_conf_new();
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk) {
+        fprintf(stderr, "alertfilter mock-broker: %s\n", err);
+        free(topics);
+        return 1;
+    }
+    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, brokers);
+    int status = mc ? 0 : 1;
+    if (!mc)
+        fprintf(stderr, "alertfilter mock-broker: cannot start the mock cluster\n");
+    for (size_t i = 0; status == 0 && i < n_topics; i++)
+        if (create_topic(mc, topics[i]))
+            status = 2;
+    if (status == 0) {
+        printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
+        fflush(stdout);
+        proc_log(PROC_LOG_INFO, "mock cluster up", "brokers=%d topics=%zu bootstrap=%s", brokers, n_topics,
+                 rd_kafka_mock_cluster_bootstraps(mc));
+        int sig;
+        sigwait(&stop, &sig);
+        proc_log(PROC_LOG_INFO, "mock cluster stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+    if (mc)
+        rd_kafka_mock_cluster_destroy(mc);
+    rd_kafka_destroy(rk);
+    free(topics);
+    return status;
 }
