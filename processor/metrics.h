@@ -31,4 +31,12 @@ void proc_metrics_ready(proc_metrics *m, bool ready);
 /* Renders the Prometheus text (also what the server answers on /metrics). Caller frees. */
 char *proc_metrics_render(proc_metrics *m);
 
+/* A negative lag (librdkafka's "unknown") removes the partition's series, as
+ * when the partition is revoked. */
+
+/* Sets the /healthz stall window (default 30 s); tests make it short. */
+void proc_metrics_set_stall_seconds(proc_metrics *m, double seconds);
+/* The port actually bound (useful when serving on port 0), or -1 before serve. */
+int proc_metrics_port(const proc_metrics *m);
+
 #endif

@@ -1,0 +1,399 @@
+/* tests/processor/test_metrics.c — the Prometheus text for known updates, and
+ * the HTTP endpoints (/metrics, /healthz, /readyz) scraped with a plain socket. */
+#include <criterion/criterion.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "processor/metrics.h"
+
+#define EMPTY_RULES "# HELP alertfilter_rule_matches_total Alerts matched, by rule.\n" \
+                    "# TYPE alertfilter_rule_matches_total counter\n"
+
+static const char *const head_consumed =
+    "# HELP alertfilter_messages_consumed_total Messages read from the input topics.\n"
+    "# TYPE alertfilter_messages_consumed_total counter\n";
+static const char *const head_rejected =
+    "# HELP alertfilter_messages_rejected_total Malformed messages (sent to the dead-letter topic when one is "
+    "configured).\n"
+    "# TYPE alertfilter_messages_rejected_total counter\n";
+static const char *const head_txn = "# HELP alertfilter_transactions_total Kafka transactions, by outcome.\n"
+                                    "# TYPE alertfilter_transactions_total counter\n";
+static const char *const head_lag =
+    "# HELP alertfilter_consumer_lag Messages between the consumed position and the partition end.\n"
+    "# TYPE alertfilter_consumer_lag gauge\n";
+static const char *const head_batch = "# HELP alertfilter_batch_seconds Time to process and commit one batch.\n"
+                                      "# TYPE alertfilter_batch_seconds histogram\n";
+static const char *const build_info = "# HELP alertfilter_build_info The running build; the value is always 1.\n"
+                                      "# TYPE alertfilter_build_info gauge\n"
+                                      "alertfilter_build_info{version=\"" ALERTFILTER_VERSION "\"} 1\n";
+
+/* Joins the pieces of an expected exposition; caller frees. */
+static char *join(const char *const *parts, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(parts[i]);
+    char *s = calloc(1, len);
+    for (size_t i = 0; i < n; i++)
+        strcat(s, parts[i]);
+    return s;
+}
+
+Test(metrics, render_fresh)
+{
+    proc_metrics *m = proc_metrics_new();
+    char *got = proc_metrics_render(m);
+    const char *parts[] = {
+        head_consumed, "alertfilter_messages_consumed_total 0\n",
+        head_rejected, "alertfilter_messages_rejected_total 0\n",
+        EMPTY_RULES,
+        head_txn, "alertfilter_transactions_total{outcome=\"committed\"} 0\n"
+                  "alertfilter_transactions_total{outcome=\"aborted\"} 0\n",
+        head_lag,
+        head_batch,
+        "alertfilter_batch_seconds_bucket{le=\"0.001\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.005\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.01\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.025\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.05\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.1\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.25\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.5\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"1\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"2.5\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"5\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"10\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"+Inf\"} 0\n"
+        "alertfilter_batch_seconds_sum 0\n"
+        "alertfilter_batch_seconds_count 0\n",
+        build_info,
+    };
+    char *want = join(parts, sizeof parts / sizeof parts[0]);
+    cr_assert_str_eq(got, want);
+    free(want);
+    free(got);
+    proc_metrics_free(m);
+}
+
+/* A known sequence: two batches of a run with two rules, one reload that adds
+ * a third, a rejected message, an abort, three batch timings and lags. */
+static void apply_known_sequence(proc_metrics *m)
+{
+    proc_metrics_consumed(m, 1000);
+    proc_metrics_consumed(m, 250);
+    proc_metrics_rejected(m, 3);
+    proc_metrics_rule_matches(m, "seed_ra", 120);
+    proc_metrics_rule_matches(m, "bright", 700);
+    proc_metrics_rule_matches(m, "seed_ra", 5);
+    proc_metrics_rule_matches(m, "cone", 0);
+    proc_metrics_transaction(m, true);
+    proc_metrics_transaction(m, true);
+    proc_metrics_transaction(m, false);
+    proc_metrics_batch_seconds(m, 0.0625);
+    proc_metrics_batch_seconds(m, 0.25);
+    proc_metrics_batch_seconds(m, 12.5);
+    proc_metrics_lag(m, "alerts", 0, 17);
+    proc_metrics_lag(m, "alerts", 1, 0);
+    proc_metrics_lag(m, "alerts", 0, 4);
+}
+
+Test(metrics, render_known_sequence)
+{
+    proc_metrics *m = proc_metrics_new();
+    apply_known_sequence(m);
+    char *got = proc_metrics_render(m);
+    const char *parts[] = {
+        head_consumed, "alertfilter_messages_consumed_total 1250\n",
+        head_rejected, "alertfilter_messages_rejected_total 3\n",
+        EMPTY_RULES,
+        "alertfilter_rule_matches_total{rule=\"seed_ra\"} 125\n"
+        "alertfilter_rule_matches_total{rule=\"bright\"} 700\n"
+        "alertfilter_rule_matches_total{rule=\"cone\"} 0\n",
+        head_txn, "alertfilter_transactions_total{outcome=\"committed\"} 2\n"
+                  "alertfilter_transactions_total{outcome=\"aborted\"} 1\n",
+        head_lag,
+        "alertfilter_consumer_lag{topic=\"alerts\",partition=\"0\"} 4\n"
+        "alertfilter_consumer_lag{topic=\"alerts\",partition=\"1\"} 0\n",
+        head_batch,
+        "alertfilter_batch_seconds_bucket{le=\"0.001\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.005\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.01\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.025\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.05\"} 0\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.1\"} 1\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.25\"} 2\n"
+        "alertfilter_batch_seconds_bucket{le=\"0.5\"} 2\n"
+        "alertfilter_batch_seconds_bucket{le=\"1\"} 2\n"
+        "alertfilter_batch_seconds_bucket{le=\"2.5\"} 2\n"
+        "alertfilter_batch_seconds_bucket{le=\"5\"} 2\n"
+        "alertfilter_batch_seconds_bucket{le=\"10\"} 2\n"
+        "alertfilter_batch_seconds_bucket{le=\"+Inf\"} 3\n"
+        "alertfilter_batch_seconds_sum 12.8125\n"
+        "alertfilter_batch_seconds_count 3\n",
+        build_info,
+    };
+    char *want = join(parts, sizeof parts / sizeof parts[0]);
+    cr_assert_str_eq(got, want);
+    free(want);
+    free(got);
+    proc_metrics_free(m);
+}
+
+/* Extracts the line of `text` that starts with `prefix` (without its newline). */
+static void line_starting(const char *text, const char *prefix, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (!strncmp(p, prefix, strlen(prefix))) {
+            size_t n = strcspn(p, "\n");
+            snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+            return;
+        }
+}
+
+Test(metrics, label_values_are_escaped)
+{
+    proc_metrics *m = proc_metrics_new();
+    proc_metrics_rule_matches(m, "a\\b\"c\nd", 2);
+    proc_metrics_lag(m, "we\"ird", 7, 9);
+    char *got = proc_metrics_render(m);
+    char line[256];
+    line_starting(got, "alertfilter_rule_matches_total{", line, sizeof line);
+    cr_assert_str_eq(line, "alertfilter_rule_matches_total{rule=\"a\\\\b\\\"c\\nd\"} 2");
+    line_starting(got, "alertfilter_consumer_lag{", line, sizeof line);
+    cr_assert_str_eq(line, "alertfilter_consumer_lag{topic=\"we\\\"ird\",partition=\"7\"} 9");
+    free(got);
+    proc_metrics_free(m);
+}
+
+Test(metrics, negative_lag_removes_the_series)
+{
+    proc_metrics *m = proc_metrics_new();
+    proc_metrics_lag(m, "alerts", 0, 5);
+    proc_metrics_lag(m, "alerts", 1, 6);
+    proc_metrics_lag(m, "alerts", 0, -1);
+    proc_metrics_lag(m, "other", 2, -1);
+    char *got = proc_metrics_render(m);
+    const char *from = strstr(got, "alertfilter_consumer_lag{");
+    cr_assert_not_null(from);
+    char line[256];
+    line_starting(from, "alertfilter_consumer_lag", line, sizeof line);
+    cr_assert_str_eq(line, "alertfilter_consumer_lag{topic=\"alerts\",partition=\"1\"} 6");
+    cr_assert_null(strstr(strchr(from, '\n'), "alertfilter_consumer_lag{"));
+    free(got);
+    proc_metrics_free(m);
+}
+
+Test(metrics, sums_print_the_shortest_exact_decimal)
+{
+    proc_metrics *m = proc_metrics_new();
+    proc_metrics_batch_seconds(m, 0.1);
+    proc_metrics_batch_seconds(m, 0.2);
+    char *got = proc_metrics_render(m);
+    char line[256];
+    line_starting(got, "alertfilter_batch_seconds_sum", line, sizeof line);
+    /* 0.1 + 0.2 is not 0.3 in binary; the text must say so exactly. */
+    cr_assert_str_eq(line, "alertfilter_batch_seconds_sum 0.30000000000000004");
+    free(got);
+    proc_metrics_free(m);
+}
+
+/* ---- the HTTP server, scraped with a plain socket client ---- */
+
+typedef struct {
+    int status;
+    char content_type[128];
+    char body[16384];
+} http_reply;
+
+/* GET path from 127.0.0.1:port with HTTP/1.0, so the server closes at the end. */
+static void http_get(int port, const char *method, const char *path, http_reply *r)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(fd, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0, "connect to port %d failed", port);
+    char req[256];
+    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", method, path);
+    cr_assert_eq(write(fd, req, (size_t)n), n);
+    static char buf[32768];
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)got;
+    close(fd);
+    buf[len] = '\0';
+    cr_assert_eq(sscanf(buf, "HTTP/1.%*d %d", &r->status), 1, "no status line in: %s", buf);
+    const char *ct = strcasestr(buf, "\r\nContent-Type: ");
+    r->content_type[0] = '\0';
+    if (ct)
+        snprintf(r->content_type, sizeof r->content_type, "%.*s", (int)strcspn(ct + 16, "\r"), ct + 16);
+    const char *body = strstr(buf, "\r\n\r\n");
+    cr_assert_not_null(body);
+    snprintf(r->body, sizeof r->body, "%s", body + 4);
+}
+
+static proc_metrics *serving(void)
+{
+    proc_metrics *m = proc_metrics_new();
+    char err[256] = "";
+    cr_assert_eq(proc_metrics_serve(m, "127.0.0.1", 0, err, sizeof err), 0, "%s", err);
+    cr_assert_gt(proc_metrics_port(m), 1023);
+    return m;
+}
+
+Test(metrics_http, metrics_endpoint_serves_the_render, .timeout = 10)
+{
+    proc_metrics *m = serving();
+    apply_known_sequence(m);
+    http_reply r;
+    http_get(proc_metrics_port(m), "GET", "/metrics", &r);
+    char *want = proc_metrics_render(m);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    cr_assert_str_eq(r.body, want);
+    free(want);
+
+    proc_metrics_consumed(m, 1);
+    http_get(proc_metrics_port(m), "GET", "/metrics", &r);
+    char line[256];
+    line_starting(r.body, "alertfilter_messages_consumed_total ", line, sizeof line);
+    cr_assert_str_eq(line, "alertfilter_messages_consumed_total 1251");
+    proc_metrics_free(m);
+}
+
+Test(metrics_http, healthz_ok_while_heartbeating, .timeout = 10)
+{
+    proc_metrics *m = serving();
+    http_reply r;
+    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "ok\n");
+    proc_metrics_heartbeat(m);
+    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "ok\n");
+    proc_metrics_free(m);
+}
+
+Test(metrics_http, healthz_503_when_stalled_then_ok_on_heartbeat, .timeout = 10)
+{
+    proc_metrics *m = serving();
+    proc_metrics_set_stall_seconds(m, 0.05);
+    proc_metrics_heartbeat(m);
+    nanosleep(&(struct timespec){.tv_nsec = 150 * 1000 * 1000}, NULL);
+    http_reply r;
+    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    cr_assert_eq(r.status, 503);
+    cr_assert_str_eq(r.body, "stalled: no heartbeat from the run loop in the last 0.05 s\n");
+    proc_metrics_set_stall_seconds(m, 30);
+    proc_metrics_heartbeat(m);
+    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "ok\n");
+    proc_metrics_free(m);
+}
+
+Test(metrics_http, healthz_503_after_failing_even_with_heartbeats, .timeout = 10)
+{
+    proc_metrics *m = serving();
+    proc_metrics_failing(m);
+    proc_metrics_heartbeat(m);
+    http_reply r;
+    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    cr_assert_eq(r.status, 503);
+    cr_assert_str_eq(r.body, "failing: the run loop reported a fatal error\n");
+    proc_metrics_free(m);
+}
+
+Test(metrics_http, readyz_follows_ready, .timeout = 10)
+{
+    proc_metrics *m = serving();
+    http_reply r;
+    http_get(proc_metrics_port(m), "GET", "/readyz", &r);
+    cr_assert_eq(r.status, 503);
+    cr_assert_str_eq(r.body, "not ready: no partitions assigned yet\n");
+    proc_metrics_ready(m, true);
+    http_get(proc_metrics_port(m), "GET", "/readyz", &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "ready\n");
+    proc_metrics_ready(m, false);
+    http_get(proc_metrics_port(m), "GET", "/readyz", &r);
+    cr_assert_eq(r.status, 503);
+    proc_metrics_free(m);
+}
+
+Test(metrics_http, unknown_path_and_method, .timeout = 10)
+{
+    proc_metrics *m = serving();
+    http_reply r;
+    http_get(proc_metrics_port(m), "GET", "/", &r);
+    cr_assert_eq(r.status, 404);
+    cr_assert_str_eq(r.body, "not found: try /metrics, /healthz or /readyz\n");
+    http_get(proc_metrics_port(m), "POST", "/metrics", &r);
+    cr_assert_eq(r.status, 405);
+    cr_assert_str_eq(r.body, "method not allowed: use GET\n");
+    proc_metrics_free(m);
+}
+
+Test(metrics_http, port_in_use_is_a_clear_error, .timeout = 10)
+{
+    proc_metrics *first = serving();
+    int port = proc_metrics_port(first);
+    proc_metrics *second = proc_metrics_new();
+    char err[256] = "";
+    cr_assert_eq(proc_metrics_serve(second, "127.0.0.1", port, err, sizeof err), -1);
+    char want[256];
+    snprintf(want, sizeof want, "metrics: cannot listen on 127.0.0.1:%d: Address already in use", port);
+    cr_assert_str_eq(err, want);
+    cr_assert_eq(proc_metrics_port(second), -1);
+    proc_metrics_free(second);
+    proc_metrics_free(first);
+}
+
+Test(metrics_http, bad_address_and_port_are_clear_errors, .timeout = 10)
+{
+    proc_metrics *m = proc_metrics_new();
+    char err[256] = "";
+    cr_assert_eq(proc_metrics_serve(m, "metrics.example", 9464, err, sizeof err), -1);
+    cr_assert_str_eq(err, "metrics: bad address 'metrics.example': not a numeric IPv4 or IPv6 address "
+                          "(e.g. 0.0.0.0 or ::)");
+    cr_assert_eq(proc_metrics_serve(m, "127.0.0.1", 70000, err, sizeof err), -1);
+    cr_assert_str_eq(err, "metrics: port 70000 is out of range (0-65535)");
+    cr_assert_eq(proc_metrics_serve(m, "192.0.2.1", 9464, err, sizeof err), -1);
+    cr_assert_str_eq(err, "metrics: cannot listen on 192.0.2.1:9464: Cannot assign requested address");
+    proc_metrics_free(m);
+}
+
+Test(metrics_http, serves_on_ipv6_loopback, .timeout = 10)
+{
+    proc_metrics *m = proc_metrics_new();
+    char err[256] = "";
+    int rc = proc_metrics_serve(m, "::1", 0, err, sizeof err);
+    if (rc && strstr(err, "Cannot assign requested address")) {
+        proc_metrics_free(m);
+        cr_skip_test("no IPv6 loopback here: %s", err);
+    }
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_gt(proc_metrics_port(m), 1023);
+    proc_metrics_free(m);
+}
+
+Test(metrics_http, serving_twice_is_an_error, .timeout = 10)
+{
+    proc_metrics *m = serving();
+    char err[256] = "";
+    cr_assert_eq(proc_metrics_serve(m, "127.0.0.1", 0, err, sizeof err), -1);
+    char want[128];
+    snprintf(want, sizeof want, "metrics: already serving on port %d", proc_metrics_port(m));
+    cr_assert_str_eq(err, want);
+    proc_metrics_free(m);
+}
