@@ -23,13 +23,18 @@ typedef struct {
 } proc_kvs;
 
 /* One rule as written in the file; line/col locate the first byte of the
- * `where` string's content in the file, for FILE:LINE:COL messages. */
+ * `where` string's content in the file, for FILE:LINE:COL messages (col is 0
+ * when it could not be found, e.g. the string starts on a later line than
+ * `where =` and the file changed since). where_src is that string as written
+ * (escapes unresolved), or NULL when it is split into adjacent "..." "..."
+ * pieces: with it, a byte offset into `where` maps to the exact column. */
 typedef struct {
     char *name;
     char *topic;
     char *where;
     int line;
     int col;
+    char *where_src;
 } proc_rule_cfg;
 
 typedef struct {
@@ -70,13 +75,18 @@ void proc_diags_add(proc_diags *d, const char *fmt, ...) __attribute__((format(p
 void proc_diags_print(const proc_diags *d, FILE *out);
 void proc_diags_free(proc_diags *d);
 
-/* Reads and validates the file. Returns 0, or -1 with every error in diags. */
+/* Reads and validates the file. Returns 0, or -1 with every error in diags.
+ * input.topics is optional here, so that `check` and `eval` take a file with
+ * only `rules`; `run` calls proc_config_check_run as well. cfg is always
+ * left freeable with proc_config_free. */
 int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags);
+/* What `run` needs beyond proc_config_load: input.topics. Returns 0 or -1 with diags. */
+int proc_config_check_run(const proc_config *cfg, proc_diags *diags);
 void proc_config_free(proc_config *cfg);
 
-/* Writes the effective configuration as logfmt key=value pairs, secrets
- * (any property whose name contains "password", "secret" or "key" but not
- * "key.") masked as "***". */
+/* Writes the effective configuration as logfmt key=value pairs, one line per
+ * group, secrets masked as "***": any Kafka property whose name contains
+ * "password", "secret", ".pem", "oauthbearer.config" or "credentials", or ends in "key". */
 void proc_config_log(const proc_config *cfg);
 
 #endif
