@@ -1,0 +1,17 @@
+/* processor/ruleset.h — the rule set of a configuration, compiled, with every
+ * compile error formatted against the config file (FILE:LINE:COL and a caret). */
+#ifndef PROC_RULESET_H
+#define PROC_RULESET_H
+
+#include "processor/config.h"
+#include "rules/rules.h"
+
+/* Compiles every rule of cfg, in order (rule i of the set is cfg->rules[i]).
+ * Returns the set, or NULL with every error of every rule in diags, each as
+ *   FILE:LINE:COL: rule 'NAME': message
+ *       where = "diaSource.snr > > 5"
+ *                                ^
+ * Used by `check`, `eval` and `run` (at startup and on reload). */
+rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags);
+
+#endif
