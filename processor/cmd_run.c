@@ -1,11 +1,74 @@
-/* processor/cmd_run.c — placeholder until its owner lands it. */
+/* processor/cmd_run.c — `alertfilter run`: flags, log level and signals; the
+ * loop itself is processor/run.c. */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "processor/commands.h"
+#include "processor/log.h"
+#include "processor/run.h"
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
+static void run_usage(FILE *out)
+{
+    fprintf(out, "usage: alertfilter run -c CONFIG [--until-eof] [-v|-q]\n\n"
+                 "Consumes the input topics in the consumer group, evaluates every rule on each alert\n"
+                 "and produces each match as JSON to its rule's topic, in transactions (exactly_once)\n"
+                 "or with offsets committed after delivery (at_least_once).\n\n"
+                 "  -c, --config FILE  the configuration (see etc/alertfilter.cfg)\n"
+                 "      --until-eof    exit 0 once every assigned partition is drained and committed\n"
+                 "  -v, --verbose      log debug lines too\n"
+                 "  -q, --quiet        log warnings and errors only\n"
+                 "  -h, --help         this help\n\n"
+                 "SIGINT/SIGTERM commit what is in flight and exit 0; SIGHUP reloads the rules.\n"
+                 "Exit status: 0 stopped or drained, 1 configuration, connection or fatal Kafka error, 2 usage.\n");
+}
 
 int proc_cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "alertfilter: '%s' is not built yet\n", argv[0]);
-    return 1;
+    proc_run_opts opts = {.stop = &stop_requested, .reload = &reload_requested};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            run_usage(stdout);
+            return 0;
+        } else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc) {
+            opts.config_path = argv[++i];
+        } else if (!strcmp(a, "--until-eof")) {
+            opts.until_eof = true;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            proc_log_set_level(PROC_LOG_DEBUG);
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            proc_log_set_level(PROC_LOG_WARN);
+        } else {
+            fprintf(stderr, "alertfilter run: unknown or incomplete argument '%s'\n", a);
+            run_usage(stderr);
+            return 2;
+        }
+    }
+    if (!opts.config_path) {
+        fprintf(stderr, "alertfilter run: -c CONFIG is required\n");
+        run_usage(stderr);
+        return 2;
+    }
+    struct sigaction sa = {.sa_handler = on_stop};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    return proc_run(&opts);
 }

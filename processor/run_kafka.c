@@ -3,6 +3,8 @@
 #include "processor/run_kafka.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "processor/log.h"
 
@@ -38,4 +40,65 @@ rd_kafka_conf_t *proc_kafka_conf_new(void)
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, proc_kafka_log_cb);
     return conf;
+}
+
+int proc_kafka_has(const proc_kvs *kvs, const char *name)
+{
+    for (size_t i = 0; i < kvs->n; i++)
+        if (!strcmp(kvs->items[i].name, name))
+            return 1;
+    return 0;
+}
+
+/* Sets each NULL-terminated name, value pair. Returns 0 or -1 with err. */
+static int set_pairs(rd_kafka_conf_t *conf, const char *const *pairs, char *err, size_t errcap)
+{
+    for (size_t i = 0; pairs[i]; i += 2)
+        if (proc_kafka_set(conf, pairs[i], pairs[i + 1], err, errcap))
+            return -1;
+    return 0;
+}
+
+rd_kafka_conf_t *proc_kafka_consumer_conf(const proc_config *cfg, int eof, char *err, size_t errcap)
+{
+    /* Prefetch bounded to 32 MiB so that resident memory does not depend on
+     * how far behind the group is. */
+    static const char *const defaults[] = {"auto.offset.reset", "earliest", "isolation.level", "read_committed",
+                                           "partition.assignment.strategy", "cooperative-sticky",
+                                           "queued.max.messages.kbytes", "32768", "fetch.wait.max.ms", "100", NULL};
+    rd_kafka_conf_t *conf = proc_kafka_conf_new();
+    const char *const forced[] = {"group.id", cfg->group, "enable.auto.commit", "false",
+                                  "enable.auto.offset.store", "false", "enable.partition.eof", eof ? "true" : "false",
+                                  NULL};
+    if (set_pairs(conf, defaults, err, errcap) || proc_kafka_apply(conf, &cfg->kafka, err, errcap) ||
+        set_pairs(conf, forced, err, errcap)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return conf;
+}
+
+rd_kafka_conf_t *proc_kafka_producer_conf(const proc_config *cfg, char *err, size_t errcap)
+{
+    /* linger 5 ms and large batches: throughput; the 64 MiB queue bounds memory. */
+    static const char *const defaults[] = {"linger.ms", "5", "batch.num.messages", "10000",
+                                           "queue.buffering.max.kbytes", "65536", "enable.idempotence", "true",
+                                           NULL};
+    rd_kafka_conf_t *conf = proc_kafka_conf_new();
+    if (set_pairs(conf, defaults, err, errcap) || proc_kafka_apply(conf, &cfg->kafka, err, errcap) ||
+        proc_kafka_apply(conf, &cfg->output_kafka, err, errcap))
+        goto fail;
+    if (cfg->guarantee == PROC_EXACTLY_ONCE && !proc_kafka_has(&cfg->kafka, "transactional.id") &&
+        !proc_kafka_has(&cfg->output_kafka, "transactional.id")) {
+        char host[128] = "localhost", id[512];
+        gethostname(host, sizeof host - 1);
+        host[sizeof host - 1] = '\0';
+        snprintf(id, sizeof id, "alertfilter-%s-%s-%ld", cfg->group, host, (long)getpid());
+        if (proc_kafka_set(conf, "transactional.id", id, err, errcap))
+            goto fail;
+    }
+    return conf;
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
 }

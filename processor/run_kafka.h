@@ -21,4 +21,22 @@ int proc_kafka_apply(rd_kafka_conf_t *conf, const proc_kvs *kvs, char *err, size
 /* A new conf whose log goes through proc_kafka_log_cb. */
 rd_kafka_conf_t *proc_kafka_conf_new(void);
 
+/* Whether kvs sets property name. */
+int proc_kafka_has(const proc_kvs *kvs, const char *name);
+
+/* The consumer conf of `run`: our defaults (earliest, read_committed,
+ * cooperative-sticky, bounded prefetch), then cfg->kafka, then what
+ * correctness needs (group.id, no auto commit, no auto offset store).
+ * eof: report partition EOF (for --until-eof). NULL with err on a bad property. */
+rd_kafka_conf_t *proc_kafka_consumer_conf(const proc_config *cfg, int eof, char *err, size_t errcap);
+
+/* The producer conf of `run`: our batching defaults, then cfg->kafka, then
+ * cfg->output_kafka; for exactly_once a transactional.id unless the file sets one.
+ * The default transactional.id is "alertfilter-GROUP-HOST-PID": unique per
+ * process, which KIP-447 makes safe (a zombie is fenced by the consumer group
+ * generation sent with its offsets, not by reusing its transactional.id); the
+ * cost is that a crashed instance's open transaction is only aborted by the
+ * broker after transaction.timeout.ms. NULL with err on a bad property. */
+rd_kafka_conf_t *proc_kafka_producer_conf(const proc_config *cfg, char *err, size_t errcap);
+
 #endif

@@ -1,0 +1,651 @@
+/* processor/run.c — the run loop: batches bounded by count and time, one
+ * transaction per batch (or flush + commit in at_least_once), abort and
+ * rewind, cooperative rebalance, drain detection, rule reload, bounded shutdown. */
+#include "processor/run.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "processor/config.h"
+#include "processor/log.h"
+#include "processor/metrics.h"
+#include "processor/run_kafka.h"
+#include "processor/run_output.h"
+#include "processor/run_rules.h"
+
+#define STARTUP_TIMEOUT_MS 10000 /* reaching the cluster, checking topics, init_transactions */
+#define TXN_TIMEOUT_MS 30000     /* one commit or abort, including flushing the batch */
+#define TXN_COMMIT_TRIES 3       /* retriable commit errors before giving up and aborting */
+#define SHUTDOWN_TIMEOUT_MS 5000 /* consumer close + destroy, before we stop waiting for librdkafka */
+#define IDLE_POLL_MS 100         /* poll timeout with no open batch: how fast signals are seen */
+
+/* One input partition of the open batch. */
+typedef struct {
+    char *topic;
+    int32_t partition;
+    int64_t first; /* first offset of the batch: where an abort rewinds to */
+    int64_t next;  /* offset after the last one processed: what a commit stores */
+} batch_part;
+
+typedef struct {
+    batch_part *parts;
+    size_t n, cap, last;
+    size_t msgs;
+    bool open;   /* a transaction has begun (at_least_once: records are in flight) */
+    bool doomed; /* a produce failed: abort instead of committing */
+    struct timespec start;
+} batch;
+
+typedef struct {
+    proc_run_opts opts;
+    proc_config cfg;
+    bool transactional;
+    rd_kafka_t *consumer, *producer;
+    proc_rules *rules;
+    proc_output out;
+    proc_metrics *metrics;
+    batch b;
+    rd_kafka_topic_partition_list_t *drained; /* assigned partitions at EOF with nothing consumed since */
+    uint64_t delivery_failures;               /* at_least_once: failed deliveries in the open batch */
+    bool failed;                              /* fatal: leave the loop, exit 1 */
+    bool closing;                             /* teardown: the rebalance callback only unassigns */
+} run_state;
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- the open batch's partitions ---- */
+
+static batch_part *batch_track(batch *b, const rd_kafka_message_t *m)
+{
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    if (b->last < b->n && b->parts[b->last].partition == m->partition && !strcmp(b->parts[b->last].topic, topic))
+        return &b->parts[b->last];
+    for (size_t i = 0; i < b->n; i++)
+        if (b->parts[i].partition == m->partition && !strcmp(b->parts[i].topic, topic))
+            return &b->parts[b->last = i];
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 16;
+        batch_part *p = realloc(b->parts, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        b->parts = p;
+        b->cap = cap;
+    }
+    char *name = strdup(topic);
+    if (!name)
+        return NULL;
+    b->parts[b->n] = (batch_part){name, m->partition, m->offset, m->offset};
+    return &b->parts[b->last = b->n++];
+}
+
+/* The batch's partitions with offset = first (rewind) or next (commit). */
+static rd_kafka_topic_partition_list_t *batch_offsets(const batch *b, bool rewind)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)b->n);
+    for (size_t i = 0; i < b->n; i++)
+        rd_kafka_topic_partition_list_add(l, b->parts[i].topic, b->parts[i].partition)->offset =
+            rewind ? b->parts[i].first : b->parts[i].next;
+    return l;
+}
+
+static void batch_reset(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->parts[i].topic);
+    b->n = b->last = b->msgs = 0;
+    b->open = b->doomed = false;
+}
+
+/* ---- drain detection (--until-eof) ---- */
+
+static void drained_forget(run_state *r, const char *topic, int32_t partition)
+{
+    if (r->drained->cnt)
+        rd_kafka_topic_partition_list_del(r->drained, topic, partition);
+}
+
+static bool all_drained(run_state *r)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(r->consumer, &a))
+        return false;
+    bool all = a->cnt > 0;
+    for (int i = 0; all && i < a->cnt; i++)
+        all = rd_kafka_topic_partition_list_find(r->drained, a->elems[i].topic, a->elems[i].partition) != NULL;
+    rd_kafka_topic_partition_list_destroy(a);
+    return all;
+}
+
+/* ---- ending a batch ---- */
+
+static void log_kafka_error(proc_log_level level, const char *msg, const char *what, const char *why)
+{
+    char q[512];
+    proc_log(level, msg, "step=%s error=%s", what, proc_log_quote(why, q, sizeof q));
+}
+
+/* Seeks the batch's partitions back to where the batch began, so that the
+ * retry reads exactly what the aborted batch had read: input is never skipped. */
+static void rewind_batch(run_state *r)
+{
+    rd_kafka_topic_partition_list_t *l = batch_offsets(&r->b, true);
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(r->consumer, l, STARTUP_TIMEOUT_MS);
+    if (e) {
+        log_kafka_error(PROC_LOG_WARN, "rewind failed", "seek", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+    }
+    for (int i = 0; i < l->cnt; i++) {
+        if (l->elems[i].err)
+            proc_log(PROC_LOG_WARN, "rewind failed", "topic=%s partition=%" PRId32 " error=\"%s\"", l->elems[i].topic,
+                     l->elems[i].partition, rd_kafka_err2str(l->elems[i].err));
+        drained_forget(r, l->elems[i].topic, l->elems[i].partition);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Consumes e: logs it and, when fatal, marks the run failed. Returns whether it was fatal. */
+static bool txn_error_fatal(run_state *r, rd_kafka_error_t *e, const char *step)
+{
+    bool fatal = rd_kafka_error_is_fatal(e);
+    log_kafka_error(fatal ? PROC_LOG_ERROR : PROC_LOG_WARN, fatal ? "fatal transaction error" : "transaction failed",
+                    step, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    r->failed |= fatal;
+    return fatal;
+}
+
+static bool abort_txn(run_state *r)
+{
+    rd_kafka_error_t *e;
+    for (int i = 0; (e = rd_kafka_abort_transaction(r->producer, TXN_TIMEOUT_MS)); i++) {
+        bool retriable = rd_kafka_error_is_retriable(e) && i + 1 < TXN_COMMIT_TRIES;
+        if (txn_error_fatal(r, e, "abort_transaction"))
+            return false;
+        if (!retriable) {
+            r->failed = true;
+            proc_log(PROC_LOG_ERROR, "cannot abort the transaction", NULL);
+            return false;
+        }
+    }
+    rewind_batch(r);
+    return true;
+}
+
+/* Sends the batch's offsets and commits. Returns true when committed. */
+static bool commit_txn(run_state *r)
+{
+    rd_kafka_topic_partition_list_t *offsets = batch_offsets(&r->b, false);
+    rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(r->consumer);
+    rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, gm, TXN_TIMEOUT_MS);
+    rd_kafka_consumer_group_metadata_destroy(gm);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    const char *step = "send_offsets_to_transaction";
+    for (int i = 0; !e || (rd_kafka_error_is_retriable(e) && i < TXN_COMMIT_TRIES); i++) {
+        if (e && txn_error_fatal(r, e, step))
+            return false;
+        step = "commit_transaction";
+        if (!(e = rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS)))
+            return true;
+    }
+    txn_error_fatal(r, e, step);
+    return false;
+}
+
+/* Flushes the batch's records and, if every one was delivered, commits its offsets. */
+static bool commit_at_least_once(run_state *r)
+{
+    rd_kafka_resp_err_t fe = rd_kafka_flush(r->producer, TXN_TIMEOUT_MS);
+    if (fe || r->delivery_failures) {
+        proc_log(PROC_LOG_WARN, "batch not delivered, retrying it", "failed_records=%" PRIu64 " flush=\"%s\"",
+                 r->delivery_failures, rd_kafka_err2str(fe));
+        return false;
+    }
+    rd_kafka_topic_partition_list_t *offsets = batch_offsets(&r->b, false);
+    rd_kafka_resp_err_t ce = rd_kafka_commit(r->consumer, offsets, 0);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    if (ce) /* the records are out; the next commit covers these offsets */
+        proc_log(PROC_LOG_WARN, "offset commit failed", "error=\"%s\"", rd_kafka_err2str(ce));
+    return true;
+}
+
+static void report_batch(run_state *r, bool committed, double secs)
+{
+    proc_metrics_batch_seconds(r->metrics, secs);
+    if (r->transactional)
+        proc_metrics_transaction(r->metrics, committed);
+    if (committed) {
+        proc_metrics_consumed(r->metrics, r->b.msgs);
+        if (r->out.rejected)
+            proc_metrics_rejected(r->metrics, r->out.rejected);
+        for (size_t i = 0; i < r->rules->n; i++)
+            if (r->rules->matches[i])
+                proc_metrics_rule_matches(r->metrics, rule_set_name(r->rules->rs, i), r->rules->matches[i]);
+        for (size_t i = 0; i < r->b.n; i++) {
+            int64_t lo, hi;
+            if (!rd_kafka_get_watermark_offsets(r->consumer, r->b.parts[i].topic, r->b.parts[i].partition, &lo, &hi) &&
+                hi >= 0)
+                proc_metrics_lag(r->metrics, r->b.parts[i].topic, r->b.parts[i].partition, hi - r->b.parts[i].next);
+        }
+    }
+    proc_log(PROC_LOG_DEBUG, committed ? "batch committed" : "batch aborted", "messages=%zu partitions=%zu seconds=%.4f",
+             r->b.msgs, r->b.n, secs);
+    r->out.rejected = 0;
+    memset(r->rules->matches, 0, r->rules->n * sizeof *r->rules->matches);
+}
+
+/* Commits the open batch, or aborts it and rewinds so that it is read again. */
+static void end_batch(run_state *r)
+{
+    if (!r->b.open)
+        return;
+    double secs = seconds_since(&r->b.start);
+    bool committed;
+    if (r->transactional) {
+        committed = !r->b.doomed && commit_txn(r);
+        if (!committed && !r->failed)
+            abort_txn(r);
+    } else {
+        committed = !r->b.doomed && commit_at_least_once(r);
+        if (!committed)
+            rewind_batch(r);
+    }
+    report_batch(r, committed, secs);
+    batch_reset(&r->b);
+}
+
+/* ---- the loop ---- */
+
+static void begin_batch(run_state *r)
+{
+    if (r->transactional) {
+        rd_kafka_error_t *e = rd_kafka_begin_transaction(r->producer);
+        if (e) {
+            log_kafka_error(PROC_LOG_ERROR, "cannot begin a transaction", "begin_transaction", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+            r->failed = true;
+            return;
+        }
+    }
+    r->delivery_failures = 0;
+    r->b.open = true;
+    clock_gettime(CLOCK_MONOTONIC, &r->b.start);
+}
+
+static void consumer_error(run_state *r, const rd_kafka_message_t *m)
+{
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "-";
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (!rd_kafka_topic_partition_list_find(r->drained, topic, m->partition))
+            rd_kafka_topic_partition_list_add(r->drained, topic, m->partition);
+        return;
+    }
+    bool fatal = m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+                 m->err == RD_KAFKA_RESP_ERR__FATAL;
+    char q[512];
+    proc_log(fatal ? PROC_LOG_ERROR : PROC_LOG_WARN, "consumer error", "topic=%s error=%s", topic,
+             proc_log_quote(rd_kafka_message_errstr(m), q, sizeof q));
+    r->failed |= fatal;
+}
+
+static void process(run_state *r, const rd_kafka_message_t *m)
+{
+    if (!r->b.open)
+        begin_batch(r);
+    batch_part *p = r->failed ? NULL : batch_track(&r->b, m);
+    if (!p) {
+        r->failed = true;
+        return;
+    }
+    p->next = m->offset + 1;
+    r->b.msgs++;
+    drained_forget(r, p->topic, p->partition);
+    rd_kafka_resp_err_t e = proc_output_message(&r->out, r->rules, m);
+    if (!e)
+        return;
+    char q[256];
+    proc_log(PROC_LOG_WARN, "produce failed", "topic=%s partition=%" PRId32 " offset=%" PRId64 " error=%s", p->topic,
+             m->partition, m->offset, proc_log_quote(rd_kafka_err2str(e), q, sizeof q));
+    r->failed |= e == RD_KAFKA_RESP_ERR__FATAL;
+    r->b.doomed = true;
+}
+
+static void reload_rules(run_state *r)
+{
+    *r->opts.reload = 0;
+    proc_config nc;
+    proc_diags d = {0};
+    proc_rules *nr = NULL;
+    if (proc_config_load(r->opts.config_path, &nc, &d) == 0) {
+        nr = proc_rules_new(&nc, r->producer, &d);
+        proc_config_free(&nc);
+    }
+    if (!nr) {
+        proc_log(PROC_LOG_ERROR, "reload failed, keeping the current rules", "rules=%zu errors=%zu", r->rules->n, d.n);
+        proc_diags_print(&d, stderr);
+    } else {
+        proc_rules_free(r->rules);
+        r->rules = nr;
+        proc_log(PROC_LOG_INFO, "rules reloaded", "rules=%zu", nr->n);
+    }
+    proc_diags_free(&d);
+}
+
+static int poll_timeout_ms(const run_state *r)
+{
+    if (!r->b.open)
+        return IDLE_POLL_MS;
+    int left = r->cfg.txn_interval_ms - (int)(seconds_since(&r->b.start) * 1000);
+    return left > 0 ? left : 0;
+}
+
+static bool batch_full(const run_state *r)
+{
+    return r->b.open && ((int)r->b.msgs >= r->cfg.txn_max_messages ||
+                         seconds_since(&r->b.start) * 1000 >= r->cfg.txn_interval_ms);
+}
+
+static void run_loop(run_state *r)
+{
+    while (!*r->opts.stop && !r->failed) {
+        proc_metrics_heartbeat(r->metrics);
+        if (*r->opts.reload && !r->b.open)
+            reload_rules(r);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, poll_timeout_ms(r));
+        bool idle = !m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+        if (m) {
+            if (m->err)
+                consumer_error(r, m);
+            else
+                process(r, m);
+            rd_kafka_message_destroy(m);
+        }
+        if (r->failed)
+            break;
+        bool drained = r->opts.until_eof && idle && all_drained(r);
+        if (drained || batch_full(r))
+            end_batch(r);
+        if (drained && !r->b.open && all_drained(r)) {
+            proc_log(PROC_LOG_INFO, "input drained", NULL);
+            break;
+        }
+    }
+    if (!r->failed)
+        end_batch(r);
+}
+
+/* ---- callbacks ---- */
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    run_state *r = opaque;
+    bool coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    rd_kafka_error_t *e = NULL;
+    rd_kafka_resp_err_t ee = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (coop)
+            e = rd_kafka_incremental_assign(rk, parts);
+        else
+            ee = rd_kafka_assign(rk, parts);
+        if (!r->closing)
+            proc_metrics_ready(r->metrics, true);
+    } else {
+        if (!r->closing) {
+            /* The transaction must end while we still own its partitions:
+             * lost ones are someone else's already, so it can only be aborted. */
+            if (rd_kafka_assignment_lost(rk))
+                r->b.doomed = true;
+            end_batch(r);
+            for (int i = 0; i < parts->cnt; i++)
+                drained_forget(r, parts->elems[i].topic, parts->elems[i].partition);
+        }
+        if (coop)
+            e = rd_kafka_incremental_unassign(rk, parts);
+        else
+            ee = rd_kafka_assign(rk, NULL);
+    }
+    if (!r->closing)
+        proc_log(PROC_LOG_INFO, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "partitions assigned" : "partitions revoked",
+                 "count=%d protocol=%s", parts->cnt, rd_kafka_rebalance_protocol(rk));
+    if (e) {
+        log_kafka_error(PROC_LOG_ERROR, "rebalance failed", "assign", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+    }
+    if (ee)
+        log_kafka_error(PROC_LOG_ERROR, "rebalance failed", "assign", rd_kafka_err2str(ee));
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    run_state *r = opaque;
+    if (!m->err)
+        return;
+    if (r->delivery_failures++ == 0)
+        proc_log(PROC_LOG_WARN, "delivery failed", "topic=%s error=\"%s\"", rd_kafka_topic_name(m->rkt),
+                 rd_kafka_err2str(m->err));
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    run_state *r = opaque;
+    char q[512], fatal[512];
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+        proc_log(PROC_LOG_ERROR, "fatal Kafka error", "client=%s error=%s", rd_kafka_name(rk),
+                 proc_log_quote(fatal, q, sizeof q));
+        r->failed = true;
+        return;
+    }
+    proc_log(PROC_LOG_WARN, "Kafka error", "client=%s code=%s error=%s", rd_kafka_name(rk),
+             rd_kafka_err2name((rd_kafka_resp_err_t)err), proc_log_quote(reason, q, sizeof q));
+}
+
+/* ---- startup and teardown ---- */
+
+static int fail(const char *msg, const char *detail)
+{
+    char q[1024];
+    proc_log(PROC_LOG_ERROR, msg, "error=%s", proc_log_quote(detail, q, sizeof q));
+    return -1;
+}
+
+static int create_clients(run_state *r)
+{
+    char err[512];
+    rd_kafka_conf_t *pc = proc_kafka_producer_conf(&r->cfg, err, sizeof err);
+    if (!pc)
+        return fail("bad producer configuration", err);
+    rd_kafka_conf_set_opaque(pc, r);
+    rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
+    rd_kafka_conf_set_error_cb(pc, on_error);
+    if (!(r->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err)))
+        return fail("cannot create the producer", err);
+    rd_kafka_conf_t *cc = proc_kafka_consumer_conf(&r->cfg, r->opts.until_eof, err, sizeof err);
+    if (!cc)
+        return fail("bad consumer configuration", err);
+    rd_kafka_conf_set_opaque(cc, r);
+    rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
+    rd_kafka_conf_set_error_cb(cc, on_error);
+    if (!(r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err)))
+        return fail("cannot create the consumer", err);
+    rd_kafka_poll_set_consumer(r->consumer);
+    return 0;
+}
+
+/* Fails, in bounded time, when the cluster cannot be reached or an input topic does not exist. */
+static int check_input_topics(run_state *r)
+{
+    char msg[512];
+    for (size_t i = 0; i < r->cfg.n_input_topics; i++) {
+        const char *name = r->cfg.input_topics[i];
+        rd_kafka_topic_t *t = rd_kafka_topic_new(r->consumer, name, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = t ? rd_kafka_metadata(r->consumer, 0, t, &md, STARTUP_TIMEOUT_MS) : rd_kafka_last_error();
+        if (!e && md->topic_cnt == 1)
+            e = md->topics[0].err;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (t)
+            rd_kafka_topic_destroy(t);
+        if (e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+            snprintf(msg, sizeof msg, "no answer within %d s: %s", STARTUP_TIMEOUT_MS / 1000, rd_kafka_err2str(e));
+            return fail("cannot reach the Kafka cluster", msg);
+        }
+        if (e) {
+            snprintf(msg, sizeof msg, "input topic '%s': %s", name, rd_kafka_err2str(e));
+            return fail("cannot read an input topic", msg);
+        }
+    }
+    return 0;
+}
+
+static int start(run_state *r)
+{
+    proc_diags d = {0};
+    char err[512];
+    if (create_clients(r))
+        return -1;
+    r->rules = proc_rules_new(&r->cfg, r->producer, &d);
+    if (!r->rules) {
+        proc_diags_print(&d, stderr);
+        proc_diags_free(&d);
+        return fail("the rules do not compile", r->cfg.file);
+    }
+    proc_log(PROC_LOG_INFO, "rules compiled", "rules=%zu", r->rules->n);
+    if (proc_output_init(&r->out, &r->cfg, r->producer, err, sizeof err))
+        return fail("bad output configuration", err);
+    if (r->cfg.metrics_enabled &&
+        proc_metrics_serve(r->metrics, r->cfg.metrics_address, r->cfg.metrics_port, err, sizeof err))
+        return fail("cannot serve metrics", err);
+    if (check_input_topics(r))
+        return -1;
+    if (r->transactional) {
+        rd_kafka_error_t *e = rd_kafka_init_transactions(r->producer, STARTUP_TIMEOUT_MS);
+        if (e) {
+            snprintf(err, sizeof err, "%s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+            return fail("cannot initialize transactions on the output cluster", err);
+        }
+    }
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new((int)r->cfg.n_input_topics);
+    for (size_t i = 0; i < r->cfg.n_input_topics; i++)
+        rd_kafka_topic_partition_list_add(subs, r->cfg.input_topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t se = rd_kafka_subscribe(r->consumer, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (se)
+        return fail("cannot subscribe", rd_kafka_err2str(se));
+    proc_log(PROC_LOG_INFO, "running", "group=%s topics=%zu guarantee=%s", r->cfg.group, r->cfg.n_input_topics,
+             r->transactional ? "exactly_once" : "at_least_once");
+    return 0;
+}
+
+typedef struct {
+    rd_kafka_t *consumer, *producer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+} teardown;
+
+static void *teardown_main(void *arg)
+{
+    teardown *t = arg;
+    if (t->consumer) {
+        rd_kafka_consumer_close(t->consumer);
+        rd_kafka_destroy(t->consumer);
+    }
+    if (t->producer)
+        rd_kafka_destroy(t->producer);
+    pthread_mutex_lock(&t->mu);
+    t->done = true;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* Closes and destroys both clients, giving up after SHUTDOWN_TIMEOUT_MS: a
+ * consumer destroyed right after a transaction has been seen to hang, and a
+ * supervisor waiting on us must not. Returns false when it gave up (the
+ * clients, and r which their callbacks use, are then left alive). */
+static bool destroy_clients(run_state *r)
+{
+    r->closing = true;
+    teardown *t = calloc(1, sizeof *t);
+    if (!t)
+        return false;
+    *t = (teardown){.consumer = r->consumer, .producer = r->producer};
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    pthread_t th;
+    if (pthread_create(&th, NULL, teardown_main, t)) {
+        free(t);
+        return false;
+    }
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += SHUTDOWN_TIMEOUT_MS / 1000;
+    pthread_mutex_lock(&t->mu);
+    while (!t->done && pthread_cond_timedwait(&t->cv, &t->mu, &deadline) == 0)
+        ;
+    bool done = t->done;
+    pthread_mutex_unlock(&t->mu);
+    if (!done) {
+        pthread_detach(th);
+        proc_log(PROC_LOG_WARN, "librdkafka did not shut down in time; exiting anyway", "timeout_ms=%d",
+                 SHUTDOWN_TIMEOUT_MS);
+        return false;
+    }
+    pthread_join(th, NULL);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    free(t);
+    return true;
+}
+
+int proc_run(const proc_run_opts *opts)
+{
+    run_state *r = calloc(1, sizeof *r);
+    proc_diags d = {0};
+    if (!r)
+        return 1;
+    r->opts = *opts;
+    if (proc_config_load(opts->config_path, &r->cfg, &d)) {
+        proc_diags_print(&d, stderr);
+        proc_diags_free(&d);
+        free(r);
+        return 1;
+    }
+    proc_config_log(&r->cfg);
+    r->transactional = r->cfg.guarantee == PROC_EXACTLY_ONCE;
+    r->metrics = proc_metrics_new();
+    r->drained = rd_kafka_topic_partition_list_new(8);
+    int started = r->metrics ? start(r) : fail("cannot start", "out of memory");
+    if (started == 0)
+        run_loop(r);
+    int status = started || r->failed ? 1 : 0;
+    if (r->failed && r->metrics)
+        proc_metrics_failing(r->metrics);
+    proc_output_free(&r->out);
+    proc_rules_free(r->rules);
+    r->rules = NULL;
+    bool clean = destroy_clients(r);
+    proc_metrics_free(r->metrics);
+    rd_kafka_topic_partition_list_destroy(r->drained);
+    batch_reset(&r->b);
+    free(r->b.parts);
+    proc_config_free(&r->cfg);
+    if (clean)
+        free(r);
+    proc_log(status ? PROC_LOG_ERROR : PROC_LOG_INFO, "stopped", "status=%d", status);
+    return status;
+}

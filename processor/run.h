@@ -1,0 +1,22 @@
+/* processor/run.h — the consume-transform-produce loop of `alertfilter run`. */
+#ifndef PROC_RUN_H
+#define PROC_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+typedef struct {
+    const char *config_path;
+    bool until_eof;                /* exit 0 once every assigned partition is drained and committed */
+    volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM: commit what is in flight and exit 0 */
+    volatile sig_atomic_t *reload; /* set by SIGHUP: rebuild the rules, swap at the next transaction boundary */
+} proc_run_opts;
+
+/* Runs until stopped, drained (until_eof) or failed. Every failure is logged
+ * as one line. Returns the exit status: 0, or 1 (bad config, unreachable
+ * cluster, unknown input topic, fatal Kafka error). Bounded in time at both
+ * ends: startup checks time out, and shutdown gives up on librdkafka after a
+ * few seconds rather than hang. */
+int proc_run(const proc_run_opts *opts);
+
+#endif

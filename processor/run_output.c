@@ -1,0 +1,137 @@
+/* processor/run_output.c — parse, evaluate every rule once, produce matches as
+ * compact JSON and unparsable input, unchanged, as dead letters. */
+#include "processor/run_output.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "processor/log.h"
+
+int proc_output_init(proc_output *o, const proc_config *cfg, rd_kafka_t *producer, char *err, size_t errcap)
+{
+    memset(o, 0, sizeof *o);
+    o->producer = producer;
+    o->format = cfg->format;
+    alert_doc_init(&o->doc);
+    o->doc.max_depth = cfg->max_depth;
+    o->doc.max_bytes = cfg->max_bytes;
+    if (cfg->key_path) {
+        alert_error e;
+        if (alert_path_parse(cfg->key_path, strlen(cfg->key_path), &o->key, &e)) {
+            snprintf(err, errcap, "output.key '%s': %s at offset %zu", cfg->key_path, e.msg, e.offset);
+            return -1;
+        }
+    }
+    if (cfg->dead_letter_topic && !(o->dlq = rd_kafka_topic_new(producer, cfg->dead_letter_topic, NULL))) {
+        snprintf(err, errcap, "output.dead_letter_topic '%s': %s", cfg->dead_letter_topic,
+                 rd_kafka_err2str(rd_kafka_last_error()));
+        return -1;
+    }
+    return 0;
+}
+
+void proc_output_free(proc_output *o)
+{
+    if (o->dlq)
+        rd_kafka_topic_destroy(o->dlq);
+    alert_path_free(&o->key);
+    alert_doc_free(&o->doc);
+    alert_buf_free(&o->json);
+    memset(o, 0, sizeof *o);
+}
+
+/* Produces one record, copying value and key; takes ownership of hdrs. A full
+ * queue is waited out by serving delivery reports: the queue bound is what
+ * keeps memory flat. */
+static rd_kafka_resp_err_t produce(rd_kafka_t *rk, rd_kafka_topic_t *topic, const void *val, size_t len,
+                                   const void *key, size_t klen, rd_kafka_headers_t *hdrs)
+{
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            if (e)
+                rd_kafka_headers_destroy(hdrs);
+            return e;
+        }
+        rd_kafka_poll(rk, 10);
+    }
+}
+
+/* The headers every output record carries: NAME=VALUE, and the source coordinates. */
+static rd_kafka_headers_t *headers(const char *name, const char *value, const rd_kafka_message_t *m)
+{
+    char src[320];
+    int n = snprintf(src, sizeof src, "%s/%" PRId32 "/%" PRId64, rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+    rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+    rd_kafka_header_add(h, name, -1, value, -1);
+    rd_kafka_header_add(h, PROC_HDR_SOURCE, -1, src, n);
+    return h;
+}
+
+static rd_kafka_resp_err_t dead_letter(proc_output *o, const rd_kafka_message_t *m, const alert_error *e)
+{
+    char why[256], qwhy[300], qtopic[300];
+    snprintf(why, sizeof why, "offset %zu: %s", e->offset, e->msg);
+    o->rejected++;
+    proc_log(o->dlq ? PROC_LOG_DEBUG : PROC_LOG_WARN, "rejected input", "topic=%s partition=%" PRId32 " offset=%" PRId64 " error=%s",
+             proc_log_quote(rd_kafka_topic_name(m->rkt), qtopic, sizeof qtopic), m->partition, m->offset,
+             proc_log_quote(why, qwhy, sizeof qwhy));
+    if (!o->dlq)
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+    return produce(o->producer, o->dlq, m->payload, m->len, m->key, m->key_len, headers(PROC_HDR_ERROR, why, m));
+}
+
+/* The output key: the string content or the JSON text of the output.key
+ * value, or the input key when there is no such path or value. Uses o->json
+ * past mark as scratch. Returns 0, or -1 when out of memory. */
+static int output_key(proc_output *o, const rd_kafka_message_t *m, size_t mark, const void **key, size_t *klen)
+{
+    *key = m->key;
+    *klen = m->key_len;
+    if (o->key.n == 0)
+        return 0;
+    uint32_t node = alert_lookup(&o->doc, 0, o->key.steps, o->key.n);
+    if (node == ALERT_ABSENT || alert_at(&o->doc, node)->type == ALERT_NULL)
+        return 0;
+    const char *s;
+    if (alert_string(&o->doc, node, &s, klen) == 0) {
+        *key = s;
+        return 0;
+    }
+    if (alert_write_json(&o->doc, node, &o->json))
+        return -1;
+    *key = o->json.data + mark;
+    *klen = o->json.len - mark;
+    return 0;
+}
+
+rd_kafka_resp_err_t proc_output_message(proc_output *o, proc_rules *rules, const rd_kafka_message_t *m)
+{
+    alert_error e;
+    const char *text = m->payload ? (const char *)m->payload : "";
+    if (alert_parse(&o->doc, text, m->len, o->format, &e))
+        return dead_letter(o, m, &e);
+    if (rule_set_eval(rules->rs, &o->doc, rules->match) == 0)
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+    o->json.len = 0;
+    const void *key;
+    size_t klen;
+    if (alert_write_json(&o->doc, 0, &o->json))
+        return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
+    size_t vlen = o->json.len;
+    if (output_key(o, m, vlen, &key, &klen))
+        return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
+    for (size_t i = 0; i < rules->n; i++) {
+        if (!rules->match[i])
+            continue;
+        rules->matches[i]++;
+        rd_kafka_resp_err_t pe = produce(o->producer, rules->topics[i], o->json.data, vlen, key, klen,
+                                         headers(PROC_HDR_RULE, rule_set_name(rules->rs, i), m));
+        if (pe)
+            return pe;
+    }
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
