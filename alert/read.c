@@ -1,0 +1,443 @@
+/* alert/read.c — the reader: one message of Python-literal or JSON text into
+ * the tape, in one pass and without recursion, with a precise error for bad input. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert/internal.h"
+
+typedef struct {
+    alert_doc *d;
+    const unsigned char *s;
+    size_t len;
+    bool python;
+    bool escaped; /* a string needs decoding: alert_string will need the scratch */
+    alert_error *err;
+} reader;
+
+/* Bytes that end the fast scan of string content. */
+static const uint8_t string_stop[256] = {
+    [0x00 ... 0x1F] = 1, ['"'] = 1, ['\''] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
+};
+
+static int fail(reader *r, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(reader *r, size_t offset, const char *fmt, ...)
+{
+    int n = snprintf(r->err->msg, sizeof r->err->msg, "offset %zu: ", offset);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err->msg + n, sizeof r->err->msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    r->err->offset = offset;
+    return -1;
+}
+
+/* What is at pos, for "found ..." in messages. */
+static const char *describe(const reader *r, size_t pos, char out[16])
+{
+    if (pos >= r->len)
+        return "end of input";
+    unsigned char c = r->s[pos];
+    if (c > ' ' && c < 0x7F)
+        snprintf(out, 16, "'%c'", c);
+    else
+        snprintf(out, 16, "byte 0x%02x", c);
+    return out;
+}
+
+static int fail_found(reader *r, size_t pos, const char *expected)
+{
+    char buf[16];
+    return fail(r, pos, "%s, found %s", expected, describe(r, pos, buf));
+}
+
+static size_t skip_space(const reader *r, size_t pos)
+{
+    while (pos < r->len && (r->s[pos] == ' ' || r->s[pos] == '\n' || r->s[pos] == '\r' || r->s[pos] == '\t'))
+        pos++;
+    return pos;
+}
+
+static int grow_nodes(reader *r)
+{
+    alert_doc *d = r->d;
+    uint32_t cap = d->cap_nodes ? d->cap_nodes * 2 : 256;
+    alert_node *nodes = realloc(d->nodes, (size_t)cap * sizeof *nodes);
+    if (!nodes)
+        return fail(r, 0, "out of memory");
+    d->nodes = nodes;
+    d->cap_nodes = cap;
+    return 0;
+}
+
+/* Appends a node; its `next` is provisional until its subtree is complete. */
+static inline alert_node *push(reader *r, uint8_t type, size_t start, size_t len, uint8_t flags)
+{
+    alert_doc *d = r->d;
+    if (d->n_nodes == d->cap_nodes && grow_nodes(r) != 0)
+        return NULL;
+    alert_node *n = &d->nodes[d->n_nodes++];
+    *n = (alert_node){.start = (uint32_t)start, .len = (uint32_t)len, .next = d->n_nodes, .type = type, .flags = flags};
+    return n;
+}
+
+/* An escape at i inside a string; returns its length, 0 after failing. JSON
+ * escapes, and the Python ones JSON also has, may stay as they are in JSON output. */
+static size_t string_escape(reader *r, size_t i, alert_escape_mode mode, bool *verbatim)
+{
+    uint32_t cp;
+    const char *why;
+    size_t n = alert_escape_decode(r->s + i, r->s + r->len, mode, &cp, &why);
+    if (n == 0) {
+        unsigned char c = i + 1 < r->len ? r->s[i + 1] : 0;
+        if (strcmp(why, "invalid escape") == 0 && c > ' ' && c < 0x7F)
+            fail(r, i, "invalid escape '\\%c'", c);
+        else
+            fail(r, i, "%s", why);
+        return 0;
+    }
+    unsigned char c = r->s[i + 1];
+    if (mode != ALERT_ESC_JSON && (c == 0 || !strchr("\\\"bfnrtu", c) || mode == ALERT_ESC_PY_BYTES))
+        *verbatim = false;
+    return n;
+}
+
+/* A raw byte that stopped the fast scan and is neither quote nor backslash. */
+static size_t string_odd_byte(reader *r, size_t i, uint8_t type, bool *verbatim)
+{
+    unsigned char c = r->s[i];
+    if (c >= 0x80) {
+        if (type == ALERT_BYTES) {
+            fail(r, i, "non-ASCII byte in bytes literal");
+            return 0;
+        }
+        size_t n = alert_utf8_check(r->s + i, r->s + r->len);
+        if (n == 0)
+            fail(r, i, "invalid UTF-8 in string");
+        return n;
+    }
+    *verbatim = false;
+    if (c == '"' || c == '\'')
+        return 1;
+    if (c == 0)
+        fail(r, i, "NUL byte in string");
+    else if (!r->python)
+        fail(r, i, "control character 0x%02x in string must be escaped", c);
+    else if (c == '\n' || c == '\r')
+        fail(r, i, "newline in string");
+    else
+        return 1;
+    return 0;
+}
+
+/* A str or bytes literal whose opening quote is at open. */
+static int read_string(reader *r, size_t *pos, size_t open, uint8_t type)
+{
+    const unsigned char *s = r->s;
+    unsigned char quote = s[open];
+    alert_escape_mode mode = type == ALERT_BYTES ? ALERT_ESC_PY_BYTES : r->python ? ALERT_ESC_PY_STR : ALERT_ESC_JSON;
+    bool verbatim = true, escaped = false;
+    size_t i = open + 1, n;
+    for (;;) {
+        while (i < r->len && !string_stop[s[i]])
+            i++;
+        if (i >= r->len)
+            return fail(r, open, "unterminated string");
+        if (s[i] == quote)
+            break;
+        if (s[i] == '\\') {
+            escaped = true;
+            n = string_escape(r, i, mode, &verbatim);
+        } else if (s[i] == '\'' && quote == '"') {
+            n = 1;
+        } else {
+            n = string_odd_byte(r, i, type, &verbatim);
+        }
+        if (n == 0)
+            return -1;
+        i += n;
+    }
+    uint8_t flags = (escaped ? ALERT_F_ESCAPED : 0) | (verbatim && type == ALERT_STR ? ALERT_F_VERBATIM : 0);
+    if (!push(r, type, open + 1, i - open - 1, flags))
+        return -1;
+    r->escaped |= escaped;
+    *pos = i + 1;
+    return 0;
+}
+
+static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+static size_t skip_digits(const reader *r, size_t i)
+{
+    while (i < r->len && is_digit(r->s[i]))
+        i++;
+    return i;
+}
+
+/* Whether the decimal digits [p, p+n) (no sign, no leading zero) exceed int64_t. */
+static bool beyond_int64(const unsigned char *p, size_t n, bool negative)
+{
+    if (n != 19)
+        return n > 19;
+    return memcmp(p, negative ? "9223372036854775808" : "9223372036854775807", 19) > 0;
+}
+
+/* A number in the one grammar both formats share (JSON's): only its shape is checked here. */
+static int read_number(reader *r, size_t *pos)
+{
+    size_t start = *pos, i = start;
+    bool negative = r->s[i] == '-';
+    i += negative;
+    if (i >= r->len || !is_digit(r->s[i]))
+        return fail_found(r, i, "expected a digit after '-'");
+    size_t digits = i;
+    if (r->s[i] == '0' && i + 1 < r->len && is_digit(r->s[i + 1]))
+        return fail(r, i, "leading zero in number");
+    i = skip_digits(r, i);
+    size_t int_end = i;
+    uint8_t type = ALERT_INT;
+    if (i < r->len && r->s[i] == '.') {
+        if (i + 1 >= r->len || !is_digit(r->s[i + 1]))
+            return fail_found(r, i + 1, "expected a digit after '.'");
+        i = skip_digits(r, i + 1);
+        type = ALERT_FLOAT;
+    }
+    if (i < r->len && (r->s[i] | 0x20) == 'e') {
+        i++;
+        if (i < r->len && (r->s[i] == '+' || r->s[i] == '-'))
+            i++;
+        if (i >= r->len || !is_digit(r->s[i]))
+            return fail_found(r, i, "expected a digit in the exponent");
+        i = skip_digits(r, i);
+        type = ALERT_FLOAT;
+    }
+    uint8_t flags = type == ALERT_INT && beyond_int64(r->s + digits, int_end - digits, negative) ? ALERT_F_BIGINT : 0;
+    if (!push(r, type, start, i - start, flags))
+        return -1;
+    *pos = i;
+    return 0;
+}
+
+static bool is_name_byte(unsigned char c) { return c == '_' || is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
+/* A bare word: the format's spelling of true, false or null, or an error. */
+static int read_name(reader *r, size_t *pos)
+{
+    static const char *const words[2][3] = {{"null", "false", "true"}, {"None", "False", "True"}};
+    size_t start = *pos, i = start;
+    while (i < r->len && is_name_byte(r->s[i]))
+        i++;
+    size_t n = i - start;
+    for (int w = 0; w < 3; w++) {
+        if (strlen(words[r->python][w]) == n && memcmp(r->s + start, words[r->python][w], n) == 0) {
+            alert_node *node = push(r, w ? ALERT_BOOL : ALERT_NULL, start, n, 0);
+            if (!node)
+                return -1;
+            node->count = w == 2;
+            *pos = i;
+            return 0;
+        }
+    }
+    return fail(r, start, "unknown name '%.*s'", (int)(n > 40 ? 40 : n), (const char *)r->s + start);
+}
+
+static uint8_t container_type(unsigned char c)
+{
+    return c == '{' ? ALERT_DICT : c == '[' ? ALERT_LIST : ALERT_TUPLE;
+}
+
+static unsigned char closer(uint8_t type)
+{
+    return type == ALERT_DICT ? '}' : type == ALERT_LIST ? ']' : ')';
+}
+
+/* Opens a container at pos. While it is open its `next` links to the enclosing one. */
+static int open_container(reader *r, size_t pos, uint32_t *cur, uint32_t *depth)
+{
+    if (*depth == r->d->max_depth)
+        return fail(r, pos, "nesting deeper than %u levels", r->d->max_depth);
+    alert_node *n = push(r, container_type(r->s[pos]), pos, 0, 0);
+    if (!n)
+        return -1;
+    n->next = *cur;
+    *cur = r->d->n_nodes - 1;
+    (*depth)++;
+    return 0;
+}
+
+/* Closes the open container at *cur with the closer at pos. */
+static int close_container(reader *r, size_t pos, bool after_comma, uint32_t *cur, uint32_t *depth)
+{
+    alert_node *n = &r->d->nodes[*cur];
+    if (n->type == ALERT_TUPLE && n->count == 1 && !after_comma)
+        return fail(r, n->start, "a parenthesized value is not a tuple: a 1-tuple needs a trailing comma");
+    if (n->type == ALERT_DICT)
+        n->count /= 2;
+    n->len = (uint32_t)(pos + 1 - n->start);
+    *cur = n->next;
+    n->next = r->d->n_nodes;
+    (*depth)--;
+    return 0;
+}
+
+/* A value at pos: a scalar is read whole, a container is only opened. */
+static int read_value(reader *r, size_t *pos, uint32_t *cur, uint32_t *depth)
+{
+    size_t p = *pos;
+    unsigned char c = p < r->len ? r->s[p] : 0;
+    if (c == '{' || c == '[' || (c == '(' && r->python)) {
+        *pos = p + 1;
+        return open_container(r, p, cur, depth);
+    }
+    if (c == '"' || (c == '\'' && r->python))
+        return read_string(r, pos, p, ALERT_STR);
+    if (c == '-' || is_digit(c))
+        return read_number(r, pos);
+    if (c == 'b' && r->python && p + 1 < r->len && (r->s[p + 1] == '\'' || r->s[p + 1] == '"'))
+        return read_string(r, pos, p + 1, ALERT_BYTES);
+    if (c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+        return read_name(r, pos);
+    return fail_found(r, p, "expected a value");
+}
+
+/* Checks the key just read (node key) of a dict. */
+static int check_key(reader *r, uint32_t key)
+{
+    const alert_node *n = &r->d->nodes[key];
+    uint8_t t = n->type;
+    /* Point at the key's first byte: its quote, or the b of b'...'. */
+    size_t key_start = n->start - (t == ALERT_STR) - 2 * (t == ALERT_BYTES);
+    if (!r->python && t != ALERT_STR)
+        return fail(r, key_start, "object key must be a string");
+    if (t == ALERT_BYTES || t == ALERT_LIST || t == ALERT_TUPLE || t == ALERT_DICT)
+        return fail(r, key_start, "dict key must be str, int, float, bool or None, not %s",
+                    alert_type_name((alert_type)t));
+    return 0;
+}
+
+static const char *after_element(uint8_t type)
+{
+    return type == ALERT_DICT ? "expected ',' or '}' after dict value"
+         : type == ALERT_LIST ? "expected ',' or ']' after list element"
+                              : "expected ',' or ')' after tuple element";
+}
+
+/* After an element of the open container *cur: its separator, or its closer. */
+static int read_separator(reader *r, size_t *pos, uint32_t *cur, uint32_t *depth, bool *may_close)
+{
+    alert_node *n = &r->d->nodes[*cur];
+    size_t p = skip_space(r, *pos);
+    unsigned char c = p < r->len ? r->s[p] : 0;
+    n->count++;
+    if (n->type == ALERT_DICT && (n->count & 1)) {
+        if (r->python && n->count == 1 && p < r->len && (c == ',' || c == '}'))
+            return fail(r, p, "set literals are not supported: JSON has no sets");
+        if (p >= r->len || c != ':')
+            return fail_found(r, p, "expected ':' after dict key");
+        *pos = p + 1;
+        *may_close = false;
+        return 0;
+    }
+    if (p < r->len && c == ',') {
+        *pos = p + 1;
+        *may_close = r->python;
+        return 0;
+    }
+    if (p < r->len && c == closer(n->type)) {
+        *pos = p + 1;
+        return close_container(r, p, false, cur, depth);
+    }
+    return fail_found(r, p, after_element(n->type));
+}
+
+/* The whole message: values and separators in a loop, the open containers
+ * chained through their `next`, so deep nesting costs no stack. */
+static int read_tape(reader *r)
+{
+    uint32_t cur = ALERT_ABSENT, depth = 0;
+    size_t pos = 0;
+    bool may_close = false;
+    r->d->n_nodes = 0;
+    for (;;) {
+        pos = skip_space(r, pos);
+        uint32_t last; /* the value just completed */
+        if (may_close && pos < r->len && r->s[pos] == closer(r->d->nodes[cur].type)) {
+            /* An empty container, or a Python trailing comma. */
+            last = cur;
+            if (close_container(r, pos, r->d->nodes[cur].count > 0, &cur, &depth) != 0)
+                return -1;
+            pos++;
+        } else {
+            uint32_t open = cur;
+            if (read_value(r, &pos, &cur, &depth) != 0)
+                return -1;
+            if (cur != open) {
+                may_close = true;
+                continue;
+            }
+            last = r->d->n_nodes - 1;
+        }
+        for (;;) {
+            if (cur == ALERT_ABSENT) {
+                pos = skip_space(r, pos);
+                if (pos < r->len)
+                    return fail_found(r, pos, "expected end of input after the value");
+                return 0;
+            }
+            const alert_node *n = &r->d->nodes[cur];
+            if (n->type == ALERT_DICT && !(n->count & 1) && check_key(r, last) != 0)
+                return -1;
+            uint32_t open = cur;
+            if (read_separator(r, &pos, &cur, &depth, &may_close) != 0)
+                return -1;
+            if (cur == open)
+                break;
+            last = open;
+        }
+    }
+}
+
+/* Reads the message as one format; AUTO is decided by the caller. */
+static int read_as(alert_doc *d, const char *msg, size_t len, alert_format fmt, alert_error *err)
+{
+    reader r = {.d = d, .s = (const unsigned char *)msg, .len = len, .python = fmt == ALERT_FORMAT_PYTHON, .err = err};
+    d->format = fmt;
+    if (read_tape(&r) != 0)
+        return -1;
+    if (r.escaped && d->scratch_cap < len) {
+        /* Decoded text is never longer than its raw span, so each string
+         * decodes at its own offset and earlier results stay valid. */
+        char *scratch = realloc(d->scratch, len);
+        if (!scratch)
+            return fail(&r, 0, "out of memory");
+        d->scratch = scratch;
+        d->scratch_cap = len;
+    }
+    d->scratch_len = r.escaped ? len : 0;
+    return 0;
+}
+
+int alert_parse(alert_doc *d, const char *msg, size_t len, alert_format fmt, alert_error *err)
+{
+    d->src = msg;
+    d->len = len;
+    d->n_nodes = 0;
+    size_t limit = d->max_bytes < UINT32_MAX ? d->max_bytes : UINT32_MAX - 1;
+    if (len > limit) {
+        reader r = {.err = err};
+        return fail(&r, limit, "message of %zu bytes is over the limit of %zu bytes", len, limit);
+    }
+    if (fmt != ALERT_FORMAT_AUTO)
+        return read_as(d, msg, len, fmt, err);
+    if (read_as(d, msg, len, ALERT_FORMAT_JSON, err) == 0)
+        return 0;
+    /* Not JSON: Python, and if that fails too, the reading that got further explains best. */
+    alert_error json_err = *err;
+    if (read_as(d, msg, len, ALERT_FORMAT_PYTHON, err) == 0)
+        return 0;
+    if (json_err.offset > err->offset)
+        *err = json_err;
+    return -1;
+}
