@@ -741,7 +741,10 @@ static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg
             rule->line++;
             bol = p + 1;
         }
-    rule->col = (int)(quote - bol) + 2;
+    /* Columns count characters, so that they match the caret under UTF-8 text. */
+    rule->col = 2;
+    for (const char *p = bol; p < quote; p++)
+        rule->col += ((unsigned char)*p & 0xC0) != 0x80;
     const char *end = skip_string(quote);
     if (end[-1] == '"' && *skip_blank(end) != '"' && !memchr(quote, '\n', (size_t)(end - quote)))
         rule->where_src = strndup(quote + 1, (size_t)(end - quote) - 2);

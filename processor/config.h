@@ -22,12 +22,12 @@ typedef struct {
     size_t n;
 } proc_kvs;
 
-/* One rule as written in the file; line/col locate the first byte of the
- * `where` string's content in the file, for FILE:LINE:COL messages (col is 0
- * when it could not be found, e.g. the string starts on a later line than
- * `where =` and the file changed since). where_src is that string as written
- * (escapes unresolved), or NULL when it is split into adjacent "..." "..."
- * pieces: with it, a byte offset into `where` maps to the exact column. */
+/* One rule as written in the file. line/col locate the first character of
+ * the `where` string's content, for FILE:LINE:COL messages (col counts UTF-8
+ * characters, a tab as one; 0 if the file changed while it was read).
+ * where_src is that string as written, escapes unresolved, or NULL when it
+ * is split into adjacent "..." "..." pieces: with it, a byte offset into
+ * `where` maps to the exact column. */
 typedef struct {
     char *name;
     char *topic;

@@ -54,7 +54,7 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const r
     marker[m] = '\0';
     if (rule->col > 0)
         proc_diags_add(diags, "%s:%d:%zu: rule '%s': %s\n    where = \"%s\"\n%s", cfg->file, rule->line,
-                       (size_t)rule->col + start, rule->name, e->msg, shown, marker);
+                       (size_t)rule->col + columns(shown, start), rule->name, e->msg, shown, marker);
     else
         proc_diags_add(diags, "%s:%d: rule '%s': %s (at offset %zu of where)\n    where = \"%s\"\n%s", cfg->file,
                        rule->line, rule->name, e->msg, e->offset, shown, marker);
@@ -85,4 +85,11 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
         return NULL;
     }
     return rs;
+}
+
+rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diags)
+{
+    if (proc_config_load(path, cfg, diags) < 0)
+        return NULL;
+    return proc_ruleset_build(cfg, diags);
 }

@@ -14,4 +14,8 @@
  * Used by `check`, `eval` and `run` (at startup and on reload). */
 rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags);
 
+/* proc_config_load then proc_ruleset_build: the set, or NULL with every error
+ * of the file and of its rules in diags. cfg is always left freeable. */
+rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diags);
+
 #endif
