@@ -3,6 +3,7 @@
 #include "processor/config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libconfig.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
@@ -285,6 +286,124 @@ static int type_fits(kind k, int type)
     return 0;
 }
 
+/* ---- the file's own text: what libconfig does not tell ---- */
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    size_t len = 0, cap = 0, got;
+    char chunk[65536];
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            char *grown = realloc(text, cap);
+            if (!grown) {
+                free(text);
+                fclose(f);
+                return NULL;
+            }
+            text = grown;
+        }
+        memcpy(text + len, chunk, got);
+        len += got;
+    }
+    fclose(f);
+    if (text)
+        text[len] = '\0';
+    return text;
+}
+
+/* Skips spaces, newlines and comments (# // and C-style). */
+static const char *skip_blank(const char *p)
+{
+    for (;;) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\f')
+            p++;
+        else if (*p == '#' || (p[0] == '/' && p[1] == '/'))
+            p += strcspn(p, "\n");
+        else if (p[0] == '/' && p[1] == '*')
+            p = strstr(p + 2, "*/") ? strstr(p + 2, "*/") + 2 : p + strlen(p);
+        else
+            return p;
+    }
+}
+
+static const char *skip_string(const char *p)
+{
+    for (p++; *p && *p != '"'; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    return *p ? p + 1 : p;
+}
+
+static const char *line_start(const char *text, int line)
+{
+    const char *p = text;
+    for (int l = 1; l < line && p; l++)
+        p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+    return p;
+}
+
+/* Finds the value of the nth setting called `name` on the line that starts
+ * at p; NULL when the file no longer says so. */
+static const char *find_value(const char *p, const char *name, int nth)
+{
+    static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-*";
+    size_t n = strlen(name);
+    const char *eol = p + strcspn(p, "\n");
+    while (p < eol) {
+        const char *q = skip_blank(p);
+        if (q != p) {
+            p = q;
+            continue;
+        }
+        if (*p == '"') {
+            p = skip_string(p);
+        } else if (!strncmp(p, name, n) && (p[n] == '\0' || !strchr(name_chars, p[n]))) {
+            q = skip_blank(p + n);
+            if ((*q == '=' || *q == ':') && nth-- == 0)
+                return skip_blank(q + 1);
+            p += n;
+        } else {
+            p++;
+        }
+    }
+    return NULL;
+}
+
+/* The start of the value of setting s (the nth of that name on its line) as
+ * written in its file, or NULL. */
+static const char *source_value(loader *L, const config_setting_t *s, int nth)
+{
+    if (!L->text_file || strcmp(L->text_file, file_of(L, s))) {
+        free(L->text);
+        L->text_file = file_of(L, s);
+        L->text = read_text(L->text_file);
+    }
+    const char *bol = L->text ? line_start(L->text, config_setting_source_line(s)) : NULL;
+    return bol ? find_value(bol, config_setting_name(s), nth) : NULL;
+}
+
+/* libconfig 1.5 wraps an integer beyond 32 bits written without the L
+ * suffix: the number as written decides, so that 5000000000 is out of bounds
+ * rather than 705032704. */
+static long long written_int(loader *L, const config_setting_t *s)
+{
+    long long v = config_setting_get_int64(s);
+    const char *text = config_setting_type(s) == CONFIG_TYPE_INT ? source_value(L, s, 0) : NULL;
+    if (!text)
+        return v;
+    errno = 0;
+    char *end;
+    long long w = strtoll(text, &end, 0);
+    if (end == text || (int32_t)w != (int32_t)v)
+        return v;
+    return errno == ERANGE ? (w < 0 ? LLONG_MIN : LLONG_MAX) : w;
+}
+
 static void store_int(void *field, size_t width, long long v)
 {
     if (width == sizeof(int32_t)) {
@@ -345,13 +464,18 @@ static void load_enum(loader *L, const config_setting_t *s, const spec *sp, void
         }
     char list[200] = "";
     for (size_t i = 0; sp->choices[i]; i++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", i ? " or " : "", sp->choices[i]);
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"",
+                 i == 0 ? "" : sp->choices[i + 1] ? ", " : " or ", sp->choices[i]);
     DIAG(L, s, "'%s' is \"%s\", must be %s", path, v, list);
 }
 
 static void load_int(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
 {
-    long long v = config_setting_get_int64(s);
+    long long v = written_int(L, s);
+    if (v == LLONG_MIN || v == LLONG_MAX) {
+        DIAG(L, s, "'%s' is out of range, must be between %lld and %lld", path, sp->min, sp->max);
+        return;
+    }
     if (v < sp->min || v > sp->max) {
         DIAG(L, s, "'%s' is %lld, must be between %lld and %lld", path, v, sp->min, sp->max);
         return;
@@ -633,109 +757,16 @@ static void check_unique_names(loader *L, const config_t *lc, const proc_config 
 
 /* ---- where a rule's `where` string sits in the file ---- */
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t len = 0, cap = 0, got;
-    char chunk[65536];
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            char *grown = realloc(text, cap);
-            if (!grown) {
-                free(text);
-                fclose(f);
-                return NULL;
-            }
-            text = grown;
-        }
-        memcpy(text + len, chunk, got);
-        len += got;
-    }
-    fclose(f);
-    if (text)
-        text[len] = '\0';
-    return text;
-}
-
-/* Skips spaces, newlines and comments (# // and C-style). */
-static const char *skip_blank(const char *p)
-{
-    for (;;) {
-        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\f')
-            p++;
-        else if (*p == '#' || (p[0] == '/' && p[1] == '/'))
-            p += strcspn(p, "\n");
-        else if (p[0] == '/' && p[1] == '*')
-            p = strstr(p + 2, "*/") ? strstr(p + 2, "*/") + 2 : p + strlen(p);
-        else
-            return p;
-    }
-}
-
-static const char *skip_string(const char *p)
-{
-    for (p++; *p && *p != '"'; p++)
-        if (*p == '\\' && p[1])
-            p++;
-    return *p ? p + 1 : p;
-}
-
-static const char *line_start(const char *text, int line)
-{
-    const char *p = text;
-    for (int l = 1; l < line && p; l++)
-        p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
-    return p;
-}
-
-/* Finds the opening quote of the value of the nth setting called `name` on
- * the line that starts at p; NULL when the file no longer says so. */
-static const char *find_value_quote(const char *p, const char *name, int nth)
-{
-    static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-*";
-    size_t n = strlen(name);
-    const char *eol = p + strcspn(p, "\n");
-    while (p < eol) {
-        const char *q = skip_blank(p);
-        if (q != p) {
-            p = q;
-            continue;
-        }
-        if (*p == '"') {
-            p = skip_string(p);
-        } else if (!strncmp(p, name, n) && (p[n] == '\0' || !strchr(name_chars, p[n]))) {
-            q = skip_blank(p + n);
-            if ((*q == '=' || *q == ':') && nth-- == 0) {
-                q = skip_blank(q + 1);
-                return *q == '"' ? q : NULL;
-            }
-            p += n;
-        } else {
-            p++;
-        }
-    }
-    return NULL;
-}
-
 /* Sets line/col to the first byte of the where string's content and keeps its
  * raw text (escapes as written) when it is one string on one line. */
 static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg *rule, int nth)
 {
     rule->line = config_setting_source_line(where);
     rule->col = 0;
-    if (!L->text_file || strcmp(L->text_file, file_of(L, where))) {
-        free(L->text);
-        L->text_file = file_of(L, where);
-        L->text = read_text(L->text_file);
-    }
-    const char *bol = L->text ? line_start(L->text, rule->line) : NULL;
-    const char *quote = bol ? find_value_quote(bol, "where", nth) : NULL;
-    if (!quote)
+    const char *quote = source_value(L, where, nth);
+    if (!quote || *quote != '"')
         return;
+    const char *bol = line_start(L->text, rule->line);
     for (const char *p = bol; p < quote; p++)
         if (*p == '\n') {
             rule->line++;
@@ -768,6 +799,28 @@ static void locate_rules(loader *L, const config_t *lc, proc_config *cfg)
 
 /* ---- public ---- */
 
+/* The line number in "FILE:LINE: ...", or INT_MAX for a message about the whole file. */
+static int diag_line(const char *diag, const char *file)
+{
+    size_t n = strlen(file);
+    if (strncmp(diag, file, n) || diag[n] != ':' || diag[n + 1] < '0' || diag[n + 1] > '9')
+        return INT_MAX;
+    return atoi(diag + n + 1);
+}
+
+/* Errors found by the checks across settings come last; users read them in file order. */
+static void sort_by_line(proc_diags *d, size_t from, const char *file)
+{
+    for (size_t i = from + 1; i < d->n; i++) {
+        char *x = d->lines[i];
+        int line = diag_line(x, file);
+        size_t j = i;
+        for (; j > from && diag_line(d->lines[j - 1], file) > line; j--)
+            d->lines[j] = d->lines[j - 1];
+        d->lines[j] = x;
+    }
+}
+
 int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -791,6 +844,7 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
         check_one_cluster(&L, &lc, cfg);
         check_unique_names(&L, &lc, cfg);
         locate_rules(&L, &lc, cfg);
+        sort_by_line(diags, before, path);
     }
     config_destroy(&lc);
     free(L.text);
