@@ -1,0 +1,117 @@
+/* rules/builtins.c — the builtin functions: their names and arities for the
+ * parser, and what each computes. */
+#include <math.h>
+#include <string.h>
+
+#include "rules/internal.h"
+
+static const rule_builtin builtins[] = {
+    {"exists", RULE_OP_NOTNULL, 1, RULE_BI_PATH},   {"len", RULE_OP_LEN, 1, RULE_BI_PLAIN},
+    {"abs", RULE_OP_ABS, 1, RULE_BI_PLAIN},         {"sqrt", RULE_OP_SQRT, 1, RULE_BI_PLAIN},
+    {"log10", RULE_OP_LOG10, 1, RULE_BI_PLAIN},     {"min", RULE_OP_MIN, 2, RULE_BI_PLAIN},
+    {"max", RULE_OP_MAX, 2, RULE_BI_PLAIN},         {"startswith", RULE_OP_STARTSWITH, 2, RULE_BI_PLAIN},
+    {"angsep", RULE_OP_ANGSEP, 4, RULE_BI_PLAIN},   {"cone", RULE_OP_CONE, 5, RULE_BI_PLAIN},
+    {"any", RULE_OP_ANY, 2, RULE_BI_QUANT},         {"all", RULE_OP_ALL, 2, RULE_BI_QUANT},
+    {"count", RULE_OP_COUNTIF, 2, RULE_BI_QUANT},
+};
+
+const rule_builtin *rule_builtin_find(const char *name, size_t len)
+{
+    for (size_t k = 0; k < sizeof builtins / sizeof builtins[0]; k++)
+        if (strlen(builtins[k].name) == len && memcmp(builtins[k].name, name, len) == 0)
+            return &builtins[k];
+    return NULL;
+}
+
+static bool is_num(const rule_value *v) { return v->t == RV_INT || v->t == RV_BOOL || v->t == RV_FLOAT; }
+static double as_double(const rule_value *v) { return v->t == RV_FLOAT ? v->u.d : (double)v->u.i; }
+
+/* Haversine with both hav(d) and 1 - hav(d) computed without cancellation
+ * (the latter as the distance to the antipode), so atan2 is exact near 0 and
+ * near 180 degrees alike. */
+double rule_angsep(double ra1, double dec1, double ra2, double dec2)
+{
+    const double rad = 3.14159265358979323846 / 180.0;
+    double s_ddec = sin((dec2 - dec1) * rad / 2), s_sum = sin((dec1 + dec2) * rad / 2);
+    double s_dra = sin((ra2 - ra1) * rad / 2), c_dra = cos((ra2 - ra1) * rad / 2);
+    double cc = cos(dec1 * rad) * cos(dec2 * rad);
+    double hav = s_ddec * s_ddec + cc * s_dra * s_dra;
+    double hav_anti = s_sum * s_sum + cc * c_dra * c_dra;
+    return 2 * atan2(sqrt(hav), sqrt(hav_anti)) / rad;
+}
+
+/* Python's len(): code points of a str, bytes of a bytes, items of a container. */
+static rule_value builtin_len(alert_doc *doc, const rule_value *v)
+{
+    if (v->t == RV_STR) {
+        int64_t n = 0;
+        for (uint32_t k = 0; k < v->n; k++)
+            n += ((unsigned char)v->u.s[k] & 0xC0) != 0x80;
+        return rule_int(n);
+    }
+    if (v->t != RV_NODE)
+        return rule_null();
+    const alert_node *n = alert_at(doc, v->n);
+    if (n->type != ALERT_BYTES)
+        return rule_int(n->count);
+    const char *s;
+    size_t len;
+    return alert_string(doc, v->n, &s, &len) == 0 ? rule_int((int64_t)len) : rule_null();
+}
+
+static rule_value builtin_abs(const rule_value *v)
+{
+    if (v->t == RV_FLOAT)
+        return rule_float(fabs(v->u.d));
+    if (!is_num(v))
+        return rule_null();
+    return v->u.i < 0 ? rule_negate(v) : rule_int(v->u.i);
+}
+
+/* Python's min/max: the first argument unless the second is strictly beyond it. */
+static rule_value builtin_minmax(const rule_value *a, const rule_value *b, int beyond)
+{
+    if (!is_num(a) || !is_num(b))
+        return rule_null();
+    return rule_num_cmp(b, a) == beyond ? *b : *a;
+}
+
+static rule_value builtin_startswith(const rule_value *s, const rule_value *prefix)
+{
+    if (s->t != RV_STR || prefix->t != RV_STR)
+        return rule_bool(false);
+    return rule_bool(prefix->n <= s->n && (prefix->n == 0 || memcmp(s->u.s, prefix->u.s, prefix->n) == 0));
+}
+
+/* angsep/cone: null (cone: false) unless every argument is a number. */
+static rule_value builtin_sky(rule_opcode op, const rule_value *args)
+{
+    int argc = op == RULE_OP_CONE ? 5 : 4;
+    for (int k = 0; k < argc; k++)
+        if (!is_num(&args[k]))
+            return op == RULE_OP_CONE ? rule_bool(false) : rule_null();
+    double d = rule_angsep(as_double(&args[0]), as_double(&args[1]), as_double(&args[2]), as_double(&args[3]));
+    return op == RULE_OP_CONE ? rule_bool(d <= as_double(&args[4])) : rule_float(d);
+}
+
+rule_value rule_builtin_call(alert_doc *doc, rule_opcode op, const rule_value *args)
+{
+    switch (op) {
+    case RULE_OP_LEN:
+        return builtin_len(doc, &args[0]);
+    case RULE_OP_ABS:
+        return builtin_abs(&args[0]);
+    case RULE_OP_SQRT:
+        return is_num(&args[0]) && as_double(&args[0]) >= 0 ? rule_float(sqrt(as_double(&args[0]))) : rule_null();
+    case RULE_OP_LOG10:
+        return is_num(&args[0]) && as_double(&args[0]) > 0 ? rule_float(log10(as_double(&args[0]))) : rule_null();
+    case RULE_OP_MIN:
+        return builtin_minmax(&args[0], &args[1], -1);
+    case RULE_OP_MAX:
+        return builtin_minmax(&args[0], &args[1], 1);
+    case RULE_OP_STARTSWITH:
+        return builtin_startswith(&args[0], &args[1]);
+    default:
+        return builtin_sky(op, args);
+    }
+}

@@ -1,0 +1,229 @@
+/* rules/internal.h — what the phases of the rule compiler share (tokens, AST,
+ * values, programs, the verifier); private to rules/ and its tests. */
+#ifndef RULES_INTERNAL_H
+#define RULES_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rules/opcodes.h"
+#include "rules/rules.h"
+
+/* ---- opcode tables (opcodes.c, generated from opcodes.h) ---- */
+
+extern const char *const rule_op_name[];
+extern const uint8_t rule_op_kind[];   /* rule_arg_kind */
+extern const uint8_t rule_op_pushes[];
+int64_t rule_op_pops(rule_opcode op, int64_t a);
+
+/* ---- arena: bump allocation in chunks, so pointers stay valid as it grows ---- */
+
+typedef struct rule_chunk rule_chunk;
+typedef struct {
+    rule_chunk *head;
+} rule_arena;
+
+void *rule_arena_alloc(rule_arena *a, size_t n);
+void rule_arena_free(rule_arena *a);
+
+/* ---- diagnostics ---- */
+
+typedef struct {
+    rule_error *errs;
+    size_t max;
+    size_t n; /* errors found (only the first `max` are stored) */
+} rule_diags;
+
+void rule_diag(rule_diags *d, size_t offset, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- values ---- */
+
+/* RV_NODE: a list, tuple, dict or bytes of the alert, by node index. */
+typedef enum { RV_NULL, RV_BOOL, RV_INT, RV_FLOAT, RV_STR, RV_NODE } rule_vtype;
+
+typedef struct {
+    uint8_t t;
+    uint32_t n; /* RV_STR: byte length; RV_NODE: node index */
+    union {
+        int64_t i; /* RV_INT, RV_BOOL (0 or 1) */
+        double d;
+        const char *s;
+    } u;
+} rule_value;
+
+static inline rule_value rule_null(void) { return (rule_value){.t = RV_NULL}; }
+static inline rule_value rule_bool(bool b) { return (rule_value){.t = RV_BOOL, .u.i = b}; }
+static inline rule_value rule_int(int64_t i) { return (rule_value){.t = RV_INT, .u.i = i}; }
+static inline rule_value rule_float(double d) { return (rule_value){.t = RV_FLOAT, .u.d = d}; }
+
+/* value.c: the language's semantics, shared by the VM and constant folding.
+ * doc may be NULL when no value is an RV_NODE. */
+rule_value rule_value_of_node(alert_doc *doc, uint32_t node);
+bool rule_truthy(const alert_doc *doc, const rule_value *v);
+rule_value rule_arith(rule_opcode op, const rule_value *a, const rule_value *b);
+rule_value rule_negate(const rule_value *a);
+bool rule_compare(rule_opcode op, const rule_value *a, const rule_value *b);
+/* Compares two numbers exactly (ints as ints, int against float by value):
+ * -1, 0, 1, or 2 when unordered (NaN). */
+int rule_num_cmp(const rule_value *a, const rule_value *b);
+bool rule_in(const rule_value *x, const rule_value *items, uint32_t n);
+
+/* builtins.c */
+typedef enum { RULE_BI_PLAIN, RULE_BI_PATH, RULE_BI_QUANT } rule_bi_kind;
+typedef struct {
+    const char *name;
+    rule_opcode op;
+    uint8_t argc;
+    uint8_t kind;
+} rule_builtin;
+
+const rule_builtin *rule_builtin_find(const char *name, size_t len);
+/* Applies a PLAIN builtin's opcode to its arguments (args[0..argc)). */
+rule_value rule_builtin_call(alert_doc *doc, rule_opcode op, const rule_value *args);
+double rule_angsep(double ra1, double dec1, double ra2, double dec2);
+
+/* ---- lexer ---- */
+
+#define RULE_TOKENS(T)                                                                             \
+    T(EOF, "end of rule") T(INT, "integer") T(FLOAT, "number") T(STR, "string") T(IDENT, "name")   \
+    T(AT, "@") T(DOT, ".") T(LPAREN, "(") T(RPAREN, ")") T(LBRACK, "[") T(RBRACK, "]")           \
+    T(COMMA, ",") T(EQ, "==") T(NE, "!=") T(LT, "<") T(LE, "<=") T(GT, ">") T(GE, ">=")            \
+    T(PLUS, "+") T(MINUS, "-") T(STAR, "*") T(SLASH, "/") T(PERCENT, "%") T(AND, "and")           \
+    T(OR, "or") T(NOT, "not") T(IN, "in") T(TRUE, "true") T(FALSE, "false") T(NULL, "null")
+
+typedef enum {
+#define RULE_TOK_ENUM(name, text) RULE_TOK_##name,
+    RULE_TOKENS(RULE_TOK_ENUM)
+#undef RULE_TOK_ENUM
+} rule_tok_kind;
+
+typedef struct {
+    rule_tok_kind kind;
+    size_t offset, len; /* the token's text in the rule */
+    int64_t i;
+    double d;
+    const char *s; /* RULE_TOK_STR: decoded content (in the lexer's arena) */
+    size_t slen;
+} rule_token;
+
+typedef struct {
+    const char *src;
+    size_t len, pos;
+    rule_arena *arena;
+    rule_diags *diags;
+} rule_lexer;
+
+void rule_lex_init(rule_lexer *lx, const char *src, size_t len, rule_arena *arena, rule_diags *diags);
+/* Reads the next token. Bad input is reported in diags and skipped, so the
+ * parser only ever sees well-formed tokens. */
+void rule_lex_next(rule_lexer *lx, rule_token *tok);
+const char *rule_tok_name(rule_tok_kind k);
+
+/* ---- AST ---- */
+
+typedef enum { AST_LIT, AST_PATH, AST_ELEM, AST_NEG, AST_BIN, AST_AND, AST_OR, AST_NOT, AST_IN, AST_CALL, AST_ERROR } rule_ast_kind;
+
+typedef struct {
+    uint8_t kind;
+    uint8_t op;          /* AST_BIN: the opcode; AST_IN: RULE_OP_IN or RULE_OP_NOTIN; AST_CALL: the builtin's opcode */
+    uint32_t offset, len; /* source span */
+    int32_t a, b;        /* children; AST_IN/AST_CALL: first kid index into kids, count */
+    rule_value lit;      /* AST_LIT */
+    alert_step *steps;   /* AST_PATH, AST_ELEM (in the arena) */
+    uint32_t n_steps;
+} rule_ast;
+
+typedef struct {
+    rule_ast *nodes;
+    uint32_t n, cap;
+    int32_t *kids;
+    uint32_t n_kids, cap_kids;
+    int32_t root;
+    rule_arena arena; /* decoded strings, path keys */
+} rule_tree;
+
+/* Parses `where` into t. Returns the number of errors (all in diags). */
+size_t rule_parse(rule_tree *t, const char *src, size_t len, rule_diags *diags);
+void rule_tree_free(rule_tree *t);
+
+/* ---- programs ---- */
+
+typedef struct {
+    uint8_t op;
+    int32_t arg;
+} rule_insn;
+
+/* A segment: the rule itself (segment 0) or one any/all/count predicate. */
+typedef struct {
+    rule_insn *code;
+    uint32_t n_code, cap_code;
+    uint32_t need; /* stack slots it needs, its predicates' included (set by the verifier) */
+} rule_segment;
+
+typedef struct {
+    alert_step *steps;
+    uint32_t n;
+    const char *text;
+} rule_relpath;
+
+typedef struct {
+    char *name;
+    char *where;
+    rule_segment *segs;
+    uint32_t n_segs;
+    rule_value *consts;
+    uint32_t n_consts;
+    rule_relpath *rels; /* paths relative to '@' */
+    uint32_t n_rels;
+    rule_arena arena; /* strings, steps */
+} rule_program;
+
+/* An interned path: one step from its parent (-1: the alert's root). */
+typedef struct {
+    int32_t parent;
+    alert_step step;
+    char *text;
+} rule_path;
+
+typedef struct {
+    rule_path *items;
+    uint32_t n, cap;
+} rule_paths;
+
+/* Interns the path steps[0..n) and returns its id, or -1 when out of memory. */
+int32_t rule_paths_intern(rule_paths *ps, const alert_step *steps, uint32_t n);
+void rule_paths_free(rule_paths *ps);
+/* Spells a path as the rule language writes it, after `root` ("" or "@");
+ * returns the length it needs, like snprintf. */
+size_t rule_path_text(char *out, size_t cap, const char *root, const alert_step *steps, uint32_t n);
+
+/* Compiles a parsed tree (constant folding, short-circuit jumps, paths interned
+ * in ps) into p. Returns 0, or -1 when out of memory. */
+int rule_compile(const rule_tree *t, rule_paths *ps, rule_program *p);
+void rule_program_free(rule_program *p);
+
+/* Checks every segment of p: opcodes and operands in range, jump targets
+ * inside the segment, no stack underflow, one stack depth at every join, no
+ * falling off the end, predicates only referring to later segments; computes
+ * each segment's `need`. Returns 0, or -1 with the reason in why. */
+int rule_verify(rule_program *p, uint32_t n_paths, char *why, size_t why_len);
+
+void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out);
+
+/* ---- VM ---- */
+
+/* What one evaluation needs besides the program: the alert, the set's path cache and a stack. */
+typedef struct {
+    alert_doc *doc;
+    const rule_paths *paths;
+    rule_value *path_val;  /* per path: its value for the current alert */
+    uint32_t *path_node;   /* per path: its node for the current alert (ALERT_ABSENT: missing) */
+    uint32_t *path_epoch;  /* per path: the alert it was resolved for */
+    uint32_t epoch;
+} rule_vm;
+
+/* Runs a verified program; stack has room for p->segs[0].need values. */
+bool rule_vm_run(rule_vm *vm, const rule_program *p, rule_value *stack);
+
+#endif

@@ -1,0 +1,71 @@
+/* rules/opcodes.h — the bytecode's one opcode table: each line generates the
+ * enum entry, the disassembler's name and operand printing, and the verifier's
+ * stack accounting. `a` in the pops column is the instruction's operand. */
+#ifndef RULES_OPCODES_H
+#define RULES_OPCODES_H
+
+/* Operand kinds. BRANCH jumps or falls through; GOTO always jumps; RESULT ends
+ * the program with the operand (0 or 1) as its answer. */
+#define RULE_ARG_KINDS(K)                                                                          \
+    K(NONE)   /* no operand */                                                                     \
+    K(CONST)  /* index into the program's constants */                                            \
+    K(PATH)   /* index into the set's interned paths (from the alert's root, cached per alert) */ \
+    K(ELEM)   /* index into the program's paths relative to '@' */                                \
+    K(PRED)   /* index of the predicate segment run for each element */                           \
+    K(COUNT)  /* number of list items popped */                                                   \
+    K(BRANCH) /* conditional jump target */                                                       \
+    K(GOTO)   /* unconditional jump target */                                                     \
+    K(RESULT) /* the program's answer */
+
+/* OP(name, operand kind, pops, pushes) */
+#define RULE_OPCODES(OP)            \
+    OP(CONST, CONST, 0, 1)          \
+    OP(PATH, PATH, 0, 1)            \
+    OP(ELEM, ELEM, 0, 1)            \
+    OP(NEG, NONE, 1, 1)             \
+    OP(ADD, NONE, 2, 1)             \
+    OP(SUB, NONE, 2, 1)             \
+    OP(MUL, NONE, 2, 1)             \
+    OP(DIV, NONE, 2, 1)             \
+    OP(MOD, NONE, 2, 1)             \
+    OP(EQ, NONE, 2, 1)              \
+    OP(NE, NONE, 2, 1)              \
+    OP(LT, NONE, 2, 1)              \
+    OP(LE, NONE, 2, 1)              \
+    OP(GT, NONE, 2, 1)              \
+    OP(GE, NONE, 2, 1)              \
+    OP(ISNULL, NONE, 1, 1)          \
+    OP(NOTNULL, NONE, 1, 1)         \
+    OP(IN, COUNT, (a) + 1, 1)       \
+    OP(NOTIN, COUNT, (a) + 1, 1)    \
+    OP(LEN, NONE, 1, 1)             \
+    OP(ABS, NONE, 1, 1)             \
+    OP(SQRT, NONE, 1, 1)            \
+    OP(LOG10, NONE, 1, 1)           \
+    OP(MIN, NONE, 2, 1)             \
+    OP(MAX, NONE, 2, 1)             \
+    OP(STARTSWITH, NONE, 2, 1)      \
+    OP(ANGSEP, NONE, 4, 1)          \
+    OP(CONE, NONE, 5, 1)            \
+    OP(ANY, PRED, 1, 1)             \
+    OP(ALL, PRED, 1, 1)             \
+    OP(COUNTIF, PRED, 1, 1)         \
+    OP(JUMP, GOTO, 0, 0)            \
+    OP(JUMPT, BRANCH, 1, 0)         \
+    OP(JUMPF, BRANCH, 1, 0)         \
+    OP(RET, RESULT, 0, 0)
+
+typedef enum {
+#define RULE_ARG_ENUM(k) RULE_ARG_##k,
+    RULE_ARG_KINDS(RULE_ARG_ENUM)
+#undef RULE_ARG_ENUM
+} rule_arg_kind;
+
+typedef enum {
+#define RULE_OP_ENUM(name, kind, pops, pushes) RULE_OP_##name,
+    RULE_OPCODES(RULE_OP_ENUM)
+#undef RULE_OP_ENUM
+        RULE_OP_COUNT_
+} rule_opcode;
+
+#endif

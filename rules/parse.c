@@ -1,0 +1,456 @@
+/* rules/parse.c — the rule parser: tokens to an AST by precedence climbing,
+ * reporting every error it can find and recovering to look for more. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/internal.h"
+
+#define MAX_NESTING 200
+#define MAX_INDEX 2147483647
+
+typedef struct {
+    rule_lexer lx;
+    rule_token tok;
+    rule_tree *t;
+    rule_diags *diags;
+    const char *src;
+    int quant_depth; /* how many any/all/count predicates enclose the parser */
+    int depth;
+} parser;
+
+typedef struct {
+    int32_t *items;
+    uint32_t n, cap;
+} idx_list;
+
+static void advance(parser *p) { rule_lex_next(&p->lx, &p->tok); }
+
+static void oom(parser *p) { rule_diag(p->diags, 0, 0, "out of memory"); }
+
+/* Node 0 is the shared error node, so a failed allocation still yields a valid index. */
+static int32_t new_node(parser *p, rule_ast_kind kind, size_t offset, size_t len)
+{
+    rule_tree *t = p->t;
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 32;
+        rule_ast *nodes = realloc(t->nodes, cap * sizeof *nodes);
+        if (!nodes) {
+            oom(p);
+            return 0;
+        }
+        t->nodes = nodes;
+        t->cap = cap;
+    }
+    t->nodes[t->n] = (rule_ast){.kind = (uint8_t)kind, .offset = (uint32_t)offset, .len = (uint32_t)len};
+    return (int32_t)t->n++;
+}
+
+static bool list_push(parser *p, idx_list *l, int32_t v)
+{
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 8;
+        int32_t *items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            oom(p);
+            return false;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = v;
+    return true;
+}
+
+/* Moves a list of children into the tree's kids; returns the first's index. */
+static int32_t store_kids(parser *p, idx_list *l)
+{
+    rule_tree *t = p->t;
+    int32_t first = (int32_t)t->n_kids;
+    for (uint32_t k = 0; k < l->n; k++) {
+        if (t->n_kids == t->cap_kids) {
+            uint32_t cap = t->cap_kids ? t->cap_kids * 2 : 16;
+            int32_t *kids = realloc(t->kids, cap * sizeof *kids);
+            if (!kids) {
+                oom(p);
+                break;
+            }
+            t->kids = kids;
+            t->cap_kids = cap;
+        }
+        t->kids[t->n_kids++] = l->items[k];
+    }
+    free(l->items);
+    *l = (idx_list){0};
+    return first;
+}
+
+static size_t span_end(const parser *p, int32_t n) { return p->t->nodes[n].offset + p->t->nodes[n].len; }
+
+static size_t prev_end(const parser *p) { return p->lx.pos < p->tok.offset ? p->lx.pos : p->tok.offset; }
+
+/* Describes the current token for "found ..." messages. */
+static void expected(parser *p, const char *what)
+{
+    if (p->tok.kind == RULE_TOK_EOF)
+        rule_diag(p->diags, p->tok.offset, 0, "expected %s, found the end of the rule", what);
+    else
+        rule_diag(p->diags, p->tok.offset, p->tok.len, "expected %s, found '%.*s'", what, (int)p->tok.len,
+                  p->src + p->tok.offset);
+}
+
+static bool is_closer(rule_tok_kind k)
+{
+    return k == RULE_TOK_RPAREN || k == RULE_TOK_RBRACK || k == RULE_TOK_COMMA || k == RULE_TOK_EOF;
+}
+
+static void expect_close(parser *p, rule_tok_kind closer, size_t open_offset)
+{
+    if (p->tok.kind == closer) {
+        advance(p);
+        return;
+    }
+    const char *c = rule_tok_name(closer), *o = closer == RULE_TOK_RPAREN ? "(" : "[";
+    rule_diag(p->diags, open_offset, 1, "expected '%s' to close '%s'", c, o);
+}
+
+static int32_t parse_expr(parser *p, int min_bp);
+
+static bool is_word(rule_tok_kind k)
+{
+    return k == RULE_TOK_IDENT || k == RULE_TOK_AND || k == RULE_TOK_OR || k == RULE_TOK_NOT ||
+           k == RULE_TOK_IN || k == RULE_TOK_TRUE || k == RULE_TOK_FALSE || k == RULE_TOK_NULL;
+}
+
+/* One `[...]` step; returns false when it could not be read. */
+static bool parse_index(parser *p, alert_step *st)
+{
+    size_t open = p->tok.offset;
+    advance(p);
+    if (p->tok.kind == RULE_TOK_STR) {
+        *st = (alert_step){.key = p->tok.s, .key_len = (uint32_t)p->tok.slen, .index = -1};
+    } else if (p->tok.kind == RULE_TOK_INT && p->tok.i >= 0 && p->tok.i <= MAX_INDEX) {
+        *st = (alert_step){.index = (int32_t)p->tok.i};
+    } else if (p->tok.kind == RULE_TOK_INT || p->tok.kind == RULE_TOK_FLOAT || p->tok.kind == RULE_TOK_MINUS) {
+        rule_diag(p->diags, p->tok.offset, p->tok.len, "an index must be an integer from 0 to %d", MAX_INDEX);
+        return false;
+    } else {
+        expected(p, "an index or a quoted key inside '[]'");
+        return false;
+    }
+    advance(p);
+    expect_close(p, RULE_TOK_RBRACK, open);
+    return true;
+}
+
+/* A path: the root (a name, or '@') was just read; steps follow. */
+static int32_t parse_path(parser *p, bool at)
+{
+    size_t start = p->tok.offset;
+    alert_step *steps = NULL;
+    uint32_t n = 0, cap = 0;
+    bool ok = true;
+    if (at && p->quant_depth == 0) {
+        rule_diag(p->diags, p->tok.offset, 1, "'@' is only valid inside any/all/count");
+        ok = false;
+    }
+    alert_step first = {.key = p->src + p->tok.offset, .key_len = (uint32_t)p->tok.len, .index = -1};
+    bool have_first = !at;
+    advance(p);
+    for (;;) {
+        alert_step st;
+        if (have_first) {
+            st = first;
+            have_first = false;
+        } else if (p->tok.kind == RULE_TOK_DOT) {
+            advance(p);
+            if (!is_word(p->tok.kind)) {
+                expected(p, "a field name after '.'");
+                ok = false;
+                break;
+            }
+            st = (alert_step){.key = p->src + p->tok.offset, .key_len = (uint32_t)p->tok.len, .index = -1};
+            advance(p);
+        } else if (p->tok.kind == RULE_TOK_LBRACK) {
+            if (!parse_index(p, &st)) {
+                ok = false;
+                break;
+            }
+        } else {
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            alert_step *grown = realloc(steps, cap * sizeof *steps);
+            if (!grown) {
+                oom(p);
+                ok = false;
+                break;
+            }
+            steps = grown;
+        }
+        steps[n++] = st;
+    }
+    int32_t node = 0;
+    if (ok) {
+        alert_step *kept = rule_arena_alloc(&p->t->arena, (n ? n : 1) * sizeof *kept);
+        if (kept) {
+            node = new_node(p, at ? AST_ELEM : AST_PATH, start, prev_end(p) - start);
+            if (n)
+                memcpy(kept, steps, n * sizeof *kept);
+            p->t->nodes[node].steps = kept;
+            p->t->nodes[node].n_steps = n;
+        } else {
+            oom(p);
+        }
+    }
+    free(steps);
+    return node;
+}
+
+/* Comma-separated expressions up to `closer`, after `lead` when it is not -1;
+ * the opener was just read. */
+static int32_t parse_args(parser *p, int32_t lead, rule_tok_kind closer, size_t open_offset, bool quant,
+                          uint32_t *count)
+{
+    idx_list args = {0};
+    if (lead >= 0)
+        list_push(p, &args, lead);
+    if (p->tok.kind != closer) {
+        for (;;) {
+            if (quant && args.n == 1)
+                p->quant_depth++;
+            list_push(p, &args, parse_expr(p, 0));
+            if (quant && args.n == 2)
+                p->quant_depth--;
+            if (p->tok.kind != RULE_TOK_COMMA)
+                break;
+            advance(p);
+        }
+    }
+    expect_close(p, closer, open_offset);
+    *count = args.n;
+    return store_kids(p, &args);
+}
+
+static int32_t parse_call(parser *p)
+{
+    rule_token name = p->tok;
+    const rule_builtin *bi = rule_builtin_find(p->src + name.offset, name.len);
+    advance(p);
+    size_t open = p->tok.offset;
+    advance(p);
+    uint32_t argc;
+    int32_t first = parse_args(p, -1, RULE_TOK_RPAREN, open, bi && bi->kind == RULE_BI_QUANT, &argc);
+    int nl = (int)name.len;
+    const char *ns = p->src + name.offset;
+    if (!bi) {
+        rule_diag(p->diags, name.offset, name.len, "unknown function '%.*s'", nl, ns);
+        return 0;
+    }
+    if (argc != bi->argc) {
+        rule_diag(p->diags, name.offset, name.len, "'%.*s' takes %u argument%s, got %u", nl, ns, bi->argc,
+                  bi->argc == 1 ? "" : "s", argc);
+        return 0;
+    }
+    if (bi->kind == RULE_BI_PATH) {
+        const rule_ast *arg = &p->t->nodes[p->t->kids[first]];
+        if (arg->kind != AST_PATH && arg->kind != AST_ELEM) {
+            if (p->t->kids[first] != 0)
+                rule_diag(p->diags, arg->offset, arg->len, "'%.*s' takes a path, like %.*s(diaSource.snr)", nl, ns,
+                          nl, ns);
+            return 0;
+        }
+    }
+    int32_t node = new_node(p, AST_CALL, name.offset, prev_end(p) - name.offset);
+    p->t->nodes[node].op = (uint8_t)bi->op;
+    p->t->nodes[node].a = first;
+    p->t->nodes[node].b = (int32_t)argc;
+    return node;
+}
+
+static int32_t literal(parser *p, rule_value v)
+{
+    int32_t node = new_node(p, AST_LIT, p->tok.offset, p->tok.len);
+    p->t->nodes[node].lit = v;
+    advance(p);
+    return node;
+}
+
+static int32_t parse_prefix(parser *p)
+{
+    rule_token tok = p->tok;
+    switch (tok.kind) {
+    case RULE_TOK_NOT:
+    case RULE_TOK_MINUS: {
+        advance(p);
+        int32_t x = parse_expr(p, tok.kind == RULE_TOK_NOT ? 3 : 7);
+        int32_t node = new_node(p, tok.kind == RULE_TOK_NOT ? AST_NOT : AST_NEG, tok.offset, span_end(p, x) - tok.offset);
+        p->t->nodes[node].a = x;
+        return x ? node : 0;
+    }
+    case RULE_TOK_INT:
+        return literal(p, rule_int(tok.i));
+    case RULE_TOK_FLOAT:
+        return literal(p, rule_float(tok.d));
+    case RULE_TOK_STR:
+        return literal(p, (rule_value){.t = RV_STR, .n = (uint32_t)tok.slen, .u.s = tok.s});
+    case RULE_TOK_TRUE:
+    case RULE_TOK_FALSE:
+        return literal(p, rule_bool(tok.kind == RULE_TOK_TRUE));
+    case RULE_TOK_NULL:
+        return literal(p, rule_null());
+    case RULE_TOK_LPAREN: {
+        advance(p);
+        int32_t x = parse_expr(p, 0);
+        expect_close(p, RULE_TOK_RPAREN, tok.offset);
+        return x;
+    }
+    case RULE_TOK_IDENT: {
+        rule_lexer saved = p->lx;
+        rule_token after;
+        rule_lex_next(&saved, &after);
+        if (after.kind == RULE_TOK_LPAREN)
+            return parse_call(p);
+        return parse_path(p, false);
+    }
+    case RULE_TOK_AT:
+        return parse_path(p, true);
+    default:
+        expected(p, "an expression");
+        if (!is_closer(tok.kind))
+            advance(p);
+        return 0;
+    }
+}
+
+/* Binding power of an infix operator (0: not one). `and`/`or` have no opcode:
+ * they compile to jumps. */
+static int infix_bp(rule_tok_kind k, rule_ast_kind *kind, rule_opcode *op)
+{
+    static const struct {
+        rule_tok_kind tok;
+        int bp;
+        rule_ast_kind kind;
+        rule_opcode op;
+    } table[] = {
+        {RULE_TOK_OR, 1, AST_OR, RULE_OP_JUMPT},    {RULE_TOK_AND, 2, AST_AND, RULE_OP_JUMPF},
+        {RULE_TOK_EQ, 4, AST_BIN, RULE_OP_EQ},      {RULE_TOK_NE, 4, AST_BIN, RULE_OP_NE},
+        {RULE_TOK_LT, 4, AST_BIN, RULE_OP_LT},      {RULE_TOK_LE, 4, AST_BIN, RULE_OP_LE},
+        {RULE_TOK_GT, 4, AST_BIN, RULE_OP_GT},      {RULE_TOK_GE, 4, AST_BIN, RULE_OP_GE},
+        {RULE_TOK_IN, 4, AST_IN, RULE_OP_IN},       {RULE_TOK_NOT, 4, AST_IN, RULE_OP_NOTIN},
+        {RULE_TOK_PLUS, 5, AST_BIN, RULE_OP_ADD},   {RULE_TOK_MINUS, 5, AST_BIN, RULE_OP_SUB},
+        {RULE_TOK_STAR, 6, AST_BIN, RULE_OP_MUL},   {RULE_TOK_SLASH, 6, AST_BIN, RULE_OP_DIV},
+        {RULE_TOK_PERCENT, 6, AST_BIN, RULE_OP_MOD},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].tok == k) {
+            *kind = table[i].kind;
+            *op = table[i].op;
+            return table[i].bp;
+        }
+    return 0;
+}
+
+static bool is_comparison(const rule_ast *n)
+{
+    return n->kind == AST_IN || (n->kind == AST_BIN && n->op >= RULE_OP_EQ && n->op <= RULE_OP_GE);
+}
+
+/* `x in (...)` / `x not in (...)`: the operator was just read. */
+static int32_t parse_in(parser *p, int32_t left, rule_opcode op)
+{
+    if (op == RULE_OP_NOTIN) {
+        if (p->tok.kind != RULE_TOK_IN) {
+            expected(p, "'in' after 'not'");
+            return 0;
+        }
+        advance(p);
+    }
+    if (p->tok.kind != RULE_TOK_LPAREN && p->tok.kind != RULE_TOK_LBRACK) {
+        expected(p, "a list in '(...)' after 'in'");
+        return 0;
+    }
+    rule_tok_kind closer = p->tok.kind == RULE_TOK_LPAREN ? RULE_TOK_RPAREN : RULE_TOK_RBRACK;
+    size_t open = p->tok.offset;
+    advance(p);
+    uint32_t n;
+    int32_t first = parse_args(p, left, closer, open, false, &n);
+    if (n == 1) {
+        rule_diag(p->diags, open, 1, "the list after 'in' is empty");
+        return 0;
+    }
+    size_t start = p->t->nodes[left].offset;
+    int32_t node = new_node(p, AST_IN, start, prev_end(p) - start);
+    p->t->nodes[node].op = (uint8_t)op;
+    p->t->nodes[node].a = first;
+    p->t->nodes[node].b = (int32_t)n;
+    return left ? node : 0;
+}
+
+static int32_t parse_expr(parser *p, int min_bp)
+{
+    if (++p->depth > MAX_NESTING) {
+        rule_diag(p->diags, p->tok.offset, p->tok.len, "expression nested too deeply (more than %d levels)",
+                  MAX_NESTING);
+        p->lx.pos = p->lx.len;
+        p->tok = (rule_token){.kind = RULE_TOK_EOF, .offset = p->lx.len};
+        p->depth--;
+        return 0;
+    }
+    int32_t left = parse_prefix(p);
+    for (;;) {
+        rule_ast_kind kind;
+        rule_opcode op;
+        int bp = infix_bp(p->tok.kind, &kind, &op);
+        if (bp == 0 || bp < min_bp)
+            break;
+        rule_token optok = p->tok;
+        advance(p);
+        if (bp == 4 && left && is_comparison(&p->t->nodes[left]))
+            rule_diag(p->diags, optok.offset, optok.len, "comparisons cannot be chained; combine them with 'and'");
+        if (kind == AST_IN) {
+            left = parse_in(p, left, op);
+            continue;
+        }
+        int32_t right = parse_expr(p, bp + 1);
+        if (!left || !right) {
+            left = 0;
+            continue;
+        }
+        size_t start = p->t->nodes[left].offset;
+        int32_t node = new_node(p, kind, start, span_end(p, right) - start);
+        p->t->nodes[node].op = (uint8_t)op;
+        p->t->nodes[node].a = left;
+        p->t->nodes[node].b = right;
+        left = node;
+    }
+    p->depth--;
+    return left;
+}
+
+size_t rule_parse(rule_tree *t, const char *src, size_t len, rule_diags *diags)
+{
+    *t = (rule_tree){0};
+    parser p = {.t = t, .diags = diags, .src = src};
+    size_t before = diags->n;
+    new_node(&p, AST_ERROR, 0, 0);
+    rule_lex_init(&p.lx, src, len, &t->arena, diags);
+    advance(&p);
+    t->root = parse_expr(&p, 0);
+    /* Whatever follows a complete expression is reported, then parsed on its own to find more errors. */
+    while (p.tok.kind != RULE_TOK_EOF) {
+        expected(&p, "an operator or the end of the rule");
+        advance(&p);
+        if (p.tok.kind != RULE_TOK_EOF)
+            parse_expr(&p, 0);
+    }
+    return diags->n - before;
+}
+
+void rule_tree_free(rule_tree *t)
+{
+    free(t->nodes);
+    free(t->kids);
+    rule_arena_free(&t->arena);
+    *t = (rule_tree){0};
+}

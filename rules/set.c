@@ -1,0 +1,255 @@
+/* rules/set.c — the rule set (rule_set_*): compiles rules, owns the interned
+ * paths and their per-alert cache, and evaluates every rule in one pass. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/internal.h"
+
+struct rule_set {
+    rule_program *rules;
+    size_t n, cap;
+    rule_paths paths;
+    /* Per-path cache for the current alert, valid where path_epoch == epoch. */
+    rule_value *path_val;
+    uint32_t *path_node, *path_epoch;
+    uint32_t cache_cap;
+    uint32_t epoch;
+    rule_value *stack;
+    uint32_t stack_cap;
+};
+
+rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
+
+void rule_set_free(rule_set *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->n; i++)
+        rule_program_free(&rs->rules[i]);
+    free(rs->rules);
+    rule_paths_free(&rs->paths);
+    free(rs->path_val);
+    free(rs->path_node);
+    free(rs->path_epoch);
+    free(rs->stack);
+    free(rs);
+}
+
+static bool is_plain_key(const alert_step *st)
+{
+    if (st->key_len == 0 || (st->key[0] >= '0' && st->key[0] <= '9'))
+        return false;
+    for (uint32_t k = 0; k < st->key_len; k++) {
+        char c = st->key[k];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+size_t rule_path_text(char *out, size_t cap, const char *root, const alert_step *steps, uint32_t n)
+{
+    size_t len = 0;
+#define PUT(...)                                                                   \
+    do {                                                                           \
+        int w = snprintf(len < cap ? out + len : NULL, len < cap ? cap - len : 0, __VA_ARGS__); \
+        len += w > 0 ? (size_t)w : 0;                                              \
+    } while (0)
+    PUT("%s", root);
+    for (uint32_t k = 0; k < n; k++) {
+        const alert_step *st = &steps[k];
+        if (st->index >= 0)
+            PUT("[%d]", st->index);
+        else if (is_plain_key(st))
+            PUT("%s%.*s", len ? "." : "", (int)st->key_len, st->key);
+        else {
+            PUT("[\"");
+            for (uint32_t c = 0; c < st->key_len; c++) {
+                unsigned char ch = (unsigned char)st->key[c];
+                if (ch == '"' || ch == '\\')
+                    PUT("\\%c", ch);
+                else if (ch < 0x20 || ch == 0x7f)
+                    PUT("\\x%02x", ch);
+                else
+                    PUT("%c", ch);
+            }
+            PUT("\"]");
+        }
+    }
+#undef PUT
+    return len;
+}
+
+static bool same_step(const alert_step *a, const alert_step *b)
+{
+    if (a->index != b->index)
+        return false;
+    return a->index >= 0 || (a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0);
+}
+
+static int32_t intern_step(rule_paths *ps, int32_t parent, const alert_step *steps, uint32_t n)
+{
+    const alert_step *st = &steps[n - 1];
+    for (uint32_t k = 0; k < ps->n; k++)
+        if (ps->items[k].parent == parent && same_step(&ps->items[k].step, st))
+            return (int32_t)k;
+    if (ps->n == ps->cap) {
+        uint32_t cap = ps->cap ? ps->cap * 2 : 16;
+        rule_path *items = realloc(ps->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        ps->items = items;
+        ps->cap = cap;
+    }
+    size_t tlen = rule_path_text(NULL, 0, "", steps, n);
+    char *text = malloc(tlen + 1 + (st->index < 0 ? st->key_len + 1 : 0));
+    if (!text)
+        return -1;
+    rule_path_text(text, tlen + 1, "", steps, n);
+    alert_step copy = *st;
+    if (st->index < 0) {
+        /* The key is kept after the text, in the same allocation. */
+        char *key = text + tlen + 1;
+        memcpy(key, st->key, st->key_len);
+        key[st->key_len] = '\0';
+        copy.key = key;
+    }
+    ps->items[ps->n] = (rule_path){.parent = parent, .step = copy, .text = text};
+    return (int32_t)ps->n++;
+}
+
+int32_t rule_paths_intern(rule_paths *ps, const alert_step *steps, uint32_t n)
+{
+    int32_t id = -1;
+    for (uint32_t k = 1; k <= n; k++) {
+        id = intern_step(ps, id, steps, k);
+        if (id < 0)
+            return -1;
+    }
+    return id;
+}
+
+void rule_paths_free(rule_paths *ps)
+{
+    for (uint32_t k = 0; k < ps->n; k++)
+        free(ps->items[k].text);
+    free(ps->items);
+    *ps = (rule_paths){0};
+}
+
+/* Grows the per-path cache and the stack to what the set's rules need. */
+static int fit_runtime(rule_set *rs, uint32_t need)
+{
+    if (rs->paths.n > rs->cache_cap) {
+        uint32_t cap = rs->paths.n * 2;
+        rule_value *val = realloc(rs->path_val, cap * sizeof *val);
+        if (val)
+            rs->path_val = val;
+        uint32_t *node = realloc(rs->path_node, cap * sizeof *node);
+        if (node)
+            rs->path_node = node;
+        uint32_t *epoch = realloc(rs->path_epoch, cap * sizeof *epoch);
+        if (epoch)
+            rs->path_epoch = epoch;
+        if (!val || !node || !epoch)
+            return -1;
+        memset(epoch + rs->cache_cap, 0, (cap - rs->cache_cap) * sizeof *epoch);
+        rs->cache_cap = cap;
+    }
+    if (need > rs->stack_cap) {
+        rule_value *stack = realloc(rs->stack, need * sizeof *stack);
+        if (!stack)
+            return -1;
+        rs->stack = stack;
+        rs->stack_cap = need;
+    }
+    return 0;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    return d ? memcpy(d, s, n) : NULL;
+}
+
+/* Compiles and verifies a parsed rule into prog; errors go to diags. */
+static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diags *diags)
+{
+    char why[160];
+    if (rule_compile(t, &rs->paths, prog) != 0) {
+        rule_diag(diags, 0, 0, "out of memory");
+        return -1;
+    }
+    if (rule_verify(prog, rs->paths.n, why, sizeof why) != 0) {
+        rule_diag(diags, 0, 0, "internal error: the compiled rule failed verification: %s", why);
+        return -1;
+    }
+    if (fit_runtime(rs, prog->segs[0].need) != 0) {
+        rule_diag(diags, 0, 0, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *errs, size_t max_errs,
+                 size_t *n_errs)
+{
+    rule_diags diags = {.errs = errs, .max = max_errs};
+    rule_tree tree;
+    rule_program prog = {0};
+    int rc = -1;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 8;
+        rule_program *rules = realloc(rs->rules, cap * sizeof *rules);
+        if (!rules) {
+            rule_diag(&diags, 0, 0, "out of memory");
+            *n_errs = diags.n < max_errs ? diags.n : max_errs;
+            return -1;
+        }
+        rs->rules = rules;
+        rs->cap = cap;
+    }
+    if (rule_parse(&tree, where, strlen(where), &diags) == 0 && build(rs, &tree, &prog, &diags) == 0) {
+        prog.name = dup_str(name);
+        prog.where = dup_str(where);
+        if (prog.name && prog.where) {
+            rs->rules[rs->n++] = prog;
+            rc = 0;
+        } else {
+            rule_diag(&diags, 0, 0, "out of memory");
+        }
+    }
+    if (rc != 0)
+        rule_program_free(&prog);
+    rule_tree_free(&tree);
+    *n_errs = diags.n < max_errs ? diags.n : max_errs;
+    return rc;
+}
+
+size_t rule_set_count(const rule_set *rs) { return rs->n; }
+
+const char *rule_set_name(const rule_set *rs, size_t i) { return rs->rules[i].name; }
+
+size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
+{
+    if (++rs->epoch == 0) {
+        /* After 2^32 alerts the epoch wraps: forget every cached path. */
+        memset(rs->path_epoch, 0, rs->cache_cap * sizeof *rs->path_epoch);
+        rs->epoch = 1;
+    }
+    rule_vm vm = {.doc = doc,
+                  .paths = &rs->paths,
+                  .path_val = rs->path_val,
+                  .path_node = rs->path_node,
+                  .path_epoch = rs->path_epoch,
+                  .epoch = rs->epoch};
+    size_t hits = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        match[i] = rule_vm_run(&vm, &rs->rules[i], rs->stack);
+        hits += match[i];
+    }
+    return hits;
+}
+
+void rule_set_disasm(const rule_set *rs, size_t i, FILE *out) { rule_program_disasm(&rs->rules[i], &rs->paths, out); }
