@@ -13,6 +13,7 @@ typedef struct {
     size_t len;
     bool python;
     bool escaped; /* a string needs decoding: alert_string will need the scratch */
+    bool quiet;   /* only the error's offset is wanted (AUTO's first try): no formatting */
     alert_error *err;
 } reader;
 
@@ -21,16 +22,61 @@ static const uint8_t string_stop[256] = {
     [0x00 ... 0x1F] = 1, ['"'] = 1, ['\''] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
 };
 
-static int fail(reader *r, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR 1 /* scan 8 bytes at a time; the first match is the lowest byte */
+#else
+#define SWAR 0
+#endif
+
+static const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+
+/* Of 8 bytes, how many come before the first with a bit set in m. */
+static inline unsigned before_mark(uint64_t m) { return m ? (unsigned)__builtin_ctzll(m) / 8 : 8; }
+
+static inline uint64_t load8(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* Marks the bytes equal to c (exact up to the first mark). */
+static inline uint64_t equal_bytes(uint64_t x, unsigned char c)
+{
+    uint64_t v = x ^ (ones * c);
+    return (v - ones) & ~v & highs;
+}
+
+/* How many of the 8 bytes at p are plain string content: no quote, backslash, control or non-ASCII byte. */
+static inline unsigned plain_run8(const unsigned char *p)
+{
+    uint64_t x = load8(p);
+    uint64_t control = (x - ones * 0x20) & ~x & highs;
+    return before_mark(equal_bytes(x, '\'') | equal_bytes(x, '"') | equal_bytes(x, '\\') | control | (x & highs));
+}
+
+/* How many of the 8 bytes at p are ASCII digits before the first that is not. */
+static inline unsigned digit_run8(const unsigned char *p)
+{
+    uint64_t x = load8(p);
+    /* A digit is 0x30..0x39: high nibble 3, and still 3 after adding 6. A carry
+     * out of a non-digit only disturbs the bytes after it. */
+    uint64_t m = ((x & ones * 0xF0) ^ ones * 0x30) | (((x + ones * 0x06) & ones * 0xF0) ^ ones * 0x30);
+    return before_mark(m);
+}
+
+static int fail(reader *r, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4), cold));
 
 static int fail(reader *r, size_t offset, const char *fmt, ...)
 {
+    r->err->offset = offset;
+    if (r->quiet)
+        return -1;
     int n = snprintf(r->err->msg, sizeof r->err->msg, "offset %zu: ", offset);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->err->msg + n, sizeof r->err->msg - (size_t)n, fmt, ap);
     va_end(ap);
-    r->err->offset = offset;
     return -1;
 }
 
@@ -47,7 +93,7 @@ static const char *describe(const reader *r, size_t pos, char out[16])
     return out;
 }
 
-static int fail_found(reader *r, size_t pos, const char *expected)
+static __attribute__((cold)) int fail_found(reader *r, size_t pos, const char *expected)
 {
     char buf[16];
     return fail(r, pos, "%s, found %s", expected, describe(r, pos, buf));
@@ -76,7 +122,7 @@ static int grow_nodes(reader *r)
 static inline alert_node *push(reader *r, uint8_t type, size_t start, size_t len, uint8_t flags)
 {
     alert_doc *d = r->d;
-    if (d->n_nodes == d->cap_nodes && grow_nodes(r) != 0)
+    if (__builtin_expect(d->n_nodes == d->cap_nodes, 0) && grow_nodes(r) != 0)
         return NULL;
     alert_node *n = &d->nodes[d->n_nodes++];
     *n = (alert_node){.start = (uint32_t)start, .len = (uint32_t)len, .next = d->n_nodes, .type = type, .flags = flags};
@@ -141,6 +187,9 @@ static int read_string(reader *r, size_t *pos, size_t open, uint8_t type)
     bool verbatim = true, escaped = false;
     size_t i = open + 1, n;
     for (;;) {
+        unsigned k = 8;
+        while (SWAR && k == 8 && i + 8 <= r->len)
+            i += k = plain_run8(s + i);
         while (i < r->len && !string_stop[s[i]])
             i++;
         if (i >= r->len)
@@ -171,6 +220,8 @@ static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 static size_t skip_digits(const reader *r, size_t i)
 {
+    for (unsigned k = 8; SWAR && k == 8 && i + 8 <= r->len; i += k)
+        k = digit_run8(r->s + i);
     while (i < r->len && is_digit(r->s[i]))
         i++;
     return i;
@@ -287,18 +338,30 @@ static int read_value(reader *r, size_t *pos, uint32_t *cur, uint32_t *depth)
 {
     size_t p = *pos;
     unsigned char c = p < r->len ? r->s[p] : 0;
-    if (c == '{' || c == '[' || (c == '(' && r->python)) {
+    switch (c) {
+    case '(':
+        if (!r->python)
+            break;
+        /* fall through */
+    case '{': case '[':
         *pos = p + 1;
         return open_container(r, p, cur, depth);
-    }
-    if (c == '"' || (c == '\'' && r->python))
+    case '\'':
+        if (!r->python)
+            break;
+        /* fall through */
+    case '"':
         return read_string(r, pos, p, ALERT_STR);
-    if (c == '-' || is_digit(c))
+    case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
         return read_number(r, pos);
-    if (c == 'b' && r->python && p + 1 < r->len && (r->s[p + 1] == '\'' || r->s[p + 1] == '"'))
-        return read_string(r, pos, p + 1, ALERT_BYTES);
-    if (c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+    case 'b':
+        if (r->python && p + 1 < r->len && (r->s[p + 1] == '\'' || r->s[p + 1] == '"'))
+            return read_string(r, pos, p + 1, ALERT_BYTES);
         return read_name(r, pos);
+    default:
+        if (c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+            return read_name(r, pos);
+    }
     return fail_found(r, p, "expected a value");
 }
 
@@ -400,9 +463,14 @@ static int read_tape(reader *r)
 }
 
 /* Reads the message as one format; AUTO is decided by the caller. */
-static int read_as(alert_doc *d, const char *msg, size_t len, alert_format fmt, alert_error *err)
+static int read_as(alert_doc *d, const char *msg, size_t len, alert_format fmt, bool quiet, alert_error *err)
 {
-    reader r = {.d = d, .s = (const unsigned char *)msg, .len = len, .python = fmt == ALERT_FORMAT_PYTHON, .err = err};
+    reader r = {.d = d,
+                .s = (const unsigned char *)msg,
+                .len = len,
+                .python = fmt == ALERT_FORMAT_PYTHON,
+                .quiet = quiet,
+                .err = err};
     d->format = fmt;
     if (read_tape(&r) != 0)
         return -1;
@@ -430,14 +498,15 @@ int alert_parse(alert_doc *d, const char *msg, size_t len, alert_format fmt, ale
         return fail(&r, limit, "message of %zu bytes is over the limit of %zu bytes", len, limit);
     }
     if (fmt != ALERT_FORMAT_AUTO)
-        return read_as(d, msg, len, fmt, err);
-    if (read_as(d, msg, len, ALERT_FORMAT_JSON, err) == 0)
+        return read_as(d, msg, len, fmt, false, err);
+    /* JSON first, quietly: most Python alerts fail it at their first quote. */
+    if (read_as(d, msg, len, ALERT_FORMAT_JSON, true, err) == 0)
         return 0;
-    /* Not JSON: Python, and if that fails too, the reading that got further explains best. */
-    alert_error json_err = *err;
-    if (read_as(d, msg, len, ALERT_FORMAT_PYTHON, err) == 0)
+    size_t json_offset = err->offset;
+    if (read_as(d, msg, len, ALERT_FORMAT_PYTHON, false, err) == 0)
         return 0;
-    if (json_err.offset > err->offset)
-        *err = json_err;
+    /* Neither: the reading that got further explains best. */
+    if (json_offset > err->offset)
+        read_as(d, msg, len, ALERT_FORMAT_JSON, false, err);
     return -1;
 }
