@@ -428,6 +428,22 @@ static int32_t parse_expr(parser *p, int min_bp)
     return left;
 }
 
+/* The lexer reads ahead and recovery reports late, so errors are put back in
+ * the order of the text (stable, so one spot keeps its errors' order). */
+static void sort_errors(rule_diags *d, size_t from)
+{
+    size_t n = d->n < d->max ? d->n : d->max;
+    for (size_t i = from + 1; i < n; i++) {
+        rule_error e = d->errs[i];
+        size_t j = i;
+        while (j > from && d->errs[j - 1].offset > e.offset) {
+            d->errs[j] = d->errs[j - 1];
+            j--;
+        }
+        d->errs[j] = e;
+    }
+}
+
 size_t rule_parse(rule_tree *t, const char *src, size_t len, rule_diags *diags)
 {
     *t = (rule_tree){0};
@@ -444,6 +460,7 @@ size_t rule_parse(rule_tree *t, const char *src, size_t len, rule_diags *diags)
         if (p.tok.kind != RULE_TOK_EOF)
             parse_expr(&p, 0);
     }
+    sort_errors(diags, before);
     return diags->n - before;
 }
 
