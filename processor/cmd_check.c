@@ -19,10 +19,9 @@ static void usage(FILE *out)
 static void print_disasm(const proc_config *cfg, const rule_set *rs)
 {
     for (size_t i = 0; i < cfg->n_rules; i++) {
-        printf("rule '%s' -> %s\n    where = \"%s\"\n", cfg->rules[i].name, cfg->rules[i].topic,
-               cfg->rules[i].where_src ? cfg->rules[i].where_src : cfg->rules[i].where);
+        /* rule_set_disasm names the rule and its where text itself. */
         rule_set_disasm(rs, i, stdout);
-        printf("\n");
+        printf("topic: %s\n\n", cfg->rules[i].topic);
     }
 }
 

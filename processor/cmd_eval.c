@@ -132,18 +132,20 @@ static void progress_draw(evaluator *ev, const char *name)
 
 /* ---- one line ---- */
 
-static void reject(evaluator *ev, const char *name, uint64_t lineno, size_t offset, const char *reason)
+/* why is alert/'s error text: "offset N: reason". */
+static void reject(evaluator *ev, const char *name, uint64_t lineno, const char *why)
 {
     progress_clear(ev);
-    fprintf(stderr, "%s:%llu: offset %zu: %s\n", name, (unsigned long long)lineno, offset, reason);
+    fprintf(stderr, "%s:%llu: %s\n", name, (unsigned long long)lineno, why);
     ev->rejected++;
 }
 
 static void reject_long(evaluator *ev, const char *name, uint64_t lineno)
 {
-    char reason[100];
-    snprintf(reason, sizeof reason, "line longer than input.max_message_bytes (%zu)", ev->cfg->max_bytes);
-    reject(ev, name, lineno, ev->cfg->max_bytes, reason);
+    char why[100];
+    snprintf(why, sizeof why, "offset %zu: line longer than input.max_message_bytes (%zu)", ev->cfg->max_bytes,
+             ev->cfg->max_bytes);
+    reject(ev, name, lineno, why);
 }
 
 static void eval_line(evaluator *ev, const char *name, uint64_t lineno, const char *line, size_t len)
@@ -158,7 +160,7 @@ static void eval_line(evaluator *ev, const char *name, uint64_t lineno, const ch
     }
     alert_error err;
     if (alert_parse(&ev->doc, line, len, ev->format, &err) < 0) {
-        reject(ev, name, lineno, err.offset, err.msg);
+        reject(ev, name, lineno, err.msg);
         return;
     }
     if (rule_set_eval(ev->rs, &ev->doc, ev->match) == 0)

@@ -169,7 +169,8 @@ static int check_path(const char *value, char *why, size_t cap)
     alert_path path = {0};
     alert_error err;
     if (alert_path_parse(value, strlen(value), &path, &err) < 0) {
-        snprintf(why, cap, "\"%s\" is not a valid path: offset %zu: %s", value, err.offset, err.msg);
+        /* alert/ writes the offset into msg: "offset N: reason". */
+        snprintf(why, cap, "\"%s\" is not a valid path: %s", value, err.msg);
         return -1;
     }
     alert_path_free(&path);
