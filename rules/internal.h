@@ -132,6 +132,7 @@ typedef struct {
     rule_value lit;      /* AST_LIT */
     alert_step *steps;   /* AST_PATH, AST_ELEM (in the arena) */
     uint32_t n_steps;
+    uint32_t height; /* of the subtree: 1 for a leaf */
 } rule_ast;
 
 typedef struct {

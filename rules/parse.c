@@ -7,6 +7,8 @@
 
 #define MAX_NESTING 200
 #define MAX_INDEX 2147483647
+#define MAX_HEIGHT 1024 /* the compiler recurses over the tree: bound its depth */
+#define MAX_STEPS 64
 
 typedef struct {
     rule_lexer lx;
@@ -16,6 +18,7 @@ typedef struct {
     const char *src;
     int quant_depth; /* how many any/all/count predicates enclose the parser */
     int depth;
+    bool gave_up; /* nesting too deep: the rest of the text is not examined */
 } parser;
 
 typedef struct {
@@ -84,6 +87,20 @@ static int32_t store_kids(parser *p, idx_list *l)
     return first;
 }
 
+/* Records n's height from its children's, and reports a tree grown too tall. */
+static int32_t set_height(parser *p, int32_t n, const int32_t *kids, uint32_t n_kids)
+{
+    uint32_t h = 0;
+    for (uint32_t k = 0; k < n_kids; k++)
+        if (p->t->nodes[kids[k]].height > h)
+            h = p->t->nodes[kids[k]].height;
+    p->t->nodes[n].height = h + 1;
+    if (h + 1 == MAX_HEIGHT + 1)
+        rule_diag(p->diags, p->t->nodes[n].offset, p->t->nodes[n].len,
+                  "expression too long: more than %d operators deep", MAX_HEIGHT);
+    return n;
+}
+
 static size_t span_end(const parser *p, int32_t n) { return p->t->nodes[n].offset + p->t->nodes[n].len; }
 
 static size_t prev_end(const parser *p) { return p->lx.pos < p->tok.offset ? p->lx.pos : p->tok.offset; }
@@ -91,6 +108,8 @@ static size_t prev_end(const parser *p) { return p->lx.pos < p->tok.offset ? p->
 /* Describes the current token for "found ..." messages. */
 static void expected(parser *p, const char *what)
 {
+    if (p->gave_up)
+        return;
     if (p->tok.kind == RULE_TOK_EOF)
         rule_diag(p->diags, p->tok.offset, 0, "expected %s, found the end of the rule", what);
     else
@@ -109,6 +128,8 @@ static void expect_close(parser *p, rule_tok_kind closer, size_t open_offset)
         advance(p);
         return;
     }
+    if (p->gave_up)
+        return;
     const char *c = rule_tok_name(closer), *o = closer == RULE_TOK_RPAREN ? "(" : "[";
     rule_diag(p->diags, open_offset, 1, "expected '%s' to close '%s'", c, o);
 }
@@ -121,6 +142,15 @@ static bool is_word(rule_tok_kind k)
            k == RULE_TOK_IN || k == RULE_TOK_TRUE || k == RULE_TOK_FALSE || k == RULE_TOK_NULL;
 }
 
+/* Recovery from a bad index: skip to the ']' that closes it, if there is one. */
+static void skip_index(parser *p)
+{
+    while (p->tok.kind != RULE_TOK_RBRACK && p->tok.kind != RULE_TOK_EOF)
+        advance(p);
+    if (p->tok.kind == RULE_TOK_RBRACK)
+        advance(p);
+}
+
 /* One `[...]` step; returns false when it could not be read. */
 static bool parse_index(parser *p, alert_step *st)
 {
@@ -130,11 +160,12 @@ static bool parse_index(parser *p, alert_step *st)
         *st = (alert_step){.key = p->tok.s, .key_len = (uint32_t)p->tok.slen, .index = -1};
     } else if (p->tok.kind == RULE_TOK_INT && p->tok.i >= 0 && p->tok.i <= MAX_INDEX) {
         *st = (alert_step){.index = (int32_t)p->tok.i};
-    } else if (p->tok.kind == RULE_TOK_INT || p->tok.kind == RULE_TOK_FLOAT || p->tok.kind == RULE_TOK_MINUS) {
-        rule_diag(p->diags, p->tok.offset, p->tok.len, "an index must be an integer from 0 to %d", MAX_INDEX);
-        return false;
     } else {
-        expected(p, "an index or a quoted key inside '[]'");
+        if (p->tok.kind == RULE_TOK_INT || p->tok.kind == RULE_TOK_FLOAT || p->tok.kind == RULE_TOK_MINUS)
+            rule_diag(p->diags, p->tok.offset, p->tok.len, "an index must be an integer from 0 to %d", MAX_INDEX);
+        else
+            expected(p, "an index or a quoted key inside '[]'");
+        skip_index(p);
         return false;
     }
     advance(p);
@@ -165,6 +196,8 @@ static int32_t parse_path(parser *p, bool at)
             advance(p);
             if (!is_word(p->tok.kind)) {
                 expected(p, "a field name after '.'");
+                if (p->tok.kind == RULE_TOK_INT || p->tok.kind == RULE_TOK_FLOAT || p->tok.kind == RULE_TOK_STR)
+                    advance(p); /* taken as the mistaken name, so what follows still parses */
                 ok = false;
                 break;
             }
@@ -176,6 +209,11 @@ static int32_t parse_path(parser *p, bool at)
                 break;
             }
         } else {
+            break;
+        }
+        if (n == MAX_STEPS) {
+            rule_diag(p->diags, start, prev_end(p) - start, "path too long (more than %d steps)", MAX_STEPS);
+            ok = false;
             break;
         }
         if (n == cap) {
@@ -265,7 +303,7 @@ static int32_t parse_call(parser *p)
     p->t->nodes[node].op = (uint8_t)bi->op;
     p->t->nodes[node].a = first;
     p->t->nodes[node].b = (int32_t)argc;
-    return node;
+    return set_height(p, node, p->t->kids + first, argc);
 }
 
 static int32_t literal(parser *p, rule_value v)
@@ -286,7 +324,7 @@ static int32_t parse_prefix(parser *p)
         int32_t x = parse_expr(p, tok.kind == RULE_TOK_NOT ? 3 : 7);
         int32_t node = new_node(p, tok.kind == RULE_TOK_NOT ? AST_NOT : AST_NEG, tok.offset, span_end(p, x) - tok.offset);
         p->t->nodes[node].a = x;
-        return x ? node : 0;
+        return x ? set_height(p, node, &x, 1) : 0;
     }
     case RULE_TOK_INT:
         return literal(p, rule_int(tok.i));
@@ -384,7 +422,7 @@ static int32_t parse_in(parser *p, int32_t left, rule_opcode op)
     p->t->nodes[node].op = (uint8_t)op;
     p->t->nodes[node].a = first;
     p->t->nodes[node].b = (int32_t)n;
-    return left ? node : 0;
+    return left ? set_height(p, node, p->t->kids + first, n) : 0;
 }
 
 static int32_t parse_expr(parser *p, int min_bp)
@@ -392,6 +430,7 @@ static int32_t parse_expr(parser *p, int min_bp)
     if (++p->depth > MAX_NESTING) {
         rule_diag(p->diags, p->tok.offset, p->tok.len, "expression nested too deeply (more than %d levels)",
                   MAX_NESTING);
+        p->gave_up = true;
         p->lx.pos = p->lx.len;
         p->tok = (rule_token){.kind = RULE_TOK_EOF, .offset = p->lx.len};
         p->depth--;
@@ -422,7 +461,8 @@ static int32_t parse_expr(parser *p, int min_bp)
         p->t->nodes[node].op = (uint8_t)op;
         p->t->nodes[node].a = left;
         p->t->nodes[node].b = right;
-        left = node;
+        int32_t pair[2] = {left, right};
+        left = set_height(p, node, pair, 2);
     }
     p->depth--;
     return left;
