@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# bench/run.sh — `make bench`: the figures of issues 2, 3 and 4 measured side by
+# side in one run, as rates per CPU-second and ratios (see bench/README.md).
+set -u -o pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${ALERTFILTER_BIN:-bin/alertfilter}
+OUT=bench/out
+N_EVAL=${BENCH_EVAL_ALERTS:-100000}  # alerts for alertfilter eval
+N_SLOW=${BENCH_SLOW_ALERTS:-2000}    # alerts for the Python and jq baselines (rates scale)
+N_GRIND=${BENCH_GRIND_ALERTS:-2000}  # alerts under callgrind (instruction counts)
+N_KAFKA=${BENCH_KAFKA_ALERTS:-20000} # alerts in the topic of the Kafka benchmark
+N_MEM_SMALL=10000
+N_MEM_LARGE=${BENCH_MEM_ALERTS:-1000000}
+SEED=1
+
+for tool in /usr/bin/time python3; do
+    command -v "$tool" >/dev/null || { echo "bench: needs $tool (apt-get install -y ${tool##*/})" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+
+# ---- measuring ----
+
+# measure OUTFILE CMD...: runs CMD (stdout to OUTFILE, stderr kept in $OUT/stderr.txt);
+# sets RC, WALL and CPU (user+sys seconds, children included) and RSS (peak, KiB).
+measure() {
+    local out=$1 t0 t1 u s
+    shift
+    t0=$(date +%s.%N)
+    /usr/bin/time -f '%U %S %M' -o "$OUT/time.txt" "$@" >"$out" 2>"$OUT/stderr.txt"
+    RC=$?
+    t1=$(date +%s.%N)
+    read -r u s RSS < <(tail -n 1 "$OUT/time.txt")
+    WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+}
+
+# instructions CMD...: instructions executed by CMD under callgrind (stdout discarded), or "".
+instructions() {
+    command -v valgrind >/dev/null || return 0
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+# why_failed: the first line of the last measured command's stderr.
+why_failed() { head -n 1 "$OUT/stderr.txt"; }
+
+# div A B [FORMAT]: A / B, or "-" when B is zero or empty.
+div() { awk -v a="$1" -v b="${2:-0}" -v f="${3:-%.1f}" 'BEGIN { if (b + 0 > 0) printf f, a / b; else printf "-" }'; }
+
+# verdict VALUE TARGET: "met" or "MISSED" for VALUE >= TARGET.
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v != "-" && v + 0 >= t) ? "met" : "MISSED" }'; }
+
+row() { printf '  %-46s %9s %11s %14s %12s\n' "$@"; }
+
+# available SUBCOMMAND: whether this alertfilter has it (a placeholder exits 1 on --help).
+available() { "$BIN" "$1" --help >/dev/null 2>&1; }
+
+# ---- corpora ----
+
+bytes() { stat -c %s "$1"; }
+
+"$BIN" send -o "$OUT/corpus.py" -n "$N_EVAL" --seed $SEED 2>/dev/null || { echo "bench: '$BIN send' failed" >&2; exit 1; }
+"$BIN" send -o "$OUT/corpus.json" -n "$N_EVAL" --seed $SEED --format json 2>/dev/null
+head -n "$N_SLOW" "$OUT/corpus.py" >"$OUT/slow.py"
+head -n "$N_SLOW" "$OUT/corpus.json" >"$OUT/slow.json"
+head -n "$N_GRIND" "$OUT/corpus.py" >"$OUT/grind.py"
+printf 'rules = ( { name = "all"; topic = "all"; where = "true"; } );\n' >"$OUT/all.cfg"
+python3 bench/rules.py 1 --cfg "$OUT/rules1.cfg"
+python3 bench/rules.py 100 --cfg "$OUT/rules100.cfg"
+python3 bench/rules.py 100 --python "$OUT/rules100.json"
+PY_BYTES=$(bytes "$OUT/corpus.py")
+JSON_BYTES=$(bytes "$OUT/corpus.json")
+SLOW_BYTES=$(bytes "$OUT/slow.py")
+SLOW_JSON_BYTES=$(bytes "$OUT/slow.json")
+
+echo "alertfilter bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $("$BIN" --version)"
+echo "corpus: $N_EVAL sample alerts (seed $SEED), Python str(dict) $(div "$PY_BYTES" 1000000 %.1f) MB," \
+    "mean $(div "$PY_BYTES" "$N_EVAL" %.0f) B/alert; JSON copy $(div "$JSON_BYTES" 1000000 %.1f) MB;" \
+    "baselines on the first $N_SLOW"
+echo "rates are per CPU-second (= per core): input MB/s and alerts/s; ratios compare alerts/s"
+
+# ---- issue 2: parse + encode ----
+
+echo
+echo "== issue 2: parse + encode every alert (eval, where = \"true\", output to /dev/null)"
+row "method" "alerts" "MB/s/core" "alerts/s/core" "eval is"
+EVAL_RATE=""
+if available eval; then
+    measure /dev/null "$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.py"
+    if [ "$RC" -eq 0 ]; then
+        EVAL_RATE=$(div "$N_EVAL" "$CPU" %.0f)
+        EVAL_MBS=$(div "$PY_BYTES" "$CPU" %.1f)
+        EVAL_MBS=$(div "$EVAL_MBS" 1000000 %.1f)
+        row "alertfilter eval (Python input)" "$N_EVAL" "$EVAL_MBS" "$EVAL_RATE" "1.0x"
+        measure /dev/null "$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.json"
+        [ "$RC" -eq 0 ] && row "alertfilter eval (JSON input)" "$N_EVAL" \
+            "$(div "$(div "$JSON_BYTES" "$CPU" %.0f)" 1000000)" "$(div "$N_EVAL" "$CPU" %.0f)" "-"
+    else
+        echo "  alertfilter eval: failed: $(why_failed)"
+    fi
+else
+    echo "  alertfilter eval: not available"
+fi
+measure /dev/null python3 bench/seed_method.py "$OUT/slow.py"
+SEED_RATE=$(div "$N_SLOW" "$CPU" %.1f)
+row "seed method (literal_eval, ra > 350, dumps)" "$N_SLOW" "$(div "$(div "$SLOW_BYTES" "$CPU" %.0f)" 1000000 %.2f)" \
+    "$SEED_RATE" "$(div "${EVAL_RATE:-0}" "$SEED_RATE")x"
+JQ_RATE=""
+if command -v jq >/dev/null; then
+    measure /dev/null jq -c 'select(.diaSource.ra > 350)' "$OUT/slow.json"
+    JQ_RATE=$(div "$N_SLOW" "$CPU" %.1f)
+    row "jq -c 'select(.diaSource.ra > 350)' (JSON)" "$N_SLOW" \
+        "$(div "$(div "$SLOW_JSON_BYTES" "$CPU" %.0f)" 1000000 %.2f)" "$JQ_RATE" "$(div "${EVAL_RATE:-0}" "$JQ_RATE")x"
+else
+    echo "  jq: not available"
+fi
+if [ -n "$EVAL_RATE" ]; then
+    R_SEED=$(div "$EVAL_RATE" "$SEED_RATE")
+    R_JQ=$(div "$EVAL_RATE" "${JQ_RATE:-0}")
+    echo "  targets: >= 300x seed method: ${R_SEED}x $(verdict "$R_SEED" 300);" \
+        ">= 30x jq: ${R_JQ}x $(verdict "$R_JQ" 30); >= 1000 MB/s/core: $EVAL_MBS $(verdict "$EVAL_MBS" 1000)"
+    I_ALL=$(instructions "$BIN" eval -c "$OUT/all.cfg" "$OUT/grind.py")
+    [ -n "$I_ALL" ] && echo "  callgrind, $N_GRIND alerts: $(div "$I_ALL" "$N_GRIND" %.0f) instructions/alert," \
+        "$(div "$I_ALL" "$(bytes "$OUT/grind.py")" %.2f) instructions/byte (startup included)"
+fi
+
+# Memory: the peak RSS of eval does not grow with the number of lines.
+if [ -n "$EVAL_RATE" ]; then
+    for n in $N_MEM_SMALL $N_MEM_LARGE; do
+        "$BIN" send -o - -n "$n" --seed $SEED 2>/dev/null |
+            /usr/bin/time -f '%M' -o "$OUT/rss-$n.txt" "$BIN" eval -c "$OUT/all.cfg" >/dev/null 2>"$OUT/stderr.txt"
+    done
+    RSS_SMALL=$(tail -n 1 "$OUT/rss-$N_MEM_SMALL.txt")
+    RSS_LARGE=$(tail -n 1 "$OUT/rss-$N_MEM_LARGE.txt")
+    echo "  memory: eval peak RSS $RSS_SMALL KiB over $N_MEM_SMALL lines, $RSS_LARGE KiB over $N_MEM_LARGE lines" \
+        "($(div "$RSS_LARGE" "$RSS_SMALL" %.2f)x)"
+fi
+
+# ---- issue 3: 100 rules ----
+
+echo
+echo "== issue 3: 100 rules of mixed shape (bench/rules.py) against 1 rule (diaSource.ra > 350)"
+row "method" "alerts" "MB/s/core" "alerts/s/core" "eval100 is"
+if available eval && "$BIN" check -c "$OUT/rules100.cfg" >/dev/null 2>"$OUT/stderr.txt"; then
+    measure /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py"
+    CPU1=$CPU
+    measure /dev/null "$BIN" eval -c "$OUT/rules100.cfg" "$OUT/corpus.py"
+    CPU100=$CPU
+    R100=$(div "$N_EVAL" "$CPU100" %.0f)
+    MATCHES1=$("$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py" 2>/dev/null | wc -l)
+    MATCHES=$("$BIN" eval -c "$OUT/rules100.cfg" "$OUT/corpus.py" 2>/dev/null | wc -l)
+    row "alertfilter eval, 1 rule" "$N_EVAL" "$(div "$(div "$PY_BYTES" "$CPU1" %.0f)" 1000000)" \
+        "$(div "$N_EVAL" "$CPU1" %.0f)" "-"
+    row "alertfilter eval, 100 rules" "$N_EVAL" "$(div "$(div "$PY_BYTES" "$CPU100" %.0f)" 1000000)" "$R100" "1.0x"
+    measure "$OUT/seed100.txt" python3 bench/seed_method.py --rules "$OUT/rules100.json" "$OUT/slow.py"
+    PY100=$(div "$N_SLOW" "$CPU" %.1f)
+    row "seed method, 100 predicates (parse once)" "$N_SLOW" \
+        "$(div "$(div "$SLOW_BYTES" "$CPU" %.0f)" 1000000 %.2f)" "$PY100" "$(div "$R100" "$PY100")x"
+    COST=$(div "$CPU100" "$CPU1" %.2f)
+    echo "  matches, each written as JSON: $MATCHES1 with 1 rule, $MATCHES with 100 rules" \
+        "($(div "$MATCHES" "$N_EVAL" %.2f) per alert)"
+    echo "  targets: 100 rules cost <= 2x one rule: ${COST}x $(verdict "$(div 2 "$COST" %.3f)" 1);" \
+        ">= 200000 alerts/s/core with 100 rules: $R100 $(verdict "$R100" 200000)"
+    I1=$(instructions "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/grind.py")
+    I100=$(instructions "$BIN" eval -c "$OUT/rules100.cfg" "$OUT/grind.py")
+    [ -n "$I1" ] && [ -n "$I100" ] && echo "  callgrind, $N_GRIND alerts: $(div "$I1" "$N_GRIND" %.0f) instructions/alert" \
+        "with 1 rule, $(div "$I100" "$N_GRIND" %.0f) with 100 rules: $(div "$I100" "$I1" %.2f)x"
+    # The same selections, byte for byte: eval and Python agree on every line.
+    "$BIN" eval -c "$OUT/rules100.cfg" "$OUT/slow.py" >"$OUT/eval100-slow.txt" 2>/dev/null
+    if cmp -s "$OUT/eval100-slow.txt" "$OUT/seed100.txt"; then
+        echo "  eval and the Python predicates write identical output on the first $N_SLOW alerts" \
+            "($(wc -l <"$OUT/seed100.txt") lines)"
+    else
+        echo "  DIFFERENT output from eval and the Python predicates on the first $N_SLOW alerts" \
+            "(compare $OUT/eval100-slow.txt $OUT/seed100.txt)"
+    fi
+else
+    echo "  alertfilter eval with 100 rules: not available ($(why_failed))"
+fi
+
+# ---- issue 4: Kafka to Kafka ----
+
+echo
+echo "== issue 4: $N_KAFKA alerts Kafka to Kafka on alertfilter mock-broker (wall clock)"
+BROKER_PID=""
+stop_broker() { [ -n "$BROKER_PID" ] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null; BROKER_PID=""; }
+trap stop_broker EXIT
+# count_topic TOPIC: committed messages in TOPIC.
+count_topic() {
+    kcat -C -b "$BS" -t "$1" -X isolation.level=read_committed -e -q -f '.\n' 2>/dev/null | wc -l
+}
+if available mock-broker && available run && command -v kcat >/dev/null; then
+    # 32 partitions: the mock keeps at most 5 MB per partition.
+    coproc BROKER { exec "$BIN" mock-broker --topic alerts:32 --topic all:32 --topic copy:32 2>"$OUT/broker.log"; }
+    BS=""
+    read -r -t 10 BS <&"${BROKER[0]}"
+    if [ -z "$BS" ]; then
+        echo "  mock-broker: no bootstrap servers within 10 s"
+    elif ! "$BIN" send -b "$BS" -t alerts -n "$N_KAFKA" --seed $SEED 2>"$OUT/stderr.txt"; then
+        echo "  send: failed: $(why_failed)"
+    else
+        cat >"$OUT/run.cfg" <<EOF
+kafka = { bootstrap_servers = "$BS"; };
+input = { topics = [ "alerts" ]; group = "bench"; format = "python"; };
+output = { guarantee = "exactly_once"; };
+rules = ( { name = "all"; topic = "all"; where = "true"; } );
+EOF
+        row "method" "alerts" "alerts/s" "CPU s" "peak RSS KiB"
+        measure /dev/null bash -c "kcat -C -b '$BS' -t alerts -e -q -f '%s\n' | kcat -P -b '$BS' -t copy"
+        KCAT_RATE=$(div "$N_KAFKA" "$WALL" %.0f)
+        row "kcat -C | kcat -P (copy)" "$(count_topic copy)" "$KCAT_RATE" "$CPU" "$RSS"
+        measure /dev/null timeout 300 "$BIN" run -c "$OUT/run.cfg" --until-eof
+        if [ "$RC" -eq 0 ]; then
+            RUN_RATE=$(div "$N_KAFKA" "$WALL" %.0f)
+            RUN_RSS=$RSS
+            row "alertfilter run --until-eof, exactly_once" "$(count_topic all)" "$RUN_RATE" "$CPU" "$RSS"
+            R_RUN=$(div "$RUN_RATE" "$KCAT_RATE" %.2f)
+            echo "  target: run >= 1.0x the copy: ${R_RUN}x $(verdict "$R_RUN" 1)" \
+                "(alerts column: committed messages found in the output topic)"
+            echo "  run peak RSS: $RUN_RSS KiB for $N_KAFKA alerts"
+        else
+            echo "  alertfilter run: failed (exit $RC): $(grep -m1 'level=error' "$OUT/stderr.txt" || why_failed)"
+        fi
+    fi
+    stop_broker
+else
+    echo "  not available (needs alertfilter mock-broker and run, and kcat)"
+fi
