@@ -1,0 +1,394 @@
+/* tests/processor/test_cli_check_eval.c — `alertfilter check` and `alertfilter eval`
+ * through the real binary ($ALERTFILTER_BIN): exact stdout, stderr and exit status. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rules/rules.h"
+
+#define DIR "tests/processor/configs/"
+
+extern char **environ;
+
+typedef struct {
+    int status; /* exit status */
+    char *out, *err;
+} result;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, got, mem);
+    fclose(mem);
+    fclose(f);
+    return text;
+}
+
+static char *temp_file(const char *text, size_t len)
+{
+    char *path = strdup("/tmp/af-test-cli-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    for (size_t done = 0; done < len;) {
+        ssize_t w = write(fd, text + done, len - done);
+        cr_assert_gt(w, 0);
+        done += (size_t)w;
+    }
+    close(fd);
+    return path;
+}
+
+/* Runs the binary with args (NULL-terminated) and stdin from the file `in`
+ * (NULL: /dev/null); stdout and stderr go to files, so nothing can block. */
+static result run(const char *in, const char *const *args)
+{
+    const char *bin = getenv("ALERTFILTER_BIN");
+    cr_assert_not_null(bin, "ALERTFILTER_BIN is not set (run through make test)");
+    char out_path[] = "/tmp/af-test-out-XXXXXX", err_path[] = "/tmp/af-test-err-XXXXXX";
+    close(mkstemp(out_path));
+    close(mkstemp(err_path));
+    const char *argv[32] = {bin};
+    size_t n = 1;
+    for (; args[n - 1]; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, in ? in : "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_path, O_WRONLY | O_TRUNC, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path, O_WRONLY | O_TRUNC, 0);
+    pid_t pid;
+    cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int ws;
+    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    cr_assert(WIFEXITED(ws), "the binary did not exit normally");
+    result r = {.status = WEXITSTATUS(ws), .out = slurp(out_path), .err = slurp(err_path)};
+    unlink(out_path);
+    unlink(err_path);
+    return r;
+}
+
+#define RUN(in, ...) run(in, (const char *const[]){__VA_ARGS__, NULL})
+
+static void result_free(result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* ---- check ---- */
+
+Test(check, issue_2_minimal_config, .timeout = 10)
+{
+    result r = RUN(NULL, "check", "-c", DIR "minimal.cfg");
+    cr_assert_str_eq(r.out, DIR "minimal.cfg: ok, 1 rule\n" DIR
+                                "minimal.cfg: note: no input.topics: 'eval' can use it, 'run' cannot\n");
+    cr_assert_str_eq(r.err, "");
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+}
+
+Test(check, full_config, .timeout = 10)
+{
+    result r = RUN(NULL, "check", "--config", DIR "full.cfg");
+    cr_assert_str_eq(r.out, DIR "full.cfg: ok, 2 rules\n");
+    cr_assert_str_eq(r.err, "");
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+}
+
+Test(check, config_errors_all_reported, .timeout = 10)
+{
+    result r = RUN(NULL, "check", "-c", DIR "typo.cfg");
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, DIR "typo.cfg:2: unknown setting 'input.toipcs' (did you mean 'input.topics'?)\n"
+                            DIR "typo.cfg:3: unknown setting 'input.grop' (did you mean 'input.group'?)\n"
+                            DIR "typo.cfg:5: unknown setting 'outptu' (did you mean 'output'?)\n"
+                            DIR "typo.cfg:6: unknown setting 'rules[0].wehre' (did you mean 'rules[0].where'?)\n"
+                            DIR "typo.cfg: 4 errors\n");
+    cr_assert_eq(r.status, 1);
+    result_free(&r);
+}
+
+Test(check, rule_compile_error_points_at_file_line_col, .timeout = 10)
+{
+    rule_set *rs = rule_set_new();
+    rule_error e[4];
+    size_t n = 0;
+    cr_assert_eq(rule_set_add(rs, "x", "exists(diaSource.snr) and nosuch(diaSource.ra)", e, 4, &n), -1);
+    rule_set_free(rs);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(e[0].offset, 26);
+    cr_assert_eq(e[0].len, 6);
+    char expected[600];
+    snprintf(expected, sizeof expected,
+             DIR "rule_error.cfg:4:67: rule 'bad': %s\n"
+                 "    where = \"exists(diaSource.snr) and nosuch(diaSource.ra)\"\n"
+                 "                                       ^~~~~~\n" DIR "rule_error.cfg: 1 error\n",
+             e[0].msg);
+    result r = RUN(NULL, "check", "-c", DIR "rule_error.cfg");
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 1);
+    result_free(&r);
+}
+
+Test(check, disasm_prints_each_rule_then_its_topic, .timeout = 10)
+{
+    char *expected = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&expected, &len);
+    rule_set *rs = rule_set_new();
+    rule_error e[4];
+    size_t n;
+    cr_assert_eq(rule_set_add(rs, "bright", "diaSource.snr > 5", e, 4, &n), 0);
+    cr_assert_eq(rule_set_add(rs, "seed_ra", "diaSource.ra > 350", e, 4, &n), 0);
+    rule_set_disasm(rs, 0, f);
+    fprintf(f, "topic: alerts-bright\n\n");
+    rule_set_disasm(rs, 1, f);
+    fprintf(f, "topic: alerts-ra350\n\n" DIR "full.cfg: ok, 2 rules\n");
+    fclose(f);
+    rule_set_free(rs);
+    result r = RUN(NULL, "check", "-c", DIR "full.cfg", "--disasm");
+    cr_assert_str_eq(r.out, expected);
+    cr_assert_str_eq(r.err, "");
+    cr_assert_eq(r.status, 0);
+    free(expected);
+    result_free(&r);
+}
+
+Test(check, help_and_usage_errors, .timeout = 10)
+{
+    result r = RUN(NULL, "check", "--help");
+    cr_assert_eq(strncmp(r.out, "usage: alertfilter check -c CONFIG [--disasm]\n", 46), 0);
+    cr_assert_str_eq(r.err, "");
+    cr_assert_eq(r.status, 0);
+    result usage = r;
+    r = RUN(NULL, "check", "-c", DIR "minimal.cfg", "--bogus");
+    cr_assert_str_eq(r.out, "");
+    char expected[4096];
+    snprintf(expected, sizeof expected, "alertfilter check: unknown option '--bogus'\n%s", usage.out);
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 2);
+    result_free(&r);
+    r = RUN(NULL, "check");
+    snprintf(expected, sizeof expected, "alertfilter check: -c CONFIG is required\n%s", usage.out);
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 2);
+    result_free(&r);
+    result_free(&usage);
+}
+
+/* ---- eval ---- */
+
+/* Python and JSON lines, a CRLF line, a malformed line, a last line without newline. */
+static const char input[] = "{'alertId': 1, 'diaSource': {'snr': 3.5, 'ra': 351.0}}\n"
+                            "{\"alertId\": 2, \"diaSource\": {\"snr\": 12, \"ra\": 10.25}}\r\n"
+                            "{'alertId': 3, 'diaSource': {'snr': 7.0, 'ra': 355.5, 'flag': True, 'x': None}}\n"
+                            "{'alertId': 4, 'diaSource': \n"
+                            "{'alertId': 5, 'note': 'caf\\xe9', 'cut': b'\\x00\\x01'}";
+
+static const char output_all[] =
+    "all\t{\"alertId\":1,\"diaSource\":{\"snr\":3.5,\"ra\":351.0}}\n"
+    "all\t{\"alertId\":2,\"diaSource\":{\"snr\":12,\"ra\":10.25}}\n"
+    "all\t{\"alertId\":3,\"diaSource\":{\"snr\":7.0,\"ra\":355.5,\"flag\":true,\"x\":null}}\n"
+    "all\t{\"alertId\":5,\"note\":\"caf\xc3\xa9\",\"cut\":\"AAE=\"}\n";
+
+/* The reader's own message for the malformed line 4. */
+static char *line4_error(void)
+{
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error e;
+    const char *bad = "{'alertId': 4, 'diaSource': ";
+    cr_assert_eq(alert_parse(&d, bad, strlen(bad), ALERT_FORMAT_AUTO, &e), -1);
+    alert_doc_free(&d);
+    return strdup(e.msg);
+}
+
+Test(eval, issue_2_catch_all_rule_on_a_file, .timeout = 10)
+{
+    char *in = temp_file(input, sizeof input - 1);
+    char *why = line4_error();
+    char expected[600];
+    snprintf(expected, sizeof expected, "%s:4: %s\neval: 1 of 5 lines rejected\n", in, why);
+    result r = RUN(NULL, "eval", "-c", DIR "minimal.cfg", in);
+    cr_assert_str_eq(r.out, output_all);
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    unlink(in);
+    free(in);
+    free(why);
+}
+
+Test(eval, rules_select_in_rule_order_from_stdin_with_stats, .timeout = 10)
+{
+    char *in = temp_file(input, sizeof input - 1);
+    char *why = line4_error();
+    result r = RUN(in, "eval", "-c", DIR "full.cfg", "--stats");
+    cr_assert_str_eq(r.out, "alerts-ra350\t{\"alertId\":1,\"diaSource\":{\"snr\":3.5,\"ra\":351.0}}\n"
+                            "alerts-bright\t{\"alertId\":2,\"diaSource\":{\"snr\":12,\"ra\":10.25}}\n"
+                            "alerts-bright\t{\"alertId\":3,\"diaSource\":{\"snr\":7.0,\"ra\":355.5,\"flag\":true,"
+                            "\"x\":null}}\n"
+                            "alerts-ra350\t{\"alertId\":3,\"diaSource\":{\"snr\":7.0,\"ra\":355.5,\"flag\":true,"
+                            "\"x\":null}}\n");
+    char expected[1000];
+    snprintf(expected, sizeof expected,
+             "<stdin>:4: %s\n"
+             "rule     topic               matches    share\n"
+             "bright   alerts-bright             2   40.00%%\n"
+             "seed_ra  alerts-ra350              2   40.00%%\n"
+             "(lines)                            5\n"
+             "eval: 1 of 5 lines rejected\n",
+             why);
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    unlink(in);
+    free(in);
+    free(why);
+}
+
+Test(eval, format_flag_overrides_the_config, .timeout = 10)
+{
+    /* full.cfg says python: the JSON-only line 2 (true) is rejected; --format json rejects line 1 instead. */
+    const char *lines = "{'alertId': 1, 'diaSource': {'snr': 9}}\n{\"alertId\": 2, \"diaSource\": {\"snr\": 9}, \"ok\": true}\n";
+    char *in = temp_file(lines, strlen(lines));
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error as_python, as_json;
+    const char *line2 = strchr(lines, '\n') + 1;
+    cr_assert_eq(alert_parse(&d, line2, strlen(line2) - 1, ALERT_FORMAT_PYTHON, &as_python), -1);
+    cr_assert_eq(alert_parse(&d, lines, (size_t)(line2 - 1 - lines), ALERT_FORMAT_JSON, &as_json), -1);
+    alert_doc_free(&d);
+    char expected[600];
+    result r = RUN(NULL, "eval", "-c", DIR "full.cfg", in);
+    cr_assert_str_eq(r.out, "alerts-bright\t{\"alertId\":1,\"diaSource\":{\"snr\":9}}\n");
+    snprintf(expected, sizeof expected, "%s:2: %s\neval: 1 of 2 lines rejected\n", in, as_python.msg);
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    r = RUN(NULL, "eval", "-c", DIR "full.cfg", "--format", "json", in);
+    cr_assert_str_eq(r.out, "alerts-bright\t{\"alertId\":2,\"diaSource\":{\"snr\":9},\"ok\":true}\n");
+    snprintf(expected, sizeof expected, "%s:1: %s\neval: 1 of 2 lines rejected\n", in, as_json.msg);
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    r = RUN(NULL, "eval", "-c", DIR "full.cfg", "--format", "xml", in);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_eq(strncmp(r.err, "alertfilter eval: unknown format 'xml' (auto, python or json)\nusage: ", 69), 0);
+    cr_assert_eq(r.status, 2);
+    result_free(&r);
+    unlink(in);
+    free(in);
+}
+
+Test(eval, lines_longer_than_the_limit_are_rejected_with_their_number, .timeout = 20)
+{
+    /* max_message_bytes = 64. Line 2 is over it; line 4 is 3 MiB, more than
+     * one read, so it is rejected while it streams in. */
+    size_t big = 3 << 20;
+    char *text = malloc(big + 200);
+    size_t n = (size_t)sprintf(text, "{'a': 1}\n{'b': '%0100d'}\n{'c': 3}\n", 0);
+    memset(text + n, 'x', big);
+    n += big;
+    n += (size_t)sprintf(text + n, "\n{'d': 4}\r\n");
+    char *in = temp_file(text, n);
+    free(text);
+    char expected[600];
+    snprintf(expected, sizeof expected,
+             "%s:2: offset 64: line longer than input.max_message_bytes (64)\n"
+             "%s:4: offset 64: line longer than input.max_message_bytes (64)\n"
+             "eval: 2 of 5 lines rejected\n",
+             in, in);
+    result r = RUN(NULL, "eval", "-c", DIR "small.cfg", in);
+    cr_assert_str_eq(r.out, "all\t{\"a\":1}\nall\t{\"c\":3}\nall\t{\"d\":4}\n");
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    unlink(in);
+    free(in);
+}
+
+Test(eval, several_files_number_their_own_lines, .timeout = 10)
+{
+    const char *a = "{'n': 1}\n{'n': \n", *b = "{'n': 2}\n[1,\n";
+    char *fa = temp_file(a, strlen(a)), *fb = temp_file(b, strlen(b));
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error e1, e2;
+    cr_assert_eq(alert_parse(&d, "{'n': ", 6, ALERT_FORMAT_AUTO, &e1), -1);
+    cr_assert_eq(alert_parse(&d, "[1,", 3, ALERT_FORMAT_AUTO, &e2), -1);
+    alert_doc_free(&d);
+    char expected[600];
+    snprintf(expected, sizeof expected, "%s:2: %s\n%s:2: %s\neval: 2 of 4 lines rejected\n", fa, e1.msg, fb, e2.msg);
+    result r = RUN(NULL, "eval", "-c", DIR "minimal.cfg", fa, fb);
+    cr_assert_str_eq(r.out, "all\t{\"n\":1}\nall\t{\"n\":2}\n");
+    cr_assert_str_eq(r.err, expected);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    unlink(fa);
+    unlink(fb);
+    free(fa);
+    free(fb);
+}
+
+Test(eval, unreadable_file_fails_after_reading_the_others, .timeout = 10)
+{
+    const char *a = "{'n': 1}\n";
+    char *fa = temp_file(a, strlen(a));
+    result r = RUN(NULL, "eval", "-c", DIR "minimal.cfg", DIR "no-such-input.txt", fa);
+    cr_assert_str_eq(r.out, "all\t{\"n\":1}\n");
+    cr_assert_str_eq(r.err, "eval: " DIR "no-such-input.txt: No such file or directory\n");
+    cr_assert_eq(r.status, 1);
+    result_free(&r);
+    unlink(fa);
+    free(fa);
+}
+
+Test(eval, config_errors_fail_before_reading, .timeout = 10)
+{
+    result r = RUN(NULL, "eval", "-c", DIR "two_clusters.cfg");
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, DIR "two_clusters.cfg:4: output.kafka.bootstrap_servers \"downstream:9092\" is another "
+                            "cluster than kafka.bootstrap_servers \"kafka:9092\", but guarantee \"exactly_once\" "
+                            "commits the input offsets and the output in one transaction, and a transaction cannot "
+                            "span two Kafka clusters; use guarantee = \"at_least_once\" to chain to a downstream "
+                            "cluster\n");
+    cr_assert_eq(r.status, 1);
+    result_free(&r);
+}
+
+Test(eval, empty_input_and_usage, .timeout = 10)
+{
+    result r = RUN(NULL, "eval", "-c", DIR "minimal.cfg");
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "");
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    r = RUN(NULL, "eval", "--help");
+    cr_assert_eq(strncmp(r.out, "usage: alertfilter eval -c CONFIG [--format auto|python|json] [--stats] [FILE...]\n",
+                         82),
+                 0);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    r = RUN(NULL, "eval", "-q");
+    cr_assert_eq(strncmp(r.err, "alertfilter eval: unknown option '-q'\nusage: alertfilter eval", 61), 0);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_eq(r.status, 2);
+    result_free(&r);
+}
