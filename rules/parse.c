@@ -389,11 +389,6 @@ static int infix_bp(rule_tok_kind k, rule_ast_kind *kind, rule_opcode *op)
     return 0;
 }
 
-static bool is_comparison(const rule_ast *n)
-{
-    return n->kind == AST_IN || (n->kind == AST_BIN && n->op >= RULE_OP_EQ && n->op <= RULE_OP_GE);
-}
-
 /* `x in (...)` / `x not in (...)`: the operator was just read. */
 static int32_t parse_in(parser *p, int32_t left, rule_opcode op)
 {
@@ -437,6 +432,7 @@ static int32_t parse_expr(parser *p, int min_bp)
         return 0;
     }
     int32_t left = parse_prefix(p);
+    bool compared = false; /* a comparison was read at this level, outside parentheses */
     for (;;) {
         rule_ast_kind kind;
         rule_opcode op;
@@ -445,8 +441,9 @@ static int32_t parse_expr(parser *p, int min_bp)
             break;
         rule_token optok = p->tok;
         advance(p);
-        if (bp == 4 && left && is_comparison(&p->t->nodes[left]))
+        if (bp == 4 && compared)
             rule_diag(p->diags, optok.offset, optok.len, "comparisons cannot be chained; combine them with 'and'");
+        compared |= bp == 4;
         if (kind == AST_IN) {
             left = parse_in(p, left, op);
             continue;
