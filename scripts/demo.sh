@@ -35,7 +35,7 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 [ -x "$BIN" ] || die "no binary at $BIN (run 'make demo', or set ALERTFILTER_BIN)"
-for tool in kcat jq awk; do
+for tool in kcat python3 awk; do
     command -v "$tool" >/dev/null || die "'$tool' is missing (make demo installs it: scripts/deps.sh test)"
 done
 
@@ -63,12 +63,14 @@ brokers=$(head -n 1 "$tmp/broker.out")
 [ -n "$brokers" ] || die "the mock broker printed no bootstrap servers within 10 s"
 echo "   bootstrap servers: $brokers"
 
-echo "== sending $N sample alerts to '$INPUT' (alertfilter send), and 3 malformed messages (kcat)"
+malformed=("this is not an alert" "{'alertId': 1, 'diaSource': {'ra': 351.2" "{'alertId': 2, 'snr': nan}")
+total=$((N + ${#malformed[@]}))
+echo "== sending $N sample alerts to '$INPUT' (alertfilter send), and ${#malformed[@]} malformed messages (kcat)"
 t0=$(now)
 "$BIN" send -b "$brokers" -t "$INPUT" -n "$N" 2>"$tmp/send.log" || { cat "$tmp/send.log" >&2; die "send failed"; }
 t1=$(now)
 echo "   sent in $(elapsed "$t0" "$t1") s"
-printf '%s\n' "this is not an alert" "{'alertId': 1, 'diaSource': {'ra': 351.2" "{'alertId': 2, 'snr': nan}" |
+printf '%s\n' "${malformed[@]}" |
     kcat -P -b "$brokers" -t "$INPUT" -p 0 2>"$tmp/kcat.log" || { cat "$tmp/kcat.log" >&2; die "kcat could not produce"; }
 
 # run takes its brokers from the config: a copy of it points at the mock broker.
@@ -79,18 +81,21 @@ grep -qF "bootstrap_servers = \"$brokers\"" "$tmp/demo.cfg" ||
 
 echo "== alertfilter run -c $CFG --until-eof (exactly once, ${#rules[@]} rules)"
 t0=$(now)
-if ! timeout "$RUN_TIMEOUT" "$BIN" run -c "$tmp/demo.cfg" --until-eof 2>"$tmp/run.log"; then
+if ! timeout --foreground "$RUN_TIMEOUT" "$BIN" run -c "$tmp/demo.cfg" --until-eof 2>"$tmp/run.log"; then
     tail -n 20 "$tmp/run.log" >&2
     die "run failed or took more than $RUN_TIMEOUT s (its log is above)"
 fi
 t1=$(now)
 secs=$(elapsed "$t0" "$t1")
-echo "   filtered $((N + 3)) messages in $secs s ($(awk -v n=$((N + 3)) -v s="$secs" 'BEGIN { printf "%d", n / s }') messages/s, including startup and group join)"
+echo "   filtered $total messages in $secs s ($(awk -v n="$total" -v s="$secs" 'BEGIN { printf "%d", n / s }') messages/s, including startup and group join)"
 
 # Messages in a topic, from the beginning to the current end.
 topic_count() {
     kcat -C -b "$brokers" -t "$1" -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l
 }
+# Pretty JSON with every number as written: jq 1.6 would round 64-bit ids
+# through a double (281323062375219199 -> ...200) and print 1241.0 as 1241.
+pretty() { python3 -m json.tool --indent 2; }
 topic_first() {
     kcat -C -b "$brokers" -t "$1" -o beginning -e -q -c 1 -f '%s\n' 2>/dev/null
 }
@@ -98,9 +103,22 @@ topic_first() {
 # The reference answer: the same input through `alertfilter eval`, no Kafka involved.
 kcat -C -b "$brokers" -t "$INPUT" -o beginning -e -q -f '%s\n' >"$tmp/input.txt" 2>/dev/null
 in_count=$(wc -l <"$tmp/input.txt")
-[ "$in_count" -eq $((N + 3)) ] || die "the input topic holds $in_count messages, expected $((N + 3))"
+[ "$in_count" -eq $total ] || die "the input topic holds $in_count messages, expected $total"
 "$BIN" eval -c "$CFG" "$tmp/input.txt" 2>/dev/null | cut -f 1 | sort | uniq -c >"$tmp/eval.counts" || true
 expected() { awk -v t="$1" '$2 == t { print $1; found = 1 } END { if (!found) print 0 }' "$tmp/eval.counts"; }
+
+for r in "${rules[@]}"; do
+    topic=${r#* }
+    echo
+    echo "== one alert from $topic (rule ${r%% *})"
+    msg=$(topic_first "$topic")
+    if [ -n "$msg" ]; then pretty <<<"$msg"; else echo "(no match)"; fi
+done
+if [ -n "$dlq" ]; then
+    echo
+    echo "== the dead-letter topic $dlq: malformed input kept byte for byte, with the reason in a header"
+    kcat -C -b "$brokers" -t "$dlq" -o beginning -e -q -f '%s\n    headers: %h\n' 2>/dev/null
+fi
 
 echo
 echo "== what each rule selected from $N alerts"
@@ -115,22 +133,9 @@ for r in "${rules[@]}"; do
     printf '%-16s %-24s %9d %6.2f%% %9d\n' "$name" "$topic" "$got" "$(awk -v a="$got" -v n="$N" 'BEGIN { print 100 * a / n }')" "$want"
 done
 if [ -n "$dlq" ]; then
-    printf '%-16s %-24s %9d %7s %9s\n' "(dead letters)" "$dlq" "$(topic_count "$dlq")" "" 3
+    printf '%-16s %-24s %9d %7s %9s\n' "(dead letters)" "$dlq" "$(topic_count "$dlq")" "" "${#malformed[@]}"
 fi
 echo "('eval' is what 'alertfilter eval' selects from the same input without Kafka: the topics must hold exactly that.)"
-
-for r in "${rules[@]}"; do
-    topic=${r#* }
-    echo
-    echo "== one alert from $topic (rule ${r%% *})"
-    msg=$(topic_first "$topic")
-    if [ -n "$msg" ]; then jq . <<<"$msg"; else echo "(no match)"; fi
-done
-if [ -n "$dlq" ]; then
-    echo
-    echo "== the dead-letter topic $dlq: malformed input kept byte for byte, with the reason in a header"
-    kcat -C -b "$brokers" -t "$dlq" -o beginning -e -q -f '%s\n    headers: %h\n' 2>/dev/null
-fi
 
 echo
 stop_broker
