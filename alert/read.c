@@ -304,37 +304,53 @@ static unsigned char closer(uint8_t type)
     return type == ALERT_DICT ? '}' : type == ALERT_LIST ? ']' : ')';
 }
 
+/* The innermost open container, kept out of the tape while it is being filled. */
+typedef struct {
+    uint32_t node;  /* ALERT_ABSENT at the top level */
+    uint32_t count; /* elements so far (a dict's keys and values both count) */
+    uint8_t type;
+    uint32_t depth;
+} open_state;
+
 /* Opens a container at pos. While it is open its `next` links to the enclosing one. */
-static int open_container(reader *r, size_t pos, uint32_t *cur, uint32_t *depth)
+static int open_container(reader *r, size_t pos, open_state *o)
 {
-    if (*depth == r->d->max_depth)
+    if (o->depth == r->d->max_depth)
         return fail(r, pos, "nesting deeper than %u levels", r->d->max_depth);
-    alert_node *n = push(r, container_type(r->s[pos]), pos, 0, 0);
+    uint8_t type = container_type(r->s[pos]);
+    alert_node *n = push(r, type, pos, 0, 0);
     if (!n)
         return -1;
-    n->next = *cur;
-    *cur = r->d->n_nodes - 1;
-    (*depth)++;
+    if (o->node != ALERT_ABSENT)
+        r->d->nodes[o->node].count = o->count;
+    n->next = o->node;
+    *o = (open_state){.node = r->d->n_nodes - 1, .count = 0, .type = type, .depth = o->depth + 1};
     return 0;
 }
 
-/* Closes the open container at *cur with the closer at pos. */
-static int close_container(reader *r, size_t pos, bool after_comma, uint32_t *cur, uint32_t *depth)
+/* Closes the innermost container with the closer at pos; returns its node. */
+static uint32_t close_container(reader *r, size_t pos, bool after_comma, open_state *o)
 {
-    alert_node *n = &r->d->nodes[*cur];
-    if (n->type == ALERT_TUPLE && n->count == 1 && !after_comma)
-        return fail(r, n->start, "a parenthesized value is not a tuple: a 1-tuple needs a trailing comma");
-    if (n->type == ALERT_DICT)
-        n->count /= 2;
+    alert_node *n = &r->d->nodes[o->node];
+    uint32_t closed = o->node;
+    if (o->type == ALERT_TUPLE && o->count == 1 && !after_comma) {
+        fail(r, n->start, "a parenthesized value is not a tuple: a 1-tuple needs a trailing comma");
+        return ALERT_ABSENT;
+    }
+    n->count = o->type == ALERT_DICT ? o->count / 2 : o->count;
     n->len = (uint32_t)(pos + 1 - n->start);
-    *cur = n->next;
+    o->node = n->next;
     n->next = r->d->n_nodes;
-    (*depth)--;
-    return 0;
+    o->depth--;
+    if (o->node != ALERT_ABSENT) {
+        o->count = r->d->nodes[o->node].count;
+        o->type = r->d->nodes[o->node].type;
+    }
+    return closed;
 }
 
 /* A value at pos: a scalar is read whole, a container is only opened. */
-static int read_value(reader *r, size_t *pos, uint32_t *cur, uint32_t *depth)
+static int read_value(reader *r, size_t *pos, open_state *o)
 {
     size_t p = *pos;
     unsigned char c = p < r->len ? r->s[p] : 0;
@@ -345,7 +361,7 @@ static int read_value(reader *r, size_t *pos, uint32_t *cur, uint32_t *depth)
         /* fall through */
     case '{': case '[':
         *pos = p + 1;
-        return open_container(r, p, cur, depth);
+        return open_container(r, p, o);
     case '\'':
         if (!r->python)
             break;
@@ -387,77 +403,64 @@ static const char *after_element(uint8_t type)
                               : "expected ',' or ')' after tuple element";
 }
 
-/* After an element of the open container *cur: its separator, or its closer. */
-static int read_separator(reader *r, size_t *pos, uint32_t *cur, uint32_t *depth, bool *may_close)
-{
-    alert_node *n = &r->d->nodes[*cur];
-    size_t p = skip_space(r, *pos);
-    unsigned char c = p < r->len ? r->s[p] : 0;
-    n->count++;
-    if (n->type == ALERT_DICT && (n->count & 1)) {
-        if (r->python && n->count == 1 && p < r->len && (c == ',' || c == '}'))
-            return fail(r, p, "set literals are not supported: JSON has no sets");
-        if (p >= r->len || c != ':')
-            return fail_found(r, p, "expected ':' after dict key");
-        *pos = p + 1;
-        *may_close = false;
-        return 0;
-    }
-    if (p < r->len && c == ',') {
-        *pos = p + 1;
-        *may_close = r->python;
-        return 0;
-    }
-    if (p < r->len && c == closer(n->type)) {
-        *pos = p + 1;
-        return close_container(r, p, false, cur, depth);
-    }
-    return fail_found(r, p, after_element(n->type));
-}
-
 /* The whole message: values and separators in a loop, the open containers
  * chained through their `next`, so deep nesting costs no stack. */
 static int read_tape(reader *r)
 {
-    uint32_t cur = ALERT_ABSENT, depth = 0;
+    const unsigned char *s = r->s;
+    const size_t len = r->len;
+    open_state o = {.node = ALERT_ABSENT};
     size_t pos = 0;
-    bool may_close = false;
     r->d->n_nodes = 0;
     for (;;) {
         pos = skip_space(r, pos);
-        uint32_t last; /* the value just completed */
-        if (may_close && pos < r->len && r->s[pos] == closer(r->d->nodes[cur].type)) {
-            /* An empty container, or a Python trailing comma. */
-            last = cur;
-            if (close_container(r, pos, r->d->nodes[cur].count > 0, &cur, &depth) != 0)
-                return -1;
-            pos++;
-        } else {
-            uint32_t open = cur;
-            if (read_value(r, &pos, &cur, &depth) != 0)
-                return -1;
-            if (cur != open) {
-                may_close = true;
-                continue;
-            }
+        uint32_t open = o.node, last;
+        if (read_value(r, &pos, &o) != 0)
+            return -1;
+        if (o.node == open) {
             last = r->d->n_nodes - 1;
+        } else {
+            pos = skip_space(r, pos);
+            if (pos >= len || s[pos] != closer(o.type))
+                continue;
+            last = close_container(r, pos++, false, &o); /* empty */
         }
+        /* A value is complete: its separator, or the closers of what it ends. */
         for (;;) {
-            if (cur == ALERT_ABSENT) {
+            if (last == ALERT_ABSENT)
+                return -1;
+            if (o.node == ALERT_ABSENT) {
                 pos = skip_space(r, pos);
-                if (pos < r->len)
+                if (pos < len)
                     return fail_found(r, pos, "expected end of input after the value");
                 return 0;
             }
-            const alert_node *n = &r->d->nodes[cur];
-            if (n->type == ALERT_DICT && !(n->count & 1) && check_key(r, last) != 0)
-                return -1;
-            uint32_t open = cur;
-            if (read_separator(r, &pos, &cur, &depth, &may_close) != 0)
-                return -1;
-            if (cur == open)
+            pos = skip_space(r, pos);
+            unsigned char c = pos < len ? s[pos] : 0;
+            if (o.type == ALERT_DICT && (++o.count & 1)) {
+                if (check_key(r, last) != 0)
+                    return -1;
+                if (r->python && o.count == 1 && pos < len && (c == ',' || c == '}'))
+                    return fail(r, pos, "set literals are not supported: JSON has no sets");
+                if (pos >= len || c != ':')
+                    return fail_found(r, pos, "expected ':' after dict key");
+                pos++;
                 break;
-            last = open;
+            }
+            if (o.type != ALERT_DICT)
+                o.count++;
+            if (pos < len && c == ',') {
+                pos = skip_space(r, pos + 1);
+                if (!r->python || pos >= len || s[pos] != closer(o.type))
+                    break;
+                last = close_container(r, pos++, true, &o); /* after a Python trailing comma */
+                continue;
+            }
+            if (pos < len && c == closer(o.type)) {
+                last = close_container(r, pos++, false, &o);
+                continue;
+            }
+            return fail_found(r, pos, after_element(o.type));
         }
     }
 }

@@ -120,13 +120,24 @@ static size_t scalar_room(const alert_node *n)
     return (size_t)n->len + 7;
 }
 
-static int put_scalar(alert_buf *b, const alert_doc *d, const alert_node *n, bool is_key)
+/* Copies a short span with two fixed 8-byte moves when both sides have the room. */
+static inline void put_span(alert_buf *b, const alert_doc *d, const alert_node *n, bool slack)
 {
-    if (reserve(b, scalar_room(n)) != 0)
-        return -1;
+    if (slack && n->len <= 16 && (size_t)n->start + 16 <= d->len) {
+        uint64_t x[2];
+        memcpy(x, d->src + n->start, 16);
+        memcpy(b->data + b->len, x, 16);
+        b->len += n->len;
+    } else {
+        put(b, d->src + n->start, n->len);
+    }
+}
+
+static void put_scalar(alert_buf *b, const alert_doc *d, const alert_node *n, bool is_key, bool slack)
+{
     if (is_key && n->type != ALERT_STR) {
         put_key_spelling(b, d, n);
-        return 0;
+        return;
     }
     switch (n->type) {
     case ALERT_NULL:
@@ -138,7 +149,7 @@ static int put_scalar(alert_buf *b, const alert_doc *d, const alert_node *n, boo
     case ALERT_STR:
         put_char(b, '"');
         if (n->flags & ALERT_F_VERBATIM)
-            put(b, d->src + n->start, n->len);
+            put_span(b, d, n, slack);
         else
             put_string_escaped(b, d, n);
         put_char(b, '"');
@@ -149,12 +160,12 @@ static int put_scalar(alert_buf *b, const alert_doc *d, const alert_node *n, boo
         put_char(b, '"');
         break;
     default:
-        put(b, d->src + n->start, n->len);
+        put_span(b, d, n, slack);
     }
-    return 0;
 }
 
-/* An open container while writing: elements still to write (a dict's keys and values both count). */
+/* The enclosing open containers while writing; the innermost one lives in
+ * write_nodes' locals. remaining: elements still to write (a dict's keys and values both count). */
 typedef struct {
     uint32_t remaining;
     bool dict;
@@ -181,58 +192,72 @@ static int push_frame(frame_stack *st, frame f)
     return 0;
 }
 
-/* After an element: its separator, or the closers of the containers it ends. */
-static int end_element(alert_buf *b, frame_stack *st)
+/* Whether the whole subtree is small enough to reserve for at once: then
+ * nothing below checks for room (6 bytes out per byte in at most, plus 16 of
+ * slack for put_span). Bigger subtrees reserve node by node. */
+static bool reserve_whole(const alert_doc *d, uint32_t node, alert_buf *out, int *rc)
 {
-    while (st->n > 0) {
-        frame *f = &st->frames[st->n - 1];
-        if (reserve(b, 1) != 0)
-            return -1;
-        if (--f->remaining > 0) {
-            put_char(b, f->dict && (f->remaining & 1) ? ':' : ',');
-            return 0;
-        }
-        put_char(b, f->dict ? '}' : ']');
-        st->n--;
-    }
-    return 0;
+    size_t span = (size_t)d->nodes[node].len + 3;
+    *rc = 0;
+    if (span > (1u << 20))
+        return false;
+    *rc = reserve(out, 6 * span + 32);
+    return true;
 }
 
-/* The tape in order, without recursion: containers push a frame, every
- * finished element pops what it ends. */
-static int write_nodes(const alert_doc *d, uint32_t node, alert_buf *out, frame_stack *st)
+/* The tape in order, without recursion: a container with elements becomes the
+ * innermost frame, each finished element counts down and closes what it ends. */
+static int write_nodes(const alert_doc *d, uint32_t i, alert_buf *out, frame_stack *st, bool whole)
 {
-    uint32_t i = node;
+    frame top = {.remaining = 0, .dict = false};
+    size_t depth = 0;
     do {
         const alert_node *n = &d->nodes[i];
-        bool is_key = st->n > 0 && st->frames[st->n - 1].dict && !(st->frames[st->n - 1].remaining & 1);
-        if (n->type == ALERT_LIST || n->type == ALERT_TUPLE || n->type == ALERT_DICT) {
+        if (n->type >= ALERT_LIST) {
             bool dict = n->type == ALERT_DICT;
-            if (reserve(out, 2) != 0)
+            if (!whole && reserve(out, 2) != 0)
                 return -1;
             put_char(out, dict ? '{' : '[');
             if (n->count > 0) {
-                if (push_frame(st, (frame){.remaining = dict ? 2 * n->count : n->count, .dict = dict}) != 0)
+                if (depth > 0 && push_frame(st, top) != 0)
                     return -1;
+                top = (frame){.remaining = dict ? 2 * n->count : n->count, .dict = dict};
+                depth++;
                 i++;
                 continue;
             }
             put_char(out, dict ? '}' : ']');
-        } else if (put_scalar(out, d, n, is_key) != 0) {
-            return -1;
+        } else {
+            if (!whole && reserve(out, scalar_room(n)) != 0)
+                return -1;
+            put_scalar(out, d, n, top.dict && !(top.remaining & 1), whole);
         }
         i = n->next;
-        if (end_element(out, st) != 0)
-            return -1;
-    } while (st->n > 0);
+        /* The element is done: its separator, or the closers of what it ends. */
+        while (depth > 0) {
+            if (!whole && reserve(out, 1) != 0)
+                return -1;
+            if (--top.remaining > 0) {
+                put_char(out, top.dict && (top.remaining & 1) ? ':' : ',');
+                break;
+            }
+            put_char(out, top.dict ? '}' : ']');
+            if (--depth > 0)
+                top = st->frames[--st->n];
+        }
+    } while (depth > 0);
     return 0;
 }
 
 int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
 {
+    int rc;
+    bool whole = reserve_whole(d, node, out, &rc);
+    if (rc != 0)
+        return -1;
     frame_stack st = {.n = 0, .cap = 64};
     st.frames = st.local;
-    int rc = write_nodes(d, node, out, &st);
+    rc = write_nodes(d, node, out, &st, whole);
     if (st.frames != st.local)
         free(st.frames);
     return rc;
