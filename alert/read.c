@@ -381,17 +381,21 @@ static int read_value(reader *r, size_t *pos, open_state *o)
     return fail_found(r, p, "expected a value");
 }
 
+/* Where the key node n starts in the text: its quote, or the b of b'...'. */
+static size_t key_offset(const alert_node *n)
+{
+    return n->start - (n->type == ALERT_STR) - 2 * (n->type == ALERT_BYTES);
+}
+
 /* Checks the key just read (node key) of a dict. */
 static int check_key(reader *r, uint32_t key)
 {
     const alert_node *n = &r->d->nodes[key];
     uint8_t t = n->type;
-    /* Point at the key's first byte: its quote, or the b of b'...'. */
-    size_t key_start = n->start - (t == ALERT_STR) - 2 * (t == ALERT_BYTES);
     if (!r->python && t != ALERT_STR)
-        return fail(r, key_start, "object key must be a string");
+        return fail(r, key_offset(n), "object key must be a string");
     if (t == ALERT_BYTES || t == ALERT_LIST || t == ALERT_TUPLE || t == ALERT_DICT)
-        return fail(r, key_start, "dict key must be str, int, float, bool or None, not %s",
+        return fail(r, key_offset(n), "dict key must be str, int, float, bool or None, not %s",
                     alert_type_name((alert_type)t));
     return 0;
 }
@@ -490,16 +494,9 @@ static int read_as(alert_doc *d, const char *msg, size_t len, alert_format fmt, 
     return 0;
 }
 
-int alert_parse(alert_doc *d, const char *msg, size_t len, alert_format fmt, alert_error *err)
+/* Reads the message as fmt; AUTO tries JSON, then Python. */
+static int read_auto(alert_doc *d, const char *msg, size_t len, alert_format fmt, alert_error *err)
 {
-    d->src = msg;
-    d->len = len;
-    d->n_nodes = 0;
-    size_t limit = d->max_bytes < UINT32_MAX ? d->max_bytes : UINT32_MAX - 1;
-    if (len > limit) {
-        reader r = {.err = err};
-        return fail(&r, limit, "message of %zu bytes is over the limit of %zu bytes", len, limit);
-    }
     if (fmt != ALERT_FORMAT_AUTO)
         return read_as(d, msg, len, fmt, false, err);
     /* JSON first, quietly: most Python alerts fail it at their first quote. */
@@ -511,5 +508,21 @@ int alert_parse(alert_doc *d, const char *msg, size_t len, alert_format fmt, ale
     /* Neither: the reading that got further explains best. */
     if (json_offset > err->offset)
         read_as(d, msg, len, ALERT_FORMAT_JSON, false, err);
+    return -1;
+}
+
+int alert_parse(alert_doc *d, const char *msg, size_t len, alert_format fmt, alert_error *err)
+{
+    d->src = msg;
+    d->len = len;
+    d->n_nodes = 0;
+    size_t limit = d->max_bytes < UINT32_MAX ? d->max_bytes : UINT32_MAX - 1;
+    if (len > limit) {
+        reader r = {.err = err};
+        return fail(&r, limit, "message of %zu bytes is over the limit of %zu bytes", len, limit);
+    }
+    if (read_auto(d, msg, len, fmt, err) == 0)
+        return 0;
+    d->n_nodes = 0; /* nothing half-read is left to look at */
     return -1;
 }

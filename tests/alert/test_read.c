@@ -34,6 +34,7 @@ static void expect_error_n(const char *text, size_t n, alert_format fmt, size_t 
     cr_assert_eq(alert_parse(&d, text, n, fmt, &err), -1, "%s: no error", text);
     cr_assert_str_eq(err.msg, msg, "%s", text);
     cr_assert_eq(err.offset, offset, "%s: offset %zu", text, err.offset);
+    cr_assert_eq(d.n_nodes, 0, "%s: a failed read leaves no nodes", text);
     alert_doc_free(&d);
 }
 
