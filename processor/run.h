@@ -7,7 +7,13 @@
 
 typedef struct {
     const char *config_path;
-    bool until_eof;                /* exit 0 once every assigned partition is drained and committed */
+    /* A drain (batch replay, test, benchmark): take every partition of the
+     * input topics by manual assignment rather than join the group (no
+     * rebalance wait, no sharing with other members), start at the group's
+     * committed offsets, commit back to the group, and exit 0 once every
+     * partition is drained and committed. Not meant to run beside subscribed
+     * members of the same group. */
+    bool until_eof;
     volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM: commit what is in flight and exit 0 */
     volatile sig_atomic_t *reload; /* set by SIGHUP: rebuild the rules, swap at the next transaction boundary */
 } proc_run_opts;

@@ -61,11 +61,12 @@ static int set_pairs(rd_kafka_conf_t *conf, const char *const *pairs, char *err,
 
 rd_kafka_conf_t *proc_kafka_consumer_conf(const proc_config *cfg, int eof, char *err, size_t errcap)
 {
-    /* Prefetch bounded to 32 MiB so that resident memory does not depend on
-     * how far behind the group is. */
+    /* Prefetch bounded to 64 MiB so that resident memory does not depend on
+     * how far behind the group is; at 32 MiB the fetcher stalls behind the
+     * queue (a 20,000-alert drain took 3x longer). */
     static const char *const defaults[] = {"auto.offset.reset", "earliest", "isolation.level", "read_committed",
                                            "partition.assignment.strategy", "cooperative-sticky",
-                                           "queued.max.messages.kbytes", "32768", "fetch.wait.max.ms", "100", NULL};
+                                           "queued.max.messages.kbytes", "65536", "fetch.wait.max.ms", "100", NULL};
     rd_kafka_conf_t *conf = proc_kafka_conf_new();
     const char *const forced[] = {"group.id", cfg->group, "enable.auto.commit", "false",
                                   "enable.auto.offset.store", "false", "enable.partition.eof", eof ? "true" : "false",
