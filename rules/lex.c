@@ -77,7 +77,8 @@ static size_t lex_escape(rule_lexer *lx, size_t start, char *out)
 {
     size_t pos = start + 1;
     char c = pos < lx->len ? lx->src[pos] : '\0';
-    pos++;
+    if (pos < lx->len)
+        pos++; /* a backslash at the very end escapes nothing */
     static const char simple_in[] = "\\'\"nrt0";
     static const char simple_out[] = "\\'\"\n\r\t\0";
     const char *hit = c ? strchr(simple_in, c) : NULL;

@@ -90,6 +90,7 @@ Test(errors, lexical)
     ERRS("a == 'x\\qy'", {7, 2, "invalid escape '\\q' in string"});
     ERRS("a == '\\x4g'", {6, 2, "invalid escape '\\x' in string"});
     ERRS("a == '\\U00110000'", {6, 10, "invalid escape '\\U00110000' in string"});
+    ERRS("a == 'x\\", {5, 1, "unterminated string"}, {7, 1, "invalid escape '\\' in string"});
     ERRS("a > 1e", {4, 2, "invalid number '1e'"});
     ERRS("a > 12abc", {4, 5, "invalid number '12abc'"});
     ERRS("a > 1 # 2", {6, 1, "unexpected character '#'"},
