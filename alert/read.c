@@ -99,9 +99,13 @@ static __attribute__((cold)) int fail_found(reader *r, size_t pos, const char *e
     return fail(r, pos, "%s, found %s", expected, describe(r, pos, buf));
 }
 
-static size_t skip_space(const reader *r, size_t pos)
+static const uint8_t space[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
+
+static inline size_t skip_space(const reader *r, size_t pos)
 {
-    while (pos < r->len && (r->s[pos] == ' ' || r->s[pos] == '\n' || r->s[pos] == '\r' || r->s[pos] == '\t'))
+    const unsigned char *s = r->s;
+    const size_t len = r->len;
+    while (pos < len && s[pos] <= ' ' && space[s[pos]])
         pos++;
     return pos;
 }
@@ -179,20 +183,21 @@ static size_t string_odd_byte(reader *r, size_t i, uint8_t type, bool *verbatim)
 }
 
 /* A str or bytes literal whose opening quote is at open. */
-static int read_string(reader *r, size_t *pos, size_t open, uint8_t type)
+static inline __attribute__((always_inline)) int read_string(reader *r, size_t *pos, size_t open, uint8_t type)
 {
     const unsigned char *s = r->s;
+    const size_t len = r->len;
     unsigned char quote = s[open];
     alert_escape_mode mode = type == ALERT_BYTES ? ALERT_ESC_PY_BYTES : r->python ? ALERT_ESC_PY_STR : ALERT_ESC_JSON;
     bool verbatim = true, escaped = false;
     size_t i = open + 1, n;
     for (;;) {
         unsigned k = 8;
-        while (SWAR && k == 8 && i + 8 <= r->len)
+        while (SWAR && k == 8 && i + 8 <= len)
             i += k = plain_run8(s + i);
-        while (i < r->len && !string_stop[s[i]])
+        while (i < len && !string_stop[s[i]])
             i++;
-        if (i >= r->len)
+        if (i >= len)
             return fail(r, open, "unterminated string");
         if (s[i] == quote)
             break;
@@ -218,11 +223,13 @@ static int read_string(reader *r, size_t *pos, size_t open, uint8_t type)
 
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-static size_t skip_digits(const reader *r, size_t i)
+static inline __attribute__((always_inline)) size_t skip_digits(const reader *r, size_t i)
 {
-    for (unsigned k = 8; SWAR && k == 8 && i + 8 <= r->len; i += k)
-        k = digit_run8(r->s + i);
-    while (i < r->len && is_digit(r->s[i]))
+    const unsigned char *s = r->s;
+    const size_t len = r->len;
+    for (unsigned k = 8; SWAR && k == 8 && i + 8 <= len; i += k)
+        k = digit_run8(s + i);
+    while (i < len && is_digit(s[i]))
         i++;
     return i;
 }
@@ -238,33 +245,35 @@ static bool beyond_int64(const unsigned char *p, size_t n, bool negative)
 /* A number in the one grammar both formats share (JSON's): only its shape is checked here. */
 static int read_number(reader *r, size_t *pos)
 {
+    const unsigned char *s = r->s;
+    const size_t len = r->len;
     size_t start = *pos, i = start;
-    bool negative = r->s[i] == '-';
+    bool negative = s[i] == '-';
     i += negative;
-    if (i >= r->len || !is_digit(r->s[i]))
+    if (i >= len || !is_digit(s[i]))
         return fail_found(r, i, "expected a digit after '-'");
     size_t digits = i;
-    if (r->s[i] == '0' && i + 1 < r->len && is_digit(r->s[i + 1]))
+    if (s[i] == '0' && i + 1 < len && is_digit(s[i + 1]))
         return fail(r, i, "leading zero in number");
     i = skip_digits(r, i);
     size_t int_end = i;
     uint8_t type = ALERT_INT;
-    if (i < r->len && r->s[i] == '.') {
-        if (i + 1 >= r->len || !is_digit(r->s[i + 1]))
+    if (i < len && s[i] == '.') {
+        if (i + 1 >= len || !is_digit(s[i + 1]))
             return fail_found(r, i + 1, "expected a digit after '.'");
         i = skip_digits(r, i + 1);
         type = ALERT_FLOAT;
     }
-    if (i < r->len && (r->s[i] | 0x20) == 'e') {
+    if (i < len && (s[i] | 0x20) == 'e') {
         i++;
-        if (i < r->len && (r->s[i] == '+' || r->s[i] == '-'))
+        if (i < len && (s[i] == '+' || s[i] == '-'))
             i++;
-        if (i >= r->len || !is_digit(r->s[i]))
+        if (i >= len || !is_digit(s[i]))
             return fail_found(r, i, "expected a digit in the exponent");
         i = skip_digits(r, i);
         type = ALERT_FLOAT;
     }
-    uint8_t flags = type == ALERT_INT && beyond_int64(r->s + digits, int_end - digits, negative) ? ALERT_F_BIGINT : 0;
+    uint8_t flags = type == ALERT_INT && beyond_int64(s + digits, int_end - digits, negative) ? ALERT_F_BIGINT : 0;
     if (!push(r, type, start, i - start, flags))
         return -1;
     *pos = i;
@@ -414,10 +423,10 @@ static int read_tape(reader *r)
     const unsigned char *s = r->s;
     const size_t len = r->len;
     open_state o = {.node = ALERT_ABSENT};
-    size_t pos = 0;
+    size_t pos = skip_space(r, 0);
     r->d->n_nodes = 0;
+    /* Each turn starts at a value, spaces already skipped. */
     for (;;) {
-        pos = skip_space(r, pos);
         uint32_t open = o.node, last;
         if (read_value(r, &pos, &o) != 0)
             return -1;
@@ -448,7 +457,7 @@ static int read_tape(reader *r)
                     return fail(r, pos, "set literals are not supported: JSON has no sets");
                 if (pos >= len || c != ':')
                     return fail_found(r, pos, "expected ':' after dict key");
-                pos++;
+                pos = skip_space(r, pos + 1);
                 break;
             }
             if (o.type != ALERT_DICT)

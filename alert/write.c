@@ -11,9 +11,10 @@ void alert_buf_free(alert_buf *b)
     *b = (alert_buf){0};
 }
 
-/* Makes room for n more bytes; writes after it need no checks. */
-static inline int reserve(alert_buf *b, size_t n)
+/* Makes room for n more bytes after the cursor *w (which moves with the data). */
+static int reserve(alert_buf *b, char **w, size_t n)
 {
+    b->len = b->data ? (size_t)(*w - b->data) : 0;
     if (b->cap - b->len >= n)
         return 0;
     size_t cap = b->cap ? b->cap * 2 : 4096;
@@ -24,39 +25,42 @@ static inline int reserve(alert_buf *b, size_t n)
         return -1;
     b->data = data;
     b->cap = cap;
+    *w = data + b->len;
     return 0;
 }
 
-static inline void put(alert_buf *b, const void *p, size_t n)
+/* Writers below return the advanced cursor; the room was reserved before. */
+static inline char *put(char *w, const void *p, size_t n)
 {
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
+    memcpy(w, p, n);
+    return w + n;
 }
 
-static inline void put_char(alert_buf *b, char c) { b->data[b->len++] = c; }
-
 /* One decoded character (code point cp, UTF-8 in utf8[0..n)) as JSON string content. */
-static void put_json_char(alert_buf *b, uint32_t cp, const char *utf8, size_t n)
+static char *put_json_char(char *w, uint32_t cp, const char *utf8, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     static const char short_escape[32] = {['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
     if (cp == '"' || cp == '\\') {
-        put_char(b, '\\');
-        put_char(b, (char)cp);
-    } else if (cp < 0x20 && short_escape[cp]) {
-        put_char(b, '\\');
-        put_char(b, short_escape[cp]);
-    } else if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        *w++ = '\\';
+        *w++ = (char)cp;
+        return w;
+    }
+    if (cp < 0x20 && short_escape[cp]) {
+        *w++ = '\\';
+        *w++ = short_escape[cp];
+        return w;
+    }
+    if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF)) {
         /* Control characters must be escaped; a lone surrogate can only be. */
         char u[6] = {'\\', 'u', hex[cp >> 12], hex[cp >> 8 & 15], hex[cp >> 4 & 15], hex[cp & 15]};
-        put(b, u, 6);
-    } else {
-        put(b, utf8, n);
+        return put(w, u, 6);
     }
+    return put(w, utf8, n);
 }
 
 /* A str whose raw span cannot be copied: every character re-escaped for JSON. */
-static void put_string_escaped(alert_buf *b, const alert_doc *d, const alert_node *n)
+static char *put_string_escaped(char *w, const alert_doc *d, const alert_node *n)
 {
     const unsigned char *p = (const unsigned char *)d->src + n->start, *end = p + n->len;
     alert_escape_mode mode = alert_node_escape_mode(d, n);
@@ -64,22 +68,22 @@ static void put_string_escaped(alert_buf *b, const alert_doc *d, const alert_nod
         uint32_t cp = *p;
         const char *why;
         if (cp == '\\') {
-            size_t len = alert_escape_decode(p, end, mode, &cp, &why);
-            p += len;
+            p += alert_escape_decode(p, end, mode, &cp, &why);
             if (cp == ALERT_CP_NONE)
                 continue;
             char utf8[4];
-            put_json_char(b, cp, utf8, alert_utf8_put(utf8, cp));
+            w = put_json_char(w, cp, utf8, alert_utf8_put(utf8, cp));
         } else {
             /* Raw UTF-8 passes byte by byte: its bytes are all >= 0x80. */
-            put_json_char(b, cp, (const char *)p, 1);
+            w = put_json_char(w, cp, (const char *)p, 1);
             p++;
         }
     }
+    return w;
 }
 
 /* Bytes: standard base64 with padding, of the decoded content. */
-static void put_base64(alert_buf *b, const alert_doc *d, const alert_node *n)
+static char *put_base64(char *w, const alert_doc *d, const alert_node *n)
 {
     static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *p = (const unsigned char *)d->src + n->start, *end = p + n->len;
@@ -91,23 +95,38 @@ static void put_base64(alert_buf *b, const alert_doc *d, const alert_node *n)
             uint32_t v = (uint32_t)group[0] << 16 | (have > 1 ? group[1] : 0) << 8 | (have > 2 ? group[2] : 0);
             char out[4] = {digits[v >> 18], digits[v >> 12 & 63], have > 1 ? digits[v >> 6 & 63] : '=',
                            have > 2 ? digits[v & 63] : '='};
-            put(b, out, 4);
+            w = put(w, out, 4);
             have = 0;
         }
     }
+    return w;
+}
+
+static char *put_bool(char *w, bool v) { return v ? put(w, "true", 4) : put(w, "false", 5); }
+
+/* Copies a node's raw span; a short one with two fixed 8-byte moves when both
+ * sides have the room (slack: the whole output was reserved with 16 to spare). */
+static inline char *put_span(char *w, const alert_doc *d, const alert_node *n, bool slack)
+{
+    if (slack && n->len <= 16 && (size_t)n->start + 16 <= d->len) {
+        memcpy(w, d->src + n->start, 16);
+        return w + n->len;
+    }
+    return put(w, d->src + n->start, n->len);
 }
 
 /* A dict key that is not a str: quoted, spelled as Python's json.dumps spells it. */
-static void put_key_spelling(alert_buf *b, const alert_doc *d, const alert_node *n)
+static char *put_key_spelling(char *w, const alert_doc *d, const alert_node *n, bool slack)
 {
-    put_char(b, '"');
+    *w++ = '"';
     if (n->type == ALERT_BOOL)
-        put(b, n->count ? "true" : "false", n->count ? 4 : 5);
+        w = put_bool(w, n->count);
     else if (n->type == ALERT_NULL)
-        put(b, "null", 4);
+        w = put(w, "null", 4);
     else
-        put(b, d->src + n->start, n->len);
-    put_char(b, '"');
+        w = put_span(w, d, n, slack);
+    *w++ = '"';
+    return w;
 }
 
 /* The most a scalar node can take as JSON: escapes at most sextuple a byte. */
@@ -120,47 +139,27 @@ static size_t scalar_room(const alert_node *n)
     return (size_t)n->len + 7;
 }
 
-/* Copies a short span with two fixed 8-byte moves when both sides have the room. */
-static inline void put_span(alert_buf *b, const alert_doc *d, const alert_node *n, bool slack)
+static char *put_scalar(char *w, const alert_doc *d, const alert_node *n, bool is_key, bool slack)
 {
-    if (slack && n->len <= 16 && (size_t)n->start + 16 <= d->len) {
-        uint64_t x[2];
-        memcpy(x, d->src + n->start, 16);
-        memcpy(b->data + b->len, x, 16);
-        b->len += n->len;
-    } else {
-        put(b, d->src + n->start, n->len);
-    }
-}
-
-static void put_scalar(alert_buf *b, const alert_doc *d, const alert_node *n, bool is_key, bool slack)
-{
-    if (is_key && n->type != ALERT_STR) {
-        put_key_spelling(b, d, n);
-        return;
-    }
+    if (is_key && n->type != ALERT_STR)
+        return put_key_spelling(w, d, n, slack);
     switch (n->type) {
     case ALERT_NULL:
-        put(b, "null", 4);
-        break;
+        return put(w, "null", 4);
     case ALERT_BOOL:
-        put(b, n->count ? "true" : "false", n->count ? 4 : 5);
-        break;
+        return put_bool(w, n->count);
     case ALERT_STR:
-        put_char(b, '"');
-        if (n->flags & ALERT_F_VERBATIM)
-            put_span(b, d, n, slack);
-        else
-            put_string_escaped(b, d, n);
-        put_char(b, '"');
-        break;
+        *w++ = '"';
+        w = n->flags & ALERT_F_VERBATIM ? put_span(w, d, n, slack) : put_string_escaped(w, d, n);
+        *w++ = '"';
+        return w;
     case ALERT_BYTES:
-        put_char(b, '"');
-        put_base64(b, d, n);
-        put_char(b, '"');
-        break;
+        *w++ = '"';
+        w = put_base64(w, d, n);
+        *w++ = '"';
+        return w;
     default:
-        put_span(b, d, n, slack);
+        return put_span(w, d, n, slack);
     }
 }
 
@@ -195,69 +194,78 @@ static int push_frame(frame_stack *st, frame f)
 /* Whether the whole subtree is small enough to reserve for at once: then
  * nothing below checks for room (6 bytes out per byte in at most, plus 16 of
  * slack for put_span). Bigger subtrees reserve node by node. */
-static bool reserve_whole(const alert_doc *d, uint32_t node, alert_buf *out, int *rc)
+static bool reserve_whole(const alert_doc *d, uint32_t node, alert_buf *out, char **w, int *rc)
 {
     size_t span = (size_t)d->nodes[node].len + 3;
     *rc = 0;
     if (span > (1u << 20))
         return false;
-    *rc = reserve(out, 6 * span + 32);
+    *rc = reserve(out, w, 6 * span + 32);
     return true;
 }
 
 /* The tape in order, without recursion: a container with elements becomes the
  * innermost frame, each finished element counts down and closes what it ends. */
-static int write_nodes(const alert_doc *d, uint32_t i, alert_buf *out, frame_stack *st, bool whole)
+static int write_nodes(const alert_doc *d, uint32_t i, alert_buf *out, char **cursor, frame_stack *st, bool whole)
 {
-    frame top = {.remaining = 0, .dict = false};
+    uint32_t remaining = 0; /* of the innermost frame, kept in locals */
+    unsigned dict = 0;
     size_t depth = 0;
+    char *w = *cursor;
     do {
         const alert_node *n = &d->nodes[i];
         if (n->type >= ALERT_LIST) {
-            bool dict = n->type == ALERT_DICT;
-            if (!whole && reserve(out, 2) != 0)
+            unsigned is_dict = n->type == ALERT_DICT;
+            if (!whole && reserve(out, &w, 2) != 0)
                 return -1;
-            put_char(out, dict ? '{' : '[');
+            *w++ = "[{"[is_dict];
             if (n->count > 0) {
-                if (depth > 0 && push_frame(st, top) != 0)
+                if (depth > 0 && push_frame(st, (frame){.remaining = remaining, .dict = dict}) != 0)
                     return -1;
-                top = (frame){.remaining = dict ? 2 * n->count : n->count, .dict = dict};
+                remaining = n->count << is_dict;
+                dict = is_dict;
                 depth++;
                 i++;
                 continue;
             }
-            put_char(out, dict ? '}' : ']');
+            *w++ = "]}"[is_dict];
         } else {
-            if (!whole && reserve(out, scalar_room(n)) != 0)
+            if (!whole && reserve(out, &w, scalar_room(n)) != 0)
                 return -1;
-            put_scalar(out, d, n, top.dict && !(top.remaining & 1), whole);
+            w = put_scalar(w, d, n, dict & ~remaining & 1, whole);
         }
         i = n->next;
         /* The element is done: its separator, or the closers of what it ends. */
         while (depth > 0) {
-            if (!whole && reserve(out, 1) != 0)
+            if (!whole && reserve(out, &w, 1) != 0)
                 return -1;
-            if (--top.remaining > 0) {
-                put_char(out, top.dict && (top.remaining & 1) ? ':' : ',');
+            if (--remaining > 0) {
+                *w++ = ",:"[dict & remaining & 1];
                 break;
             }
-            put_char(out, top.dict ? '}' : ']');
-            if (--depth > 0)
-                top = st->frames[--st->n];
+            *w++ = "]}"[dict];
+            if (--depth > 0) {
+                frame f = st->frames[--st->n];
+                remaining = f.remaining;
+                dict = f.dict;
+            }
         }
     } while (depth > 0);
+    *cursor = w;
     return 0;
 }
 
 int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
 {
     int rc;
-    bool whole = reserve_whole(d, node, out, &rc);
+    char *w = out->data ? out->data + out->len : NULL;
+    bool whole = reserve_whole(d, node, out, &w, &rc);
     if (rc != 0)
         return -1;
     frame_stack st = {.n = 0, .cap = 64};
     st.frames = st.local;
-    rc = write_nodes(d, node, out, &st, whole);
+    rc = write_nodes(d, node, out, &w, &st, whole);
+    out->len = (size_t)(w - out->data);
     if (st.frames != st.local)
         free(st.frames);
     return rc;

@@ -298,3 +298,33 @@ Test(doc, reused_from_message_to_message)
     alert_buf_free(&out);
     alert_doc_free(&d);
 }
+
+Test(writer, big_messages_reserve_node_by_node)
+{
+    /* Over 1 MiB of input: the writer reserves per node instead of at once. */
+    const char item[] = "'\\x07\"', b'\\xff', ";
+    const char want_item[] = "\"\\u0007\\\"\",\"/w==\",";
+    size_t n = 100000, item_len = strlen(item), want_len = strlen(want_item);
+    char *text = malloc(n * item_len + 2), *want = malloc(n * want_len + 2);
+    text[0] = want[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        memcpy(text + 1 + i * item_len, item, item_len);
+        memcpy(want + 1 + i * want_len, want_item, want_len);
+    }
+    text[1 + n * item_len] = ']';
+    want[n * want_len] = ']';
+    text[1 + n * item_len - 2] = ' '; /* drop the trailing comma: "..., ]" stays valid Python either way */
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error err;
+    alert_buf out = {0};
+    cr_assert_eq(alert_parse(&d, text, n * item_len + 2, ALERT_FORMAT_AUTO, &err), 0, "%s", err.msg);
+    cr_assert_eq(d.n_nodes, 2 * n + 1);
+    cr_assert_eq(alert_write_json(&d, 0, &out), 0);
+    cr_assert_eq(out.len, n * want_len + 1);
+    cr_assert_eq(memcmp(out.data, want, out.len), 0);
+    alert_buf_free(&out);
+    alert_doc_free(&d);
+    free(text);
+    free(want);
+}
