@@ -541,6 +541,19 @@ static int consume_from(run_state *r, rd_kafka_topic_partition_list_t *all)
     return 0;
 }
 
+static int init_transactions(run_state *r)
+{
+    if (!r->transactional)
+        return 0;
+    rd_kafka_error_t *e = rd_kafka_init_transactions(r->producer, STARTUP_TIMEOUT_MS);
+    if (!e)
+        return 0;
+    char err[512];
+    snprintf(err, sizeof err, "%s", rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    return fail("cannot initialize transactions on the output cluster", err);
+}
+
 static int start(run_state *r)
 {
     proc_diags d = {0};
@@ -559,16 +572,8 @@ static int start(run_state *r)
     if (r->cfg.metrics_enabled &&
         proc_metrics_serve(r->metrics, r->cfg.metrics_address, r->cfg.metrics_port, err, sizeof err))
         return fail("cannot serve metrics", err);
-    if (r->transactional) {
-        rd_kafka_error_t *e = rd_kafka_init_transactions(r->producer, STARTUP_TIMEOUT_MS);
-        if (e) {
-            snprintf(err, sizeof err, "%s", rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-            return fail("cannot initialize transactions on the output cluster", err);
-        }
-    }
     rd_kafka_topic_partition_list_t *all = rd_kafka_topic_partition_list_new(16);
-    int failed = check_input_topics(r, all) || consume_from(r, all);
+    int failed = check_input_topics(r, all) || init_transactions(r) || consume_from(r, all);
     rd_kafka_topic_partition_list_destroy(all);
     if (failed)
         return -1;

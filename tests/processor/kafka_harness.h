@@ -455,6 +455,13 @@ static inline char *kh_slurp(const char *path)
     return s;
 }
 
+/* The end of a log, short enough for an assertion message. */
+static inline const char *kh_tail(const char *log)
+{
+    size_t n = strlen(log);
+    return n > 3000 ? log + n - 3000 : log;
+}
+
 /* Runs `alertfilter run -c cfg --until-eof` and asserts it exits 0 within timeout_ms. */
 static inline void kh_run_until_eof(const char *cfg, int timeout_ms)
 {
@@ -462,7 +469,7 @@ static inline void kh_run_until_eof(const char *cfg, int timeout_ms)
     pid_t pid = kh_spawn(&errp, "run", "-c", cfg, "--until-eof", NULL);
     int st = kh_wait(pid, timeout_ms);
     char *log = kh_slurp(errp);
-    cr_assert_eq(st, 0, "run exited %d; its log:\n%s", st, log);
+    cr_assert_eq(st, 0, "run exited %d; its log ends:\n%s", st, kh_tail(log));
     free(log);
     unlink(errp);
     free(errp);
