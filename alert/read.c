@@ -113,7 +113,8 @@ static inline size_t skip_space(const reader *r, size_t pos)
 static int grow_nodes(reader *r)
 {
     alert_doc *d = r->d;
-    uint32_t cap = d->cap_nodes ? d->cap_nodes * 2 : 256;
+    /* A node takes at least one byte and a message less than 4 GiB: the index never overflows. */
+    uint32_t cap = d->cap_nodes == 0 ? 256 : d->cap_nodes < UINT32_MAX / 2 ? d->cap_nodes * 2 : UINT32_MAX;
     alert_node *nodes = realloc(d->nodes, (size_t)cap * sizeof *nodes);
     if (!nodes)
         return fail(r, 0, "out of memory");
