@@ -140,7 +140,7 @@ static void text_header(text *t, const char *name, const char *type, const char 
     text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static double now_seconds_since(const struct timespec *then)
+static double seconds_since(const struct timespec *then)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -191,18 +191,17 @@ void proc_metrics_rejected(proc_metrics *m, uint64_t n)
     pthread_mutex_unlock(&m->lock);
 }
 
-/* Grows an array of elements of size `size` to hold one more; 0 or -1. */
-static int grow(void **items, size_t n, size_t *cap, size_t size)
+/* Room for one more of n elements of `size` bytes: the array, moved if it had
+ * to grow, or NULL (the old array is then untouched). */
+static void *grow(void *items, size_t n, size_t *cap, size_t size)
 {
     if (n < *cap)
-        return 0;
+        return items;
     size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = realloc(*items, ncap * size);
-    if (!p)
-        return -1;
-    *items = p;
-    *cap = ncap;
-    return 0;
+    void *p = realloc(items, ncap * size);
+    if (p)
+        *cap = ncap;
+    return p;
 }
 
 /* Called with the lock held. NULL when out of memory: the update is lost,
@@ -213,10 +212,12 @@ static rule_count *find_rule(proc_metrics *m, const char *rule)
         if (!strcmp(m->rules[i].name, rule))
             return &m->rules[i];
     char *name = strdup(rule);
-    if (!name || grow((void **)&m->rules, m->n_rules, &m->cap_rules, sizeof *m->rules)) {
+    rule_count *rules = name ? grow(m->rules, m->n_rules, &m->cap_rules, sizeof *m->rules) : NULL;
+    if (!rules) {
         free(name);
         return NULL;
     }
+    m->rules = rules;
     m->rules[m->n_rules] = (rule_count){.name = name, .matches = 0};
     return &m->rules[m->n_rules++];
 }
@@ -274,10 +275,13 @@ void proc_metrics_lag(proc_metrics *m, const char *topic, int32_t partition, int
             m->lags[i].lag = lag;
     } else if (lag >= 0) {
         char *t = strdup(topic);
-        if (t && !grow((void **)&m->lags, m->n_lags, &m->cap_lags, sizeof *m->lags))
+        partition_lag *lags = t ? grow(m->lags, m->n_lags, &m->cap_lags, sizeof *m->lags) : NULL;
+        if (lags) {
+            m->lags = lags;
             m->lags[m->n_lags++] = (partition_lag){.topic = t, .partition = partition, .lag = lag};
-        else
+        } else {
             free(t);
+        }
     }
     pthread_mutex_unlock(&m->lock);
 }
@@ -380,7 +384,7 @@ static int health(proc_metrics *m, char *body, size_t cap)
 {
     pthread_mutex_lock(&m->lock);
     bool failing = m->failing;
-    double silent = now_seconds_since(&m->last_heartbeat);
+    double silent = seconds_since(&m->last_heartbeat);
     double stall = m->stall_seconds;
     pthread_mutex_unlock(&m->lock);
     if (failing) {

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,81 @@ Test(metrics, sums_print_the_shortest_exact_decimal)
     line_starting(got, "alertfilter_batch_seconds_sum", line, sizeof line);
     /* 0.1 + 0.2 is not 0.3 in binary; the text must say so exactly. */
     cr_assert_str_eq(line, "alertfilter_batch_seconds_sum 0.30000000000000004");
+    free(got);
+    proc_metrics_free(m);
+}
+
+Test(metrics, many_rules_and_partitions_keep_their_order)
+{
+    proc_metrics *m = proc_metrics_new();
+    char name[32], series[96], line[160];
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 40; i++) {
+            snprintf(name, sizeof name, "rule%02d", i);
+            proc_metrics_rule_matches(m, name, (uint64_t)i);
+            proc_metrics_lag(m, "alerts", i, 1000 - i - round);
+        }
+    char *got = proc_metrics_render(m);
+    for (int i = 0; i < 40; i++) {
+        snprintf(series, sizeof series, "alertfilter_rule_matches_total{rule=\"rule%02d\"}", i);
+        line_starting(got, series, line, sizeof line);
+        char want[160];
+        snprintf(want, sizeof want, "%s %d", series, 2 * i);
+        cr_assert_str_eq(line, want);
+        snprintf(series, sizeof series, "alertfilter_consumer_lag{topic=\"alerts\",partition=\"%d\"}", i);
+        line_starting(got, series, line, sizeof line);
+        snprintf(want, sizeof want, "%s %d", series, 999 - i);
+        cr_assert_str_eq(line, want);
+    }
+    const char *first = strstr(got, "{rule=\"rule00\"}"), *last = strstr(got, "{rule=\"rule39\"}");
+    cr_assert(first && last && first < last, "rules are rendered in the order they first matched");
+    free(got);
+    proc_metrics_free(m);
+}
+
+#define WRITERS 4
+#define UPDATES 20000
+
+/* A run loop's worth of updates, under names that come and go like reloaded rules. */
+static void *writer(void *arg)
+{
+    proc_metrics *m = arg;
+    char name[32];
+    for (int i = 0; i < UPDATES; i++) {
+        proc_metrics_consumed(m, 1);
+        snprintf(name, sizeof name, "rule%d", i % 50);
+        proc_metrics_rule_matches(m, name, 1);
+        proc_metrics_lag(m, "alerts", i % 7, i % 3 ? i : -1);
+        proc_metrics_batch_seconds(m, 0.0625);
+        proc_metrics_heartbeat(m);
+    }
+    return NULL;
+}
+
+Test(metrics, concurrent_updates_are_all_counted_while_rendering, .timeout = 30)
+{
+    proc_metrics *m = proc_metrics_new();
+    pthread_t th[WRITERS];
+    for (int i = 0; i < WRITERS; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, writer, m), 0);
+    for (int i = 0; i < 200; i++)
+        free(proc_metrics_render(m));
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(th[i], NULL);
+    char *got = proc_metrics_render(m);
+    char line[160], want[160];
+    line_starting(got, "alertfilter_messages_consumed_total ", line, sizeof line);
+    snprintf(want, sizeof want, "alertfilter_messages_consumed_total %d", WRITERS * UPDATES);
+    cr_assert_str_eq(line, want);
+    line_starting(got, "alertfilter_rule_matches_total{rule=\"rule7\"}", line, sizeof line);
+    snprintf(want, sizeof want, "alertfilter_rule_matches_total{rule=\"rule7\"} %d", WRITERS * UPDATES / 50);
+    cr_assert_str_eq(line, want);
+    line_starting(got, "alertfilter_batch_seconds_count", line, sizeof line);
+    snprintf(want, sizeof want, "alertfilter_batch_seconds_count %d", WRITERS * UPDATES);
+    cr_assert_str_eq(line, want);
+    line_starting(got, "alertfilter_batch_seconds_sum", line, sizeof line);
+    snprintf(want, sizeof want, "alertfilter_batch_seconds_sum %d", WRITERS * UPDATES / 16);
+    cr_assert_str_eq(line, want);
     free(got);
     proc_metrics_free(m);
 }
