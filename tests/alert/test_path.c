@@ -218,3 +218,24 @@ Test(value, node_shapes)
     cr_assert_eq(alert_at(&doc, 7)->start, 33);
     cr_assert_eq(alert_at(&doc, 7)->len, 2);
 }
+
+Test(path, subtrees_written_as_json)
+{
+    parse("{'diaSource': {'ra': 351.5, 'flags': (4, b'\\x01')}, 'name': 'it\\'s', 1: None}");
+    const char *paths[] = {"diaSource", "diaSource.flags", "diaSource.flags[1]", "name", "['1']", "diaSource.ra"};
+    const char *want[] = {"{\"ra\":351.5,\"flags\":[4,\"AQ==\"]}", "[4,\"AQ==\"]", "\"AQ==\"", "\"it's\"", "null", "351.5"};
+    alert_buf out = {0};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        out.len = 0;
+        uint32_t node = find(paths[i]);
+        cr_assert_neq(node, ALERT_ABSENT, "%s", paths[i]);
+        cr_assert_eq(alert_write_json(&doc, node, &out), 0);
+        cr_assert_eq(out.len, strlen(want[i]), "%s: %.*s", paths[i], (int)out.len, out.data);
+        cr_assert_eq(memcmp(out.data, want[i], out.len), 0, "%s: %.*s", paths[i], (int)out.len, out.data);
+    }
+    /* Appends to what the buffer holds. */
+    cr_assert_eq(alert_write_json(&doc, find("diaSource.ra"), &out), 0);
+    cr_assert_eq(out.len, 10);
+    cr_assert_eq(memcmp(out.data, "351.5351.5", 10), 0);
+    alert_buf_free(&out);
+}
