@@ -90,8 +90,15 @@ static rule_value builtin_sky(rule_opcode op, const rule_value *args)
     for (int k = 0; k < argc; k++)
         if (!is_num(&args[k]))
             return op == RULE_OP_CONE ? rule_bool(false) : rule_null();
-    double d = rule_angsep(as_double(&args[0]), as_double(&args[1]), as_double(&args[2]), as_double(&args[3]));
-    return op == RULE_OP_CONE ? rule_bool(d <= as_double(&args[4])) : rule_float(d);
+    double ra = as_double(&args[0]), dec = as_double(&args[1]), ra0 = as_double(&args[2]), dec0 = as_double(&args[3]);
+    if (op == RULE_OP_ANGSEP)
+        return rule_float(rule_angsep(ra, dec, ra0, dec0));
+    double radius = as_double(&args[4]);
+    /* On the sphere the separation is at least the difference in declination:
+     * most alerts are outside a small cone, and this needs no trigonometry. */
+    if (fabs(dec) <= 90 && fabs(dec0) <= 90 && fabs(dec - dec0) > radius)
+        return rule_bool(false);
+    return rule_bool(rule_angsep(ra, dec, ra0, dec0) <= radius);
 }
 
 rule_value rule_builtin_call(alert_doc *doc, rule_opcode op, const rule_value *args)

@@ -239,8 +239,14 @@ static void emit_elem(compiler *c, uint32_t seg, const rule_ast *a)
         }
     }
     const char *text = path_text(c, &p->arena, "@", steps, a->n_steps);
-    p->rels[p->n_rels] = (rule_relpath){.steps = steps, .n = a->n_steps, .text = text};
-    emit(c, seg, RULE_OP_ELEM, (int32_t)p->n_rels++);
+    if (!text)
+        return;
+    uint32_t k = 0;
+    while (k < p->n_rels && strcmp(p->rels[k].text, text) != 0)
+        k++;
+    if (k == p->n_rels)
+        p->rels[p->n_rels++] = (rule_relpath){.steps = steps, .n = a->n_steps, .text = text};
+    emit(c, seg, RULE_OP_ELEM, (int32_t)k);
 }
 
 static void compile_value(compiler *c, uint32_t seg, int32_t n);

@@ -166,6 +166,7 @@ typedef struct {
     alert_step *steps;
     uint32_t n;
     const char *text;
+    uint32_t cache_id; /* the set's number for this path, shared by every rule that spells it alike */
 } rule_relpath;
 
 typedef struct {
@@ -214,6 +215,15 @@ void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out)
 
 /* ---- VM ---- */
 
+/* One entry of the element cache: the value of relative path `rel` from
+ * element `node`, valid where epoch is the current alert's. */
+typedef struct {
+    uint32_t epoch, rel, node;
+    rule_value v;
+} rule_elem_slot;
+
+#define RULE_ELEM_SLOTS 1024 /* a power of two */
+
 /* What one evaluation needs besides the program: the alert, the set's path cache and a stack. */
 typedef struct {
     alert_doc *doc;
@@ -222,6 +232,7 @@ typedef struct {
     uint32_t *path_node;   /* per path: its node for the current alert (ALERT_ABSENT: missing) */
     uint32_t *path_epoch;  /* per path: the alert it was resolved for */
     uint32_t epoch;
+    rule_elem_slot *elem; /* RULE_ELEM_SLOTS, direct-mapped: any/all/count over the same list share lookups */
 } rule_vm;
 
 /* Runs a verified program; stack has room for p->segs[0].need values. */

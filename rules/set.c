@@ -16,6 +16,9 @@ struct rule_set {
     uint32_t epoch;
     rule_value *stack;
     uint32_t stack_cap;
+    char **rel_texts; /* relative paths by cache id */
+    uint32_t n_rel_texts, cap_rel_texts;
+    rule_elem_slot *elem;
 };
 
 rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
@@ -32,6 +35,10 @@ void rule_set_free(rule_set *rs)
     free(rs->path_node);
     free(rs->path_epoch);
     free(rs->stack);
+    for (uint32_t k = 0; k < rs->n_rel_texts; k++)
+        free(rs->rel_texts[k]);
+    free(rs->rel_texts);
+    free(rs->elem);
     free(rs);
 }
 
@@ -156,6 +163,8 @@ static int fit_runtime(rule_set *rs, uint32_t need)
         memset(epoch + rs->cache_cap, 0, (cap - rs->cache_cap) * sizeof *epoch);
         rs->cache_cap = cap;
     }
+    if (!rs->elem && !(rs->elem = calloc(RULE_ELEM_SLOTS, sizeof *rs->elem)))
+        return -1;
     if (need > rs->stack_cap) {
         rule_value *stack = realloc(rs->stack, need * sizeof *stack);
         if (!stack)
@@ -173,6 +182,31 @@ static char *dup_str(const char *s)
     return d ? memcpy(d, s, n) : NULL;
 }
 
+/* Numbers the program's relative paths by their spelling across the set. */
+static int share_rels(rule_set *rs, rule_program *prog)
+{
+    for (uint32_t r = 0; r < prog->n_rels; r++) {
+        uint32_t k = 0;
+        while (k < rs->n_rel_texts && strcmp(rs->rel_texts[k], prog->rels[r].text) != 0)
+            k++;
+        if (k == rs->n_rel_texts) {
+            if (rs->n_rel_texts == rs->cap_rel_texts) {
+                uint32_t cap = rs->cap_rel_texts ? rs->cap_rel_texts * 2 : 8;
+                char **texts = realloc(rs->rel_texts, cap * sizeof *texts);
+                if (!texts)
+                    return -1;
+                rs->rel_texts = texts;
+                rs->cap_rel_texts = cap;
+            }
+            if (!(rs->rel_texts[k] = dup_str(prog->rels[r].text)))
+                return -1;
+            rs->n_rel_texts++;
+        }
+        prog->rels[r].cache_id = k;
+    }
+    return 0;
+}
+
 /* Compiles and verifies a parsed rule into prog; errors go to diags. */
 static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diags *diags)
 {
@@ -185,7 +219,7 @@ static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diag
         rule_diag(diags, 0, 0, "internal error: the compiled rule failed verification: %s", why);
         return -1;
     }
-    if (fit_runtime(rs, prog->segs[0].need) != 0) {
+    if (share_rels(rs, prog) != 0 || fit_runtime(rs, prog->segs[0].need) != 0) {
         rule_diag(diags, 0, 0, "out of memory");
         return -1;
     }
@@ -236,6 +270,8 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
     if (++rs->epoch == 0) {
         /* After 2^32 alerts the epoch wraps: forget every cached path. */
         memset(rs->path_epoch, 0, rs->cache_cap * sizeof *rs->path_epoch);
+        if (rs->elem)
+            memset(rs->elem, 0, RULE_ELEM_SLOTS * sizeof *rs->elem);
         rs->epoch = 1;
     }
     rule_vm vm = {.doc = doc,
@@ -243,7 +279,8 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .path_val = rs->path_val,
                   .path_node = rs->path_node,
                   .path_epoch = rs->path_epoch,
-                  .epoch = rs->epoch};
+                  .epoch = rs->epoch,
+                  .elem = rs->elem};
     size_t hits = 0;
     for (size_t i = 0; i < rs->n; i++) {
         match[i] = rule_vm_run(&vm, &rs->rules[i], rs->stack);

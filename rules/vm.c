@@ -17,6 +17,19 @@ static uint32_t resolve(rule_vm *vm, int32_t id)
     return node;
 }
 
+/* The value of a path relative to an element: many rules walk the same lists
+ * with the same predicates' paths, so values are cached per (path, element). */
+static rule_value elem_value(rule_vm *vm, const rule_relpath *r, uint32_t at)
+{
+    uint32_t h = ((at * 2654435761u) ^ (r->cache_id * 40503u)) & (RULE_ELEM_SLOTS - 1);
+    rule_elem_slot *s = &vm->elem[h];
+    if (s->epoch == vm->epoch && s->rel == r->cache_id && s->node == at)
+        return s->v;
+    uint32_t node = r->n ? alert_lookup(vm->doc, at, r->steps, r->n) : at;
+    *s = (rule_elem_slot){.epoch = vm->epoch, .rel = r->cache_id, .node = at, .v = rule_value_of_node(vm->doc, node)};
+    return s->v;
+}
+
 static bool run(rule_vm *vm, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp);
 
 /* any/all/count: the predicate segment run for each element of a list or tuple. */
@@ -55,12 +68,9 @@ static bool run(rule_vm *vm, const rule_program *p, uint32_t seg, uint32_t at, r
             resolve(vm, in.arg);
             *sp++ = vm->path_val[in.arg];
             break;
-        case RULE_OP_ELEM: {
-            const rule_relpath *r = &p->rels[in.arg];
-            uint32_t node = r->n ? alert_lookup(vm->doc, at, r->steps, r->n) : at;
-            *sp++ = rule_value_of_node(vm->doc, node);
+        case RULE_OP_ELEM:
+            *sp++ = elem_value(vm, &p->rels[in.arg], at);
             break;
-        }
         case RULE_OP_NEG:
             sp[-1] = rule_negate(&sp[-1]);
             break;
