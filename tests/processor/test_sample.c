@@ -1,15 +1,6 @@
 /* tests/processor/test_sample.c — the sample alert generator (processor/sample.c)
  * and `alertfilter send`: exact text, determinism, parsing, spread, delivery. */
-#include <criterion/criterion.h>
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "tests/processor/kafka_harness.h"
 
 #include "alert/alert.h"
 #include "processor/sample.h"
@@ -17,13 +8,6 @@
 static char buf[PROC_SAMPLE_MAX_BYTES], buf2[PROC_SAMPLE_MAX_BYTES];
 
 /* ---- helpers ---- */
-
-static const char *bin(void)
-{
-    const char *b = getenv("ALERTFILTER_BIN");
-    cr_assert_not_null(b, "ALERTFILTER_BIN is not set (make test sets it)");
-    return b;
-}
 
 /* Runs a shell command; returns its exit status and its stdout (malloc'd, NUL-terminated). */
 static int run(const char *cmd, char **out, size_t *len)
@@ -44,20 +28,6 @@ static int run(const char *cmd, char **out, size_t *len)
     if (len)
         *len = n;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
 }
 
 static size_t count_lines(const char *s)
@@ -368,7 +338,7 @@ Test(send, output_to_stdout_is_the_generator_text, .timeout = 60)
 {
     char cmd[512], *out;
     size_t len;
-    snprintf(cmd, sizeof cmd, "%s send -o - -n 250 --seed 7 2>/tmp/af-send-err-%d", bin(), (int)getpid());
+    snprintf(cmd, sizeof cmd, "%s send -o - -n 250 --seed 7 2>/tmp/af-send-err-%d", kh_bin(), (int)getpid());
     cr_assert_eq(run(cmd, &out, &len), 0);
     cr_assert_eq(count_lines(out), 250u);
     proc_sample g;
@@ -382,7 +352,7 @@ Test(send, output_to_stdout_is_the_generator_text, .timeout = 60)
     }
     free(out);
     snprintf(cmd, sizeof cmd, "/tmp/af-send-err-%d", (int)getpid());
-    char *err = slurp(cmd);
+    char *err = kh_slurp(cmd);
     unlink(cmd);
     cr_assert_str_eq(err, "wrote 250 alerts to stdout\n");
     free(err);
@@ -395,13 +365,13 @@ Test(send, output_file_json_with_stamps, .timeout = 60)
     cr_assert_geq(fd, 0);
     close(fd);
     char cmd[512], *out;
-    snprintf(cmd, sizeof cmd, "%s send -o %s -n 20 --format json --stamps --seed 3 2>&1", bin(), path);
+    snprintf(cmd, sizeof cmd, "%s send -o %s -n 20 --format json --stamps --seed 3 2>&1", kh_bin(), path);
     cr_assert_eq(run(cmd, &out, NULL), 0, "%s", out);
     char want[600];
     snprintf(want, sizeof want, "wrote 20 alerts to %s\n", path);
     cr_assert_str_eq(out, want);
     free(out);
-    char *text = slurp(path);
+    char *text = kh_slurp(path);
     unlink(path);
     proc_sample g;
     proc_sample_init(&g, 3);
@@ -429,11 +399,11 @@ Test(send, usage_errors_exit_2, .timeout = 30)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char cmd[512], *out;
-        snprintf(cmd, sizeof cmd, "%s send %s 2>&1 >/dev/null | head -n 1", bin(), cases[i].args);
+        snprintf(cmd, sizeof cmd, "%s send %s 2>&1 >/dev/null | head -n 1", kh_bin(), cases[i].args);
         cr_assert_eq(run(cmd, &out, NULL), 0);
         cr_assert_str_eq(out, cases[i].first_line, "send %s", cases[i].args);
         free(out);
-        snprintf(cmd, sizeof cmd, "%s send %s >/dev/null 2>&1", bin(), cases[i].args);
+        snprintf(cmd, sizeof cmd, "%s send %s >/dev/null 2>&1", kh_bin(), cases[i].args);
         cr_assert_eq(run(cmd, &out, NULL), 2, "send %s", cases[i].args);
         free(out);
     }
@@ -442,84 +412,98 @@ Test(send, usage_errors_exit_2, .timeout = 30)
 Test(send, unreachable_broker_fails_fast_and_clearly, .timeout = 30)
 {
     char cmd[512], *out;
-    snprintf(cmd, sizeof cmd, "%s send -b 127.0.0.1:1 -t alerts -n 10 2>&1 | grep '^alertfilter send'", bin());
+    snprintf(cmd, sizeof cmd, "%s send -b 127.0.0.1:1 -t alerts -n 10 2>&1 | grep '^alertfilter send'", kh_bin());
     int rc = run(cmd, &out, NULL);
     cr_assert_eq(rc, 0, "no 'alertfilter send' line");
     const char *want = "alertfilter send: cannot reach 127.0.0.1:1: ";
     cr_assert_eq(strncmp(out, want, strlen(want)), 0, "%s", out);
     free(out);
-    snprintf(cmd, sizeof cmd, "%s send -b 127.0.0.1:1 -t alerts -n 10 >/dev/null 2>&1", bin());
+    snprintf(cmd, sizeof cmd, "%s send -b 127.0.0.1:1 -t alerts -n 10 >/dev/null 2>&1", kh_bin());
     cr_assert_eq(run(cmd, &out, NULL), 1);
     free(out);
 }
 
-/* Reads every message of topic from the start; checks each is the generator's
- * alert for its key; returns how many there were. */
-static int consume_and_check(const char *bootstrap, const char *topic, uint64_t seed)
+/* Checks that topic holds exactly the first n alerts of seed, each once, keyed by its alertId. */
+static void expect_alerts(const kh_cluster *c, const char *topic, uint64_t seed, size_t n)
 {
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err), RD_KAFKA_CONF_OK);
-    cr_assert_eq(rd_kafka_conf_set(conf, "group.id", "test-sample", err, sizeof err), RD_KAFKA_CONF_OK);
-    cr_assert_eq(rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err), RD_KAFKA_CONF_OK);
-    cr_assert_eq(rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err), RD_KAFKA_CONF_OK);
-    rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    cr_assert_not_null(c, "%s", err);
-    rd_kafka_poll_set_consumer(c);
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
-    cr_assert_eq(rd_kafka_subscribe(c, sub), 0);
-    rd_kafka_topic_partition_list_destroy(sub);
-    int count = 0, eofs = 0;
-    bool seen[600] = {0};
+    kh_recs rs = kh_read_topic(c, topic);
+    cr_assert_eq(rs.n, n, "%s holds %zu messages", topic, rs.n);
+    bool *seen = calloc(n, 1);
     proc_sample g;
     proc_sample_init(&g, seed);
-    while (eofs < 4) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 1000);
-        if (!m)
-            continue;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            eofs++;
-        } else {
-            cr_assert_eq(m->err, 0, "%s", rd_kafka_message_errstr(m));
-            char key[24];
-            snprintf(key, sizeof key, "%.*s", (int)m->key_len, (const char *)m->key);
-            g.index = strtoull(key, NULL, 10) - 1231321321u;
-            cr_assert_lt(g.index, 600u, "key %s", key);
-            cr_assert(!seen[g.index], "key %s twice", key);
-            seen[g.index] = true;
-            size_t n = proc_sample_alert(&g, PROC_SAMPLE_PYTHON, false, buf, sizeof buf);
-            cr_assert_eq(m->len, n, "message %s", key);
-            cr_assert_eq(memcmp(m->payload, buf, n), 0, "message %s", key);
-            count++;
-        }
-        rd_kafka_message_destroy(m);
+    for (size_t i = 0; i < rs.n; i++) {
+        cr_assert_not_null(rs.r[i].key, "message %zu has no key", i);
+        g.index = strtoull(rs.r[i].key, NULL, 10) - 1231321321u;
+        cr_assert_lt(g.index, n, "key %s", rs.r[i].key);
+        cr_assert(!seen[g.index], "key %s twice", rs.r[i].key);
+        seen[g.index] = true;
+        size_t len = proc_sample_alert(&g, PROC_SAMPLE_PYTHON, false, buf, sizeof buf);
+        buf[len] = '\0';
+        cr_assert_str_eq(rs.r[i].value, buf, "message %s", rs.r[i].key);
     }
-    rd_kafka_consumer_close(c);
-    rd_kafka_destroy(c);
-    return count;
+    free(seen);
+    kh_recs_free(&rs);
 }
 
 Test(send, produces_every_alert_keyed_by_alert_id, .timeout = 60)
 {
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    /* This handle only hosts the mock cluster: quiet about its missing bootstrap.servers. */
-    cr_assert_eq(rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err), RD_KAFKA_CONF_OK);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    cr_assert_not_null(rk, "%s", err);
-    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, 1);
-    cr_assert_not_null(mc);
-    cr_assert_eq(rd_kafka_mock_topic_create(mc, "sample", 4, 1), 0);
-    const char *bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
-
+    kh_cluster c = kh_cluster_new(1);
+    kh_topic(&c, "sample", 4);
     char cmd[512], *out;
-    snprintf(cmd, sizeof cmd, "%s send -b %s -t sample -n 600 --seed 5 2>&1", bin(), bootstrap);
+    snprintf(cmd, sizeof cmd, "%s send -b %s -t sample -n 600 --seed 5 2>&1", kh_bin(), c.bootstraps);
     cr_assert_eq(run(cmd, &out, NULL), 0, "%s", out);
     cr_assert_str_eq(out, "sent 600 alerts to sample\n");
     free(out);
-    cr_assert_eq(consume_and_check(bootstrap, "sample", 5), 600);
+    expect_alerts(&c, "sample", 5, 600);
+    kh_cluster_free(&c);
+}
 
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(rk);
+Test(send, failed_delivery_exits_1_with_the_reason, .timeout = 60)
+{
+    kh_cluster c = kh_cluster_new(1);
+    kh_topic(&c, "sample", 1);
+    /* Not retriable, so every produce request fails at once. */
+    rd_kafka_resp_err_t errs[64];
+    for (size_t i = 0; i < 64; i++)
+        errs[i] = RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+    rd_kafka_mock_push_request_errors_array(c.mc, KH_PRODUCE, 64, errs);
+    char cmd[512], *out, err_path[64];
+    snprintf(err_path, sizeof err_path, "/tmp/af-send-err-%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "%s send -b %s -t sample -n 10 2>%s", kh_bin(), c.bootstraps, err_path);
+    cr_assert_eq(run(cmd, &out, NULL), 1);
+    free(out);
+    char *err = kh_slurp(err_path);
+    unlink(err_path);
+    /* librdkafka's own log lines may come first; ours is the last line. */
+    const char *last = strstr(err, "alertfilter send: ");
+    cr_assert_not_null(last, "%s", err);
+    cr_assert_str_eq(last, "alertfilter send: 10 of 10 alerts not delivered to 'sample': "
+                           "Broker: Topic authorization failed\n");
+    free(err);
+    kh_cluster_free(&c);
+}
+
+Test(send, rate_paces_the_stream, .timeout = 30)
+{
+    char cmd[512], *out;
+    snprintf(cmd, sizeof cmd, "%s send -o - -n 21 --rate 100 2>/dev/null", kh_bin());
+    double t0 = kh_now();
+    cr_assert_eq(run(cmd, &out, NULL), 0);
+    double took = kh_now() - t0;
+    cr_assert_eq(count_lines(out), 21u);
+    /* The 21st alert is due 0.2 s after the first. */
+    cr_assert(took >= 0.19 && took < 5, "21 alerts at 100/s took %.3f s", took);
+    free(out);
+}
+
+Test(send, help_exits_0, .timeout = 30)
+{
+    char cmd[512], *out;
+    snprintf(cmd, sizeof cmd, "%s send --help | head -n 1", kh_bin());
+    cr_assert_eq(run(cmd, &out, NULL), 0);
+    cr_assert_str_eq(out, "usage: alertfilter send -b BROKERS -t TOPIC [-n N] [--format python|json] [--stamps]\n");
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s send --help >/dev/null", kh_bin());
+    cr_assert_eq(run(cmd, &out, NULL), 0);
+    free(out);
 }
