@@ -8,6 +8,8 @@
 
 int alert_int(const alert_doc *d, uint32_t node, int64_t *out)
 {
+    if (node >= d->n_nodes)
+        return -1;
     const alert_node *n = &d->nodes[node];
     if (n->type != ALERT_INT || (n->flags & ALERT_F_BIGINT))
         return -1;
@@ -38,17 +40,18 @@ static double token_to_double(const char *p, size_t n)
 
 double alert_double(const alert_doc *d, uint32_t node)
 {
-    const alert_node *n = &d->nodes[node];
     int64_t i;
     if (alert_int(d, node, &i) == 0)
         return (double)i;
-    if (n->type != ALERT_INT && n->type != ALERT_FLOAT)
+    if (node >= d->n_nodes || (d->nodes[node].type != ALERT_INT && d->nodes[node].type != ALERT_FLOAT))
         return NAN;
-    return token_to_double(d->src + n->start, n->len);
+    return token_to_double(d->src + d->nodes[node].start, d->nodes[node].len);
 }
 
 int alert_string(alert_doc *d, uint32_t node, const char **s, size_t *n)
 {
+    if (node >= d->n_nodes)
+        return -1;
     const alert_node *node_p = &d->nodes[node];
     if (node_p->type != ALERT_STR && node_p->type != ALERT_BYTES)
         return -1;

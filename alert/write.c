@@ -257,6 +257,8 @@ static int write_nodes(const alert_doc *d, uint32_t i, alert_buf *out, char **cu
 
 int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
 {
+    if (node >= d->n_nodes)
+        return -1; /* ALERT_ABSENT, or a doc whose read failed */
     int rc;
     char *w = out->data ? out->data + out->len : NULL;
     bool whole = reserve_whole(d, node, out, &w, &rc);

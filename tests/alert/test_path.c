@@ -239,3 +239,23 @@ Test(path, subtrees_written_as_json)
     cr_assert_eq(memcmp(out.data, "351.5351.5", 10), 0);
     alert_buf_free(&out);
 }
+
+Test(value, absent_nodes_have_no_value)
+{
+    parse("[1, 'a']");
+    int64_t v;
+    const char *s;
+    size_t n;
+    alert_buf out = {0};
+    cr_assert_eq(alert_int(&doc, ALERT_ABSENT, &v), -1);
+    cr_assert(isnan(alert_double(&doc, ALERT_ABSENT)));
+    cr_assert_eq(alert_string(&doc, ALERT_ABSENT, &s, &n), -1);
+    cr_assert_eq(alert_write_json(&doc, ALERT_ABSENT, &out), -1);
+    cr_assert_eq(alert_write_json(&doc, 3, &out), -1);
+    alert_error err;
+    cr_assert_eq(alert_parse(&doc, "[1,", 3, ALERT_FORMAT_AUTO, &err), -1);
+    cr_assert_eq(alert_write_json(&doc, 0, &out), -1, "a failed read leaves nothing to write");
+    cr_assert_eq(alert_int(&doc, 1, &v), -1);
+    cr_assert_eq(out.len, 0);
+    alert_buf_free(&out);
+}
