@@ -246,6 +246,20 @@ static int produce_one(rd_kafka_t *rk, const send_opts *o, const send_state *s, 
     }
 }
 
+/* Waits for every delivery report, at most SEND_FLUSH_TIMEOUT_MS, and no longer
+ * once no broker can be reached. Returns 0 when every report is in. */
+static int await_delivery(rd_kafka_t *rk, const send_state *s)
+{
+    double deadline = now_seconds() + SEND_FLUSH_TIMEOUT_MS / 1000.0;
+    while (rd_kafka_outq_len(rk) > 0 && !s->broker_down[0] && now_seconds() < deadline)
+        rd_kafka_poll(rk, 100);
+    if (s->broker_down[0]) {
+        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(rk, 0);
+    }
+    return rd_kafka_outq_len(rk) > 0 ? -1 : 0;
+}
+
 /* Queues every alert, then waits for each one's delivery report. */
 static int produce_alerts(const send_opts *o, send_error *err)
 {
@@ -266,12 +280,10 @@ static int produce_alerts(const send_opts *o, send_error *err)
         status = produce_one(rk, o, &s, key, buf, n, err);
         rd_kafka_poll(rk, 0);
     }
-    if (s.broker_down[0])
-        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_resp_err_t flushed = rd_kafka_flush(rk, SEND_FLUSH_TIMEOUT_MS);
+    int undelivered = await_delivery(rk, &s);
     if (s.broker_down[0])
         snprintf(err->msg, sizeof err->msg, "cannot reach %s: %s", o->brokers, s.broker_down);
-    else if (status == 0 && flushed)
+    else if (status == 0 && undelivered)
         snprintf(err->msg, sizeof err->msg, "%" PRIu64 " of %" PRIu64 " alerts still undelivered to '%s' after %d s",
                  o->count - s.delivered, o->count, o->topic, SEND_FLUSH_TIMEOUT_MS / 1000);
     else if (status == 0 && s.failed)
@@ -280,7 +292,7 @@ static int produce_alerts(const send_opts *o, send_error *err)
     else if (status == 0)
         fprintf(stderr, "sent %" PRIu64 " alerts to %s\n", s.delivered, o->topic);
     rd_kafka_destroy(rk);
-    return status == 0 && !s.broker_down[0] && !flushed && !s.failed ? 0 : -1;
+    return status == 0 && !s.broker_down[0] && !undelivered && !s.failed ? 0 : -1;
 }
 
 int proc_cmd_send(int argc, char **argv)
