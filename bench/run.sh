@@ -79,6 +79,8 @@ echo "corpus: $N_EVAL sample alerts (seed $SEED), Python str(dict) $(div "$PY_BY
     "mean $(div "$PY_BYTES" "$N_EVAL" %.0f) B/alert; JSON copy $(div "$JSON_BYTES" 1000000 %.1f) MB;" \
     "baselines on the first $N_SLOW"
 echo "rates are per CPU-second (= per core): input MB/s and alerts/s; ratios compare alerts/s"
+measure /dev/null "$BIN" send -o - -n "$N_EVAL" --seed $SEED
+echo "generator: alertfilter send -o - writes $(div "$N_EVAL" "$CPU" %.0f) alerts/s/core"
 
 # ---- issue 2: parse + encode ----
 
@@ -190,29 +192,36 @@ trap stop_broker EXIT
 count_topic() {
     kcat -C -b "$BS" -t "$1" -X isolation.level=read_committed -e -q -f '.\n' 2>/dev/null | wc -l
 }
+# run_cfg TOPIC OUT_TOPIC: a config for run on TOPIC with one catch-all rule into OUT_TOPIC.
+run_cfg() {
+    cat >"$OUT/run-$1.cfg" <<EOF
+kafka = { bootstrap_servers = "$BS"; };
+input = { topics = [ "$1" ]; group = "bench-$1"; format = "python"; };
+output = { guarantee = "exactly_once"; };
+rules = ( { name = "all"; topic = "$2"; where = "true"; } );
+EOF
+    echo "$OUT/run-$1.cfg"
+}
+N_KAFKA_SMALL=$((N_KAFKA / 4))
 if available mock-broker && available run && command -v kcat >/dev/null; then
     # 32 partitions: the mock keeps at most 5 MB per partition.
-    coproc BROKER { exec "$BIN" mock-broker --topic alerts:32 --topic all:32 --topic copy:32 2>"$OUT/broker.log"; }
+    coproc BROKER { exec "$BIN" mock-broker --topic alerts:32 --topic all:32 --topic copy:32 \
+        --topic small:8 --topic small-all:8 2>"$OUT/broker.log"; }
     BS=""
     read -r -t 10 BS <&"${BROKER[0]}"
     if [ -z "$BS" ]; then
         echo "  mock-broker: no bootstrap servers within 10 s"
-    elif ! "$BIN" send -b "$BS" -t alerts -n "$N_KAFKA" --seed $SEED 2>"$OUT/stderr.txt"; then
+    elif ! "$BIN" send -b "$BS" -t alerts -n "$N_KAFKA" --seed $SEED 2>"$OUT/stderr.txt" ||
+        ! "$BIN" send -b "$BS" -t small -n "$N_KAFKA_SMALL" --seed $SEED 2>"$OUT/stderr.txt"; then
         echo "  send: failed: $(why_failed)"
     else
-        cat >"$OUT/run.cfg" <<EOF
-kafka = { bootstrap_servers = "$BS"; };
-input = { topics = [ "alerts" ]; group = "bench"; format = "python"; };
-output = { guarantee = "exactly_once"; };
-rules = ( { name = "all"; topic = "all"; where = "true"; } );
-EOF
         row "method" "alerts" "alerts/s" "CPU s" "peak RSS KiB"
         # Keys copied too: keyed messages spread over the partitions (an unkeyed
         # burst piles into one sticky partition and overflows the mock's 5 MB).
         measure /dev/null bash -c "kcat -C -b '$BS' -t alerts -e -q -f '%k\t%s\n' | kcat -P -b '$BS' -t copy -K '\t'"
         KCAT_RATE=$(div "$N_KAFKA" "$WALL" %.0f)
         row "kcat -C | kcat -P (keyed copy)" "$(count_topic copy)" "$KCAT_RATE" "$CPU" "$RSS"
-        measure /dev/null timeout 300 "$BIN" run -c "$OUT/run.cfg" --until-eof
+        measure /dev/null timeout 300 "$BIN" run -c "$(run_cfg alerts all)" --until-eof
         if [ "$RC" -eq 0 ]; then
             RUN_RATE=$(div "$N_KAFKA" "$WALL" %.0f)
             RUN_RSS=$RSS
@@ -220,7 +229,9 @@ EOF
             R_RUN=$(div "$RUN_RATE" "$KCAT_RATE" %.2f)
             echo "  target: run >= 1.0x the copy: ${R_RUN}x $(verdict "$R_RUN" 1)" \
                 "(alerts column: committed messages found in the output topic)"
-            echo "  run peak RSS: $RUN_RSS KiB for $N_KAFKA alerts"
+            measure /dev/null timeout 300 "$BIN" run -c "$(run_cfg small small-all)" --until-eof
+            echo "  memory: run peak RSS $RSS KiB for $N_KAFKA_SMALL alerts, $RUN_RSS KiB for $N_KAFKA alerts" \
+                "($(div "$RUN_RSS" "$RSS" %.2f)x)"
         else
             echo "  alertfilter run: failed (exit $RC): $(grep -m1 'level=error' "$OUT/stderr.txt" || why_failed)"
         fi
