@@ -11,8 +11,8 @@
 #define OBJECT_ID0 281323062375219201ull
 #define TAI0 1480360995ll
 #define N_OBJECTS 4096     /* few enough that an object has several alerts */
-#define MAX_PRV 5
-#define L2_SOURCES 2     /* detections repeated in diaSourcesL2 */
+#define MAX_PRV 5          /* previous detections per alert: 0..MAX_PRV */
+#define L2_SOURCES 2       /* detections repeated in diaSourcesL2 */
 #define SOURCE_ID_STEP 8   /* > MAX_PRV: an alert's history ids sit below its own id */
 #define TAI_STEP 40        /* seconds between alerts, so midPointTai increases */
 #define DEG9 1000000000ll  /* positions are written with 9 decimals, like the sample's */
@@ -63,7 +63,8 @@ static uint64_t rng_next(rng *r)
     return result;
 }
 
-/* Uniform in [lo, hi]; the modulo bias is below 2^-40 for every range used here. */
+/* Uniform in [lo, hi]; the modulo bias, below 1e-7 for every range used here,
+ * is far under what a sample stream could show. */
 static int64_t rng_range(rng *r, int64_t lo, int64_t hi)
 {
     return lo + (int64_t)(rng_next(r) % (uint64_t)(hi - lo + 1));
@@ -77,7 +78,7 @@ typedef struct {
     int scale;
 } decimal;
 
-/* Log-uniform in [10^e_lo, 10^e_hi) with sig significant digits: a decade,
+/* Log-uniform over [10^e_lo, 10^e_hi] with sig significant digits: a decade,
  * then a mantissa log-uniform within it. */
 static decimal rng_log_decimal(rng *r, int e_lo, int e_hi, int sig)
 {
