@@ -164,6 +164,8 @@ if available eval && "$BIN" check -c "$OUT/rules100.cfg" >/dev/null 2>"$OUT/stde
         "($(div "$MATCHES" "$N_EVAL" %.2f) per alert)"
     echo "  targets: 100 rules cost <= 2x one rule: ${COST}x $(verdict "$(div 2 "$COST" %.3f)" 1);" \
         ">= 200000 alerts/s/core with 100 rules: $R100 $(verdict "$R100" 200000)"
+    [ -n "$EVAL_RATE" ] && echo "  against the catch-all rule of issue 2 (one JSON per alert):" \
+        "100 rules cost $(div "$EVAL_RATE" "$R100" %.2f)x"
     I1=$(instructions "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/grind.py")
     I100=$(instructions "$BIN" eval -c "$OUT/rules100.cfg" "$OUT/grind.py")
     [ -n "$I1" ] && [ -n "$I100" ] && echo "  callgrind, $N_GRIND alerts: $(div "$I1" "$N_GRIND" %.0f) instructions/alert" \
