@@ -50,13 +50,13 @@ $(BIN): $(B)/processor/main.o $(B)/libproc.a $(B)/librules.a $(B)/libalert.a
 
 $(TEST_ALERT): $(B)/tests/alert/%: tests/alert/%.c $(B)/libalert.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $^ -lcriterion -lm
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion -lm
 $(TEST_RULES): $(B)/tests/rules/%: tests/rules/%.c $(B)/librules.a $(B)/libalert.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $^ -lcriterion -lm
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion -lm
 $(TEST_PROC): $(B)/tests/processor/%: tests/processor/%.c $(B)/libproc.a $(B)/librules.a $(B)/libalert.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $^ -lcriterion $(LDLIBS_PROC)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_PROC)
 
 # make test: every Criterion binary, run from the tree's root with the binary's path in ALERTFILTER_BIN.
 test:
