@@ -25,6 +25,7 @@
 #define SHUTDOWN_TIMEOUT_MS 5000 /* consumer close + destroy, before we stop waiting for librdkafka */
 #define IDLE_POLL_MS 100         /* poll timeout with no open batch: how fast signals are seen */
 #define CLOCK_EVERY 64           /* messages between two looks at the clock in a burst */
+#define MAX_ABORTS 10            /* batches aborted in a row before giving up: the cause is not transient */
 
 /* One input partition of the open batch. */
 typedef struct {
@@ -54,6 +55,7 @@ typedef struct {
     batch b;
     rd_kafka_topic_partition_list_t *drained; /* assigned partitions at EOF with nothing consumed since */
     uint64_t delivery_failures;               /* at_least_once: failed deliveries in the open batch */
+    int aborts;                               /* batches aborted in a row */
     bool failed;                              /* fatal: leave the loop, exit 1 */
     bool closing;                             /* teardown: the rebalance callback only unassigns */
 } run_state;
@@ -263,6 +265,11 @@ static void end_batch(run_state *r)
     }
     report_batch(r, committed, secs);
     batch_reset(&r->b);
+    r->aborts = committed ? 0 : r->aborts + 1;
+    if (r->aborts >= MAX_ABORTS && !r->failed) {
+        proc_log(PROC_LOG_ERROR, "giving up: every batch fails", "aborted_in_a_row=%d", r->aborts);
+        r->failed = true;
+    }
 }
 
 /* ---- the loop ---- */
@@ -314,9 +321,17 @@ static void process(run_state *r, const rd_kafka_message_t *m)
     rd_kafka_resp_err_t e = proc_output_message(&r->out, r->rules, m);
     if (!e)
         return;
+    /* Too large for the output is permanent: retrying the batch cannot help,
+     * so that record is logged and counted instead. */
+    bool too_large = e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
     char q[256];
-    proc_log(PROC_LOG_WARN, "produce failed", "topic=%s partition=%" PRId32 " offset=%" PRId64 " error=%s", p->topic,
-             m->partition, m->offset, proc_log_quote(rd_kafka_err2str(e), q, sizeof q));
+    proc_log(too_large ? PROC_LOG_ERROR : PROC_LOG_WARN, too_large ? "record too large for the output, not written" : "produce failed",
+             "topic=%s partition=%" PRId32 " offset=%" PRId64 " error=%s", p->topic, m->partition, m->offset,
+             proc_log_quote(rd_kafka_err2str(e), q, sizeof q));
+    if (too_large) {
+        r->out.rejected++;
+        return;
+    }
     r->failed |= e == RD_KAFKA_RESP_ERR__FATAL;
     r->b.doomed = true;
 }

@@ -12,6 +12,10 @@ void proc_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const c
 {
     /* syslog levels: 0-3 error, 4 warning, 5-6 notice/info, 7 debug. */
     proc_log_level l = level <= 3 ? PROC_LOG_ERROR : level == 4 ? PROC_LOG_WARN : level <= 6 ? PROC_LOG_INFO : PROC_LOG_DEBUG;
+    /* One `kafka` group configures both clients, so each is told about the
+     * other's properties: expected, not worth a warning. */
+    if (strstr(buf, "property and will be ignored by this"))
+        l = PROC_LOG_DEBUG;
     char qfac[64], qmsg[1024];
     proc_log(l, "librdkafka", "client=%s facility=%s detail=%s", rk ? rd_kafka_name(rk) : "-",
              proc_log_quote(fac, qfac, sizeof qfac), proc_log_quote(buf, qmsg, sizeof qmsg));

@@ -145,3 +145,26 @@ Test(kafka_faults, coordinators_move, .timeout = 120)
 {
     run_disrupted(move_coordinators, move_back, 2);
 }
+
+Test(kafka_faults, persistent_produce_failure_gives_up, .timeout = 90)
+{
+    /* Enough errors for every Produce request of ten batches in a row. */
+    kh_cluster c = setup();
+    kh_produce_alerts(&c, "in", 0, N_ALERTS / 4);
+    rd_kafka_resp_err_t errs[400];
+    for (size_t i = 0; i < 400; i++)
+        errs[i] = RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+    rd_kafka_mock_push_request_errors_array(c.mc, KH_PRODUCE, 400, errs);
+    char *cfg = kh_run_config(&c, KAFKA, "in", "faults", "python", OUTPUT, RULE_ALL);
+    char *errp;
+    pid_t pid = kh_spawn(&errp, "run", "-c", cfg, "--until-eof", NULL);
+    int st = kh_wait(pid, 60000);
+    char *log = kh_slurp(errp);
+    cr_assert_eq(st, 1, "exit %d; log ends:\n%s", st, kh_tail(log));
+    cr_assert(strstr(log, "level=error msg=\"giving up: every batch fails\" aborted_in_a_row=10\n"), "log ends:\n%s",
+              kh_tail(log));
+    free(log);
+    unlink(errp), unlink(cfg);
+    free(errp), free(cfg);
+    kh_cluster_free(&c);
+}
