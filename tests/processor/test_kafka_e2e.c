@@ -273,3 +273,23 @@ Test(kafka_e2e, sighup_swaps_rules_between_transactions, .timeout = 90)
     free(errp), free(cfg), free(bad), free(good);
     kh_cluster_free(&c);
 }
+
+Test(kafka_e2e, at_least_once_to_a_downstream_cluster, .timeout = 60)
+{
+    kh_cluster up = kh_cluster_new(1), down = kh_cluster_new(1);
+    kh_topic(&up, "in", 2);
+    kh_topic(&down, "out-bright", 2);
+    kh_produce_alerts(&up, "in", 0, 800);
+    char output[512];
+    snprintf(output, sizeof output, "guarantee = \"at_least_once\"; kafka = { bootstrap_servers = \"%s\"; };",
+             down.bootstraps);
+    char *cfg = kh_run_config(&up, "", "in", "downstream", "auto", output,
+                              "{ name = \"bright\"; topic = \"out-bright\"; where = \"diaSource.snr > 5\"; }");
+    kh_run_until_eof(cfg, 30000);
+    kh_recs rs = expect_rule_topic(&down, "out-bright", "bright", 0, 800, is_bright);
+    kh_recs_free(&rs);
+    cr_assert_eq(kh_topic_size(&up, "out-bright"), 0, "nothing goes to the input cluster");
+    unlink(cfg);
+    free(cfg);
+    kh_cluster_free(&up), kh_cluster_free(&down);
+}
