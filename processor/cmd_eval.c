@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,20 +19,36 @@
 
 enum {
     READ_CHUNK = 1 << 20,   /* bytes asked of read() at a time */
-    FLUSH_AT = 1 << 20,     /* stdout is written once this much output is pending */
+    FLUSH_AT = 1 << 20,     /* stdout is written once this much JSON is pending */
+    MAX_PIECES = 1 << 14,   /* ... or this many pieces */
 };
 #define PROGRESS_INTERVAL 0.1 /* seconds between two redraws of the progress bar */
+
+/* A piece of output: `len` bytes at `ptr`, or, when ptr is NULL, at offset
+ * `at` of the JSON buffer (which may move as it grows). */
+typedef struct {
+    const char *ptr;
+    size_t at, len;
+} piece;
 
 typedef struct {
     const proc_config *cfg;
     rule_set *rs;
     alert_format format;
     alert_doc doc;
-    alert_buf out; /* pending stdout bytes */
+    /* Pending output: each match is two pieces, the rule's "TOPIC\t" and the
+     * alert's "JSON\n", encoded once into `json` however many rules match;
+     * writev sends the pieces without copying them together. */
+    alert_buf json;
+    char **prefix; /* per rule: "TOPIC\t" */
+    size_t *prefix_len;
+    piece *pieces;
+    size_t n_pieces;
     unsigned char *match;
     uint64_t *matches; /* per rule */
     uint64_t lines, rejected;
-    bool io_error;
+    bool failed;       /* exit status 1: an input, stdout or memory failed */
+    bool stdout_lost;  /* stdout cannot be written: stop trying */
     /* progress bar: only for a regular file read with stderr on a terminal */
     bool progress;
     off_t file_size, file_pos;
@@ -62,47 +80,61 @@ static void usage(FILE *out)
 
 /* ---- output ---- */
 
-static int out_reserve(alert_buf *b, size_t more)
+static int put_newline(alert_buf *b)
 {
-    if (b->len + more <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : FLUSH_AT * 2;
-    while (cap < b->len + more)
-        cap *= 2;
-    char *grown = realloc(b->data, cap);
-    if (!grown)
-        return -1;
-    b->data = grown;
-    b->cap = cap;
+    if (b->len == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : FLUSH_AT * 2;
+        char *grown = realloc(b->data, cap);
+        if (!grown)
+            return -1;
+        b->data = grown;
+        b->cap = cap;
+    }
+    b->data[b->len++] = '\n';
     return 0;
 }
 
-static void out_put(evaluator *ev, const char *s, size_t n)
+static void out_piece(evaluator *ev, const char *ptr, size_t at, size_t len)
 {
-    if (out_reserve(&ev->out, n) < 0) {
-        ev->io_error = true;
-        return;
+    ev->pieces[ev->n_pieces++] = (piece){ptr, at, len};
+}
+
+/* Writes every iovec, resuming after short writes. Returns 0 or -1 (errno set). */
+static int write_all(struct iovec *iov, int n)
+{
+    while (n > 0) {
+        ssize_t w = writev(STDOUT_FILENO, iov, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
+            w -= (ssize_t)iov->iov_len;
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= (size_t)w;
+        }
     }
-    memcpy(ev->out.data + ev->out.len, s, n);
-    ev->out.len += n;
+    return 0;
 }
 
 static void out_flush(evaluator *ev)
 {
-    size_t done = 0;
-    while (done < ev->out.len) {
-        ssize_t w = write(STDOUT_FILENO, ev->out.data + done, ev->out.len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            if (!ev->io_error)
-                fprintf(stderr, "eval: writing stdout: %s\n", strerror(errno));
-            ev->io_error = true;
-            break;
+    struct iovec iov[IOV_MAX];
+    for (size_t i = 0; i < ev->n_pieces && !ev->stdout_lost;) {
+        int n = 0;
+        for (; n < IOV_MAX && i < ev->n_pieces; n++, i++) {
+            const piece *p = &ev->pieces[i];
+            iov[n].iov_base = (void *)(p->ptr ? p->ptr : ev->json.data + p->at);
+            iov[n].iov_len = p->len;
         }
-        done += (size_t)w;
+        if (write_all(iov, n) < 0) {
+            fprintf(stderr, "eval: writing stdout: %s\n", strerror(errno));
+            ev->failed = ev->stdout_lost = true;
+        }
     }
-    ev->out.len = 0;
+    ev->n_pieces = 0;
+    ev->json.len = 0;
 }
 
 /* ---- progress ---- */
@@ -165,30 +197,19 @@ static void eval_line(evaluator *ev, const char *name, uint64_t lineno, const ch
     }
     if (rule_set_eval(ev->rs, &ev->doc, ev->match) == 0)
         return;
-    /* The JSON is encoded once, then copied for every further matching rule. */
-    size_t json_at = 0, json_len = 0;
-    for (size_t i = 0; i < ev->cfg->n_rules; i++) {
-        if (!ev->match[i])
-            continue;
-        ev->matches[i]++;
-        const char *topic = ev->cfg->rules[i].topic;
-        out_put(ev, topic, strlen(topic));
-        out_put(ev, "\t", 1);
-        if (json_len == 0) {
-            json_at = ev->out.len;
-            if (alert_write_json(&ev->doc, 0, &ev->out) < 0) {
-                fprintf(stderr, "eval: out of memory\n");
-                ev->io_error = true;
-                return;
-            }
-            json_len = ev->out.len - json_at;
-        } else if (out_reserve(&ev->out, json_len) == 0) {
-            memcpy(ev->out.data + ev->out.len, ev->out.data + json_at, json_len);
-            ev->out.len += json_len;
-        }
-        out_put(ev, "\n", 1);
+    size_t json_at = ev->json.len;
+    if (alert_write_json(&ev->doc, 0, &ev->json) < 0 || put_newline(&ev->json) < 0) {
+        fprintf(stderr, "eval: out of memory\n");
+        ev->failed = true;
+        return;
     }
-    if (ev->out.len >= FLUSH_AT)
+    for (size_t i = 0; i < ev->cfg->n_rules; i++)
+        if (ev->match[i]) {
+            ev->matches[i]++;
+            out_piece(ev, ev->prefix[i], 0, ev->prefix_len[i]);
+            out_piece(ev, NULL, json_at, ev->json.len - json_at);
+        }
+    if (ev->json.len >= FLUSH_AT || ev->n_pieces + 2 * ev->cfg->n_rules > MAX_PIECES)
         out_flush(ev);
 }
 
@@ -213,7 +234,7 @@ static void eval_fd(evaluator *ev, int fd, const char *name, inbuf *in)
             char *grown = realloc(in->data, cap);
             if (!grown) {
                 fprintf(stderr, "eval: %s: out of memory\n", name);
-                ev->io_error = true;
+                ev->failed = true;
                 return;
             }
             in->data = grown;
@@ -226,7 +247,7 @@ static void eval_fd(evaluator *ev, int fd, const char *name, inbuf *in)
         if (got < 0) {
             progress_clear(ev);
             fprintf(stderr, "eval: %s: %s\n", name, strerror(errno));
-            ev->io_error = true;
+            ev->failed = true;
             return;
         }
         in->len += (size_t)got;
@@ -268,7 +289,7 @@ static void eval_path(evaluator *ev, const char *path, inbuf *in)
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY);
     if (fd < 0) {
         fprintf(stderr, "eval: %s: %s\n", path, strerror(errno));
-        ev->io_error = true;
+        ev->failed = true;
         return;
     }
     struct stat st;
@@ -299,35 +320,68 @@ static void print_stats(const evaluator *ev)
     fprintf(stderr, "%-*s  %-*s  %12llu\n", wn, "(lines)", wt, "", (unsigned long long)ev->lines);
 }
 
+/* Returns 0, or -1 when out of memory (ev is then still freeable). */
+static int evaluator_init(evaluator *ev, const proc_config *cfg, rule_set *rs, const char *format)
+{
+    *ev = (evaluator){.cfg = cfg, .rs = rs, .format = cfg->format};
+    if (format)
+        alert_format_parse(format, &ev->format);
+    alert_doc_init(&ev->doc);
+    ev->doc.max_depth = cfg->max_depth;
+    ev->doc.max_bytes = cfg->max_bytes;
+    size_t n = cfg->n_rules;
+    ev->match = calloc(n, 1);
+    ev->matches = calloc(n, sizeof *ev->matches);
+    ev->prefix = calloc(n, sizeof *ev->prefix);
+    ev->prefix_len = calloc(n, sizeof *ev->prefix_len);
+    ev->pieces = calloc(MAX_PIECES + 2 * n, sizeof *ev->pieces);
+    if (!ev->match || !ev->matches || !ev->prefix || !ev->prefix_len || !ev->pieces)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int len = asprintf(&ev->prefix[i], "%s\t", cfg->rules[i].topic);
+        if (len < 0) {
+            ev->prefix[i] = NULL;
+            return -1;
+        }
+        ev->prefix_len[i] = (size_t)len;
+    }
+    return 0;
+}
+
+static void evaluator_free(evaluator *ev)
+{
+    for (size_t i = 0; ev->prefix && i < ev->cfg->n_rules; i++)
+        free(ev->prefix[i]);
+    free(ev->prefix);
+    free(ev->prefix_len);
+    free(ev->pieces);
+    free(ev->match);
+    free(ev->matches);
+    alert_buf_free(&ev->json);
+    alert_doc_free(&ev->doc);
+}
+
 static int run_eval(const char *config, const char *format, bool stats, char **files, int n_files)
 {
     proc_config cfg;
     proc_diags diags = {0};
     rule_set *rs = proc_ruleset_load(config, &cfg, &diags);
+    proc_diags_print(&diags, stderr);
+    proc_diags_free(&diags);
     if (!rs) {
-        proc_diags_print(&diags, stderr);
-        proc_diags_free(&diags);
         proc_config_free(&cfg);
         return 1;
     }
-    proc_diags_free(&diags);
-    evaluator ev = {.cfg = &cfg, .rs = rs, .format = cfg.format};
-    if (format)
-        alert_format_parse(format, &ev.format);
-    alert_doc_init(&ev.doc);
-    ev.doc.max_depth = cfg.max_depth;
-    ev.doc.max_bytes = cfg.max_bytes;
-    ev.match = calloc(cfg.n_rules, 1);
-    ev.matches = calloc(cfg.n_rules, sizeof *ev.matches);
+    evaluator ev;
     inbuf in = {0};
     char *stdin_only[] = {"-"};
     if (n_files == 0) {
         files = stdin_only;
         n_files = 1;
     }
-    if (!ev.match || !ev.matches) {
+    if (evaluator_init(&ev, &cfg, rs, format) < 0) {
         fprintf(stderr, "eval: out of memory\n");
-        ev.io_error = true;
+        ev.failed = true;
         n_files = 0;
     }
     /* A file that cannot be read fails the run, after the others are read. */
@@ -339,12 +393,9 @@ static int run_eval(const char *config, const char *format, bool stats, char **f
     if (ev.rejected)
         fprintf(stderr, "eval: %llu of %llu lines rejected\n", (unsigned long long)ev.rejected,
                 (unsigned long long)ev.lines);
-    int status = ev.io_error ? 1 : 0;
+    int status = ev.failed ? 1 : 0;
     free(in.data);
-    free(ev.match);
-    free(ev.matches);
-    alert_buf_free(&ev.out);
-    alert_doc_free(&ev.doc);
+    evaluator_free(&ev);
     rule_set_free(rs);
     proc_config_free(&cfg);
     return status;
