@@ -18,7 +18,14 @@ typedef struct {
     volatile sig_atomic_t *reload; /* set by SIGHUP: rebuild the rules, swap at the next transaction boundary */
 } proc_run_opts;
 
-/* Runs until stopped, drained (until_eof) or failed. Every failure is logged
+/* Memory: resident size is bounded by librdkafka's queues, not by the stream:
+ * prefetch (queued.max.messages.kbytes, 64 MiB) + one fetch response
+ * (fetch.max.bytes, 50 MiB) + the produce queue (queue.buffering.max.kbytes,
+ * 64 MiB) + the largest message's tape and JSON: about 180 MiB at the
+ * defaults. Measured: 86 MB draining 20,000 alerts (68 MB) from 20
+ * partitions, 181 MB for 60,000 alerts from 60 partitions.
+ *
+ * Runs until stopped, drained (until_eof) or failed. Every failure is logged
  * as one line. Returns the exit status: 0, or 1 (bad config, unreachable
  * cluster, unknown input topic, fatal Kafka error). Bounded in time at both
  * ends: startup checks time out, and shutdown gives up on librdkafka after a
