@@ -23,8 +23,6 @@ const rule_builtin *rule_builtin_find(const char *name, size_t len)
     return NULL;
 }
 
-static bool is_num(const rule_value *v) { return v->t == RV_INT || v->t == RV_BOOL || v->t == RV_FLOAT; }
-static double as_double(const rule_value *v) { return v->t == RV_FLOAT ? v->u.d : (double)v->u.i; }
 
 /* Haversine with both hav(d) and 1 - hav(d) computed without cancellation
  * (the latter as the distance to the antipode), so atan2 is exact near 0 and
@@ -63,7 +61,7 @@ static rule_value builtin_abs(const rule_value *v)
 {
     if (v->t == RV_FLOAT)
         return rule_float(fabs(v->u.d));
-    if (!is_num(v))
+    if (!rule_is_num(v))
         return rule_null();
     return v->u.i < 0 ? rule_negate(v) : rule_int(v->u.i);
 }
@@ -71,7 +69,7 @@ static rule_value builtin_abs(const rule_value *v)
 /* Python's min/max: the first argument unless the second is strictly beyond it. */
 static rule_value builtin_minmax(const rule_value *a, const rule_value *b, int beyond)
 {
-    if (!is_num(a) || !is_num(b))
+    if (!rule_is_num(a) || !rule_is_num(b))
         return rule_null();
     return rule_num_cmp(b, a) == beyond ? *b : *a;
 }
@@ -88,12 +86,12 @@ static rule_value builtin_sky(rule_opcode op, const rule_value *args)
 {
     int argc = op == RULE_OP_CONE ? 5 : 4;
     for (int k = 0; k < argc; k++)
-        if (!is_num(&args[k]))
+        if (!rule_is_num(&args[k]))
             return op == RULE_OP_CONE ? rule_bool(false) : rule_null();
-    double ra = as_double(&args[0]), dec = as_double(&args[1]), ra0 = as_double(&args[2]), dec0 = as_double(&args[3]);
+    double ra = rule_as_double(&args[0]), dec = rule_as_double(&args[1]), ra0 = rule_as_double(&args[2]), dec0 = rule_as_double(&args[3]);
     if (op == RULE_OP_ANGSEP)
         return rule_float(rule_angsep(ra, dec, ra0, dec0));
-    double radius = as_double(&args[4]);
+    double radius = rule_as_double(&args[4]);
     /* On the sphere the separation is at least the difference in declination:
      * most alerts are outside a small cone, and this needs no trigonometry. */
     if (fabs(dec) <= 90 && fabs(dec0) <= 90 && fabs(dec - dec0) > radius)
@@ -109,9 +107,9 @@ rule_value rule_builtin_call(alert_doc *doc, rule_opcode op, const rule_value *a
     case RULE_OP_ABS:
         return builtin_abs(&args[0]);
     case RULE_OP_SQRT:
-        return is_num(&args[0]) && as_double(&args[0]) >= 0 ? rule_float(sqrt(as_double(&args[0]))) : rule_null();
+        return rule_is_num(&args[0]) && rule_as_double(&args[0]) >= 0 ? rule_float(sqrt(rule_as_double(&args[0]))) : rule_null();
     case RULE_OP_LOG10:
-        return is_num(&args[0]) && as_double(&args[0]) > 0 ? rule_float(log10(as_double(&args[0]))) : rule_null();
+        return rule_is_num(&args[0]) && rule_as_double(&args[0]) > 0 ? rule_float(log10(rule_as_double(&args[0]))) : rule_null();
     case RULE_OP_MIN:
         return builtin_minmax(&args[0], &args[1], -1);
     case RULE_OP_MAX:

@@ -276,6 +276,10 @@ static void compile_jump(compiler *c, uint32_t seg, int32_t n, bool when, int32_
             compile_jump(c, seg, a->b, when, list);
             patch(c, seg, skip, here(c, seg));
         }
+    } else if (a->kind == AST_BIN && a->op >= RULE_OP_EQ && a->op <= RULE_OP_GE && null_test_operand(c, a) < 0) {
+        compile_value(c, seg, a->a);
+        compile_value(c, seg, a->b);
+        emit_jump(c, seg, (rule_opcode)((when ? RULE_OP_JT_EQ : RULE_OP_JF_EQ) + (a->op - RULE_OP_EQ)), list);
     } else {
         compile_value(c, seg, n);
         emit_jump(c, seg, when ? RULE_OP_JUMPT : RULE_OP_JUMPF, list);

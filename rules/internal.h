@@ -3,8 +3,10 @@
 #ifndef RULES_INTERNAL_H
 #define RULES_INTERNAL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rules/opcodes.h"
 #include "rules/rules.h"
@@ -57,16 +59,117 @@ static inline rule_value rule_bool(bool b) { return (rule_value){.t = RV_BOOL, .
 static inline rule_value rule_int(int64_t i) { return (rule_value){.t = RV_INT, .u.i = i}; }
 static inline rule_value rule_float(double d) { return (rule_value){.t = RV_FLOAT, .u.d = d}; }
 
-/* value.c: the language's semantics, shared by the VM and constant folding.
- * doc may be NULL when no value is an RV_NODE. */
+/* The language's semantics, shared by the VM and constant folding; doc may be
+ * NULL when no value is an RV_NODE. Truthiness and comparison are here, inline,
+ * because the VM runs them for nearly every instruction; the rest is in value.c. */
+static inline bool rule_truthy(const alert_doc *doc, const rule_value *v)
+{
+    switch ((rule_vtype)v->t) {
+    case RV_NULL:
+        return false;
+    case RV_BOOL:
+    case RV_INT:
+        return v->u.i != 0;
+    case RV_FLOAT:
+        return v->u.d != 0.0;
+    case RV_STR:
+        return v->n > 0;
+    case RV_NODE: {
+        /* Like Python: an empty list, dict or bytes is false. */
+        const alert_node *n = alert_at(doc, v->n);
+        return n->type == ALERT_BYTES ? n->len > 0 : n->count > 0;
+    }
+    }
+    return false;
+}
+
+static inline bool rule_is_int(const rule_value *v) { return v->t == RV_INT || v->t == RV_BOOL; }
+static inline bool rule_is_num(const rule_value *v) { return rule_is_int(v) || v->t == RV_FLOAT; }
+static inline double rule_as_double(const rule_value *v) { return rule_is_int(v) ? (double)v->u.i : v->u.d; }
+
+/* -1, 0 or 1; 2 when unordered (NaN). Exact, with no rounding of i. */
+static inline int rule_cmp_int_float(int64_t i, double d)
+{
+    if (isnan(d))
+        return 2;
+    if (d >= 9223372036854775808.0)
+        return -1;
+    if (d < -9223372036854775808.0)
+        return 1;
+    int64_t t = (int64_t)d; /* in range, truncated toward zero */
+    if (i != t)
+        return i < t ? -1 : 1;
+    double frac = d - (double)t;
+    return frac > 0 ? -1 : frac < 0 ? 1 : 0;
+}
+
+static inline int rule_num_cmp(const rule_value *a, const rule_value *b)
+{
+    if (rule_is_int(a) && rule_is_int(b))
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    if (rule_is_int(a)) {
+        return rule_cmp_int_float(a->u.i, b->u.d);
+    }
+    if (rule_is_int(b)) {
+        int c = rule_cmp_int_float(b->u.i, a->u.d);
+        return c == 2 ? 2 : -c;
+    }
+    if (isnan(a->u.d) || isnan(b->u.d))
+        return 2;
+    return (a->u.d > b->u.d) - (a->u.d < b->u.d);
+}
+
+static inline int rule_str_cmp(const rule_value *a, const rule_value *b)
+{
+    size_t n = a->n < b->n ? a->n : b->n;
+    int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
+    if (c == 0)
+        c = (a->n > b->n) - (a->n < b->n);
+    return (c > 0) - (c < 0);
+}
+
+/* How a relates to b: RULE_ORD_LT/EQ/GT; RULE_ORD_NONE when they cannot be
+ * ordered (NaN, or different kinds); RULE_ORD_NULL when either is null. */
+enum { RULE_ORD_LT, RULE_ORD_EQ, RULE_ORD_GT, RULE_ORD_NONE, RULE_ORD_NULL };
+
+static inline int rule_order(const rule_value *a, const rule_value *b)
+{
+    if (a->t == RV_FLOAT && b->t == RV_FLOAT) {
+        double x = a->u.d, y = b->u.d;
+        return x < y ? RULE_ORD_LT : x > y ? RULE_ORD_GT : x == y ? RULE_ORD_EQ : RULE_ORD_NONE;
+    }
+    if (a->t == RV_NULL || b->t == RV_NULL)
+        return RULE_ORD_NULL;
+    if (rule_is_num(a) && rule_is_num(b))
+        return rule_num_cmp(a, b) + 1; /* -1, 0, 1, 2 to the RULE_ORD_ values */
+    if (a->t == RV_STR && b->t == RV_STR)
+        return rule_str_cmp(a, b) + 1;
+    return RULE_ORD_NONE;
+}
+
+_Static_assert(RULE_OP_NE == RULE_OP_EQ + 1 && RULE_OP_LT == RULE_OP_EQ + 2 && RULE_OP_LE == RULE_OP_EQ + 3 &&
+                   RULE_OP_GT == RULE_OP_EQ + 4 && RULE_OP_GE == RULE_OP_EQ + 5,
+               "the comparisons are listed EQ, NE, LT, LE, GT, GE");
+
+/* op (EQ..GE) applied to a and b: null compares false to everything, and
+ * things that cannot be ordered are only ever unequal. */
+static inline bool rule_compare(rule_opcode op, const rule_value *a, const rule_value *b)
+{
+    static const bool truth[6][5] = {
+        /*        LT EQ GT NONE NULL */
+        [0] = {0, 1, 0, 0, 0}, /* EQ */
+        [1] = {1, 0, 1, 1, 0}, /* NE */
+        [2] = {1, 0, 0, 0, 0}, /* LT */
+        [3] = {1, 1, 0, 0, 0}, /* LE */
+        [4] = {0, 0, 1, 0, 0}, /* GT */
+        [5] = {0, 1, 1, 0, 0}, /* GE */
+    };
+    return truth[op - RULE_OP_EQ][rule_order(a, b)];
+}
+
 rule_value rule_value_of_node(alert_doc *doc, uint32_t node);
-bool rule_truthy(const alert_doc *doc, const rule_value *v);
 rule_value rule_arith(rule_opcode op, const rule_value *a, const rule_value *b);
 rule_value rule_negate(const rule_value *a);
-bool rule_compare(rule_opcode op, const rule_value *a, const rule_value *b);
-/* Compares two numbers exactly (ints as ints, int against float by value):
- * -1, 0, 1, or 2 when unordered (NaN). */
-int rule_num_cmp(const rule_value *a, const rule_value *b);
 bool rule_in(const rule_value *x, const rule_value *items, uint32_t n);
 
 /* builtins.c */

@@ -17,7 +17,9 @@
     K(GOTO)   /* unconditional jump target */                                                     \
     K(RESULT) /* the program's answer */
 
-/* OP(name, operand kind, pops, pushes) */
+/* OP(name, operand kind, pops, pushes). JF_xx / JT_xx compare like xx and
+ * jump when the comparison is false / true: a condition in one dispatch. They
+ * list the comparisons in the order EQ..GE do, so one maps to the other by offset. */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -53,6 +55,18 @@
     OP(JUMP, GOTO, 0, 0)            \
     OP(JUMPT, BRANCH, 1, 0)         \
     OP(JUMPF, BRANCH, 1, 0)         \
+    OP(JF_EQ, BRANCH, 2, 0)         \
+    OP(JF_NE, BRANCH, 2, 0)         \
+    OP(JF_LT, BRANCH, 2, 0)         \
+    OP(JF_LE, BRANCH, 2, 0)         \
+    OP(JF_GT, BRANCH, 2, 0)         \
+    OP(JF_GE, BRANCH, 2, 0)         \
+    OP(JT_EQ, BRANCH, 2, 0)         \
+    OP(JT_NE, BRANCH, 2, 0)         \
+    OP(JT_LT, BRANCH, 2, 0)         \
+    OP(JT_LE, BRANCH, 2, 0)         \
+    OP(JT_GT, BRANCH, 2, 0)         \
+    OP(JT_GE, BRANCH, 2, 0)         \
     OP(RET, RESULT, 0, 0)
 
 typedef enum {

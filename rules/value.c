@@ -34,101 +34,6 @@ rule_value rule_value_of_node(alert_doc *doc, uint32_t node)
     }
 }
 
-bool rule_truthy(const alert_doc *doc, const rule_value *v)
-{
-    switch ((rule_vtype)v->t) {
-    case RV_NULL:
-        return false;
-    case RV_BOOL:
-    case RV_INT:
-        return v->u.i != 0;
-    case RV_FLOAT:
-        return v->u.d != 0.0;
-    case RV_STR:
-        return v->n > 0;
-    case RV_NODE: {
-        /* Like Python: an empty list, dict or bytes is false. */
-        const alert_node *n = alert_at(doc, v->n);
-        return n->type == ALERT_BYTES ? n->len > 0 : n->count > 0;
-    }
-    }
-    return false;
-}
-
-static bool is_int(const rule_value *v) { return v->t == RV_INT || v->t == RV_BOOL; }
-static bool is_num(const rule_value *v) { return is_int(v) || v->t == RV_FLOAT; }
-static double as_double(const rule_value *v) { return is_int(v) ? (double)v->u.i : v->u.d; }
-
-/* -1, 0 or 1; 2 when unordered (NaN). Exact, with no rounding of i. */
-static int cmp_int_float(int64_t i, double d)
-{
-    if (isnan(d))
-        return 2;
-    if (d >= 9223372036854775808.0)
-        return -1;
-    if (d < -9223372036854775808.0)
-        return 1;
-    int64_t t = (int64_t)d; /* in range, truncated toward zero */
-    if (i != t)
-        return i < t ? -1 : 1;
-    double frac = d - (double)t;
-    return frac > 0 ? -1 : frac < 0 ? 1 : 0;
-}
-
-int rule_num_cmp(const rule_value *a, const rule_value *b)
-{
-    if (is_int(a) && is_int(b))
-        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
-    if (is_int(a)) {
-        return cmp_int_float(a->u.i, b->u.d);
-    }
-    if (is_int(b)) {
-        int c = cmp_int_float(b->u.i, a->u.d);
-        return c == 2 ? 2 : -c;
-    }
-    if (isnan(a->u.d) || isnan(b->u.d))
-        return 2;
-    return (a->u.d > b->u.d) - (a->u.d < b->u.d);
-}
-
-static int str_cmp(const rule_value *a, const rule_value *b)
-{
-    size_t n = a->n < b->n ? a->n : b->n;
-    int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
-    if (c == 0)
-        c = (a->n > b->n) - (a->n < b->n);
-    return (c > 0) - (c < 0);
-}
-
-bool rule_compare(rule_opcode op, const rule_value *a, const rule_value *b)
-{
-    if (a->t == RV_NULL || b->t == RV_NULL)
-        return false;
-    int c;
-    if (is_num(a) && is_num(b))
-        c = rule_num_cmp(a, b);
-    else if (a->t == RV_STR && b->t == RV_STR)
-        c = str_cmp(a, b);
-    else
-        c = 2; /* different kinds: never equal, never ordered */
-    if (c == 2)
-        return op == RULE_OP_NE;
-    switch (op) {
-    case RULE_OP_EQ:
-        return c == 0;
-    case RULE_OP_NE:
-        return c != 0;
-    case RULE_OP_LT:
-        return c < 0;
-    case RULE_OP_LE:
-        return c <= 0;
-    case RULE_OP_GT:
-        return c > 0;
-    default:
-        return c >= 0;
-    }
-}
-
 bool rule_in(const rule_value *x, const rule_value *items, uint32_t n)
 {
     for (uint32_t k = 0; k < n; k++)
@@ -184,11 +89,11 @@ static rule_value int_arith(rule_opcode op, int64_t a, int64_t b)
 
 rule_value rule_arith(rule_opcode op, const rule_value *a, const rule_value *b)
 {
-    if (!is_num(a) || !is_num(b))
+    if (!rule_is_num(a) || !rule_is_num(b))
         return rule_null();
-    if (is_int(a) && is_int(b))
+    if (rule_is_int(a) && rule_is_int(b))
         return int_arith(op, a->u.i, b->u.i);
-    double x = as_double(a), y = as_double(b);
+    double x = rule_as_double(a), y = rule_as_double(b);
     switch (op) {
     case RULE_OP_ADD:
         return rule_float(x + y);
@@ -205,7 +110,7 @@ rule_value rule_arith(rule_opcode op, const rule_value *a, const rule_value *b)
 
 rule_value rule_negate(const rule_value *a)
 {
-    if (is_int(a))
+    if (rule_is_int(a))
         return a->u.i == INT64_MIN ? rule_float(-(double)a->u.i) : rule_int(-a->u.i);
     if (a->t == RV_FLOAT)
         return rule_float(-a->u.d);

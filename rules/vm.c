@@ -2,6 +2,10 @@
  * program, reading alert fields through the set's per-alert path cache. */
 #include "rules/internal.h"
 
+_Static_assert(RULE_OP_JF_GE - RULE_OP_JF_EQ == RULE_OP_GE - RULE_OP_EQ &&
+                   RULE_OP_JT_GE - RULE_OP_JT_EQ == RULE_OP_GE - RULE_OP_EQ,
+               "JF_xx and JT_xx list the comparisons as EQ..GE do");
+
 /* The node at interned path id for the current alert, looked up once per alert
  * (a parent prefix shared by many paths is looked up once too). */
 static uint32_t resolve(rule_vm *vm, int32_t id)
@@ -56,84 +60,122 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
  * operand in range, so nothing here is checked again. */
 static bool run(rule_vm *vm, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp)
 {
+    /* Locals, not loads through vm and p: stores to the stack could alias those. */
     const rule_insn *code = p->segs[seg].code;
+    const rule_value *consts = p->consts;
+    const uint32_t *path_epoch = vm->path_epoch, epoch = vm->epoch;
+    const rule_value *path_val = vm->path_val;
+    static const void *const labels[] = {
+#define RULE_OP_LABEL(name, kind, pops, pushes) &&op_##name,
+        RULE_OPCODES(RULE_OP_LABEL)
+#undef RULE_OP_LABEL
+    };
     uint32_t pc = 0;
-    for (;;) {
-        const rule_insn in = code[pc++];
-        switch ((rule_opcode)in.op) {
-        case RULE_OP_CONST:
-            *sp++ = p->consts[in.arg];
-            break;
-        case RULE_OP_PATH:
-            resolve(vm, in.arg);
-            *sp++ = vm->path_val[in.arg];
-            break;
-        case RULE_OP_ELEM:
+    rule_insn in;
+/* Each handler dispatches the next instruction itself, so the CPU predicts
+ * every handler's successor separately. */
+#define NEXT()                 \
+    do {                       \
+        in = code[pc++];       \
+        goto *labels[in.op];   \
+    } while (0)
+    NEXT();
+    {
+        {
+        op_CONST:
+            *sp++ = consts[in.arg];
+            NEXT();
+        op_PATH:
+            if (path_epoch[in.arg] != epoch)
+                resolve(vm, in.arg);
+            *sp++ = path_val[in.arg];
+            NEXT();
+        op_ELEM:
             *sp++ = elem_value(vm, &p->rels[in.arg], at);
-            break;
-        case RULE_OP_NEG:
+            NEXT();
+        op_NEG:
             sp[-1] = rule_negate(&sp[-1]);
-            break;
-        case RULE_OP_ADD:
-        case RULE_OP_SUB:
-        case RULE_OP_MUL:
-        case RULE_OP_DIV:
-        case RULE_OP_MOD:
+            NEXT();
+        op_ADD:
+        op_SUB:
+        op_MUL:
+        op_DIV:
+        op_MOD:
             sp--;
             sp[-1] = rule_arith(in.op, &sp[-1], sp);
-            break;
-        case RULE_OP_EQ:
-        case RULE_OP_NE:
-        case RULE_OP_LT:
-        case RULE_OP_LE:
-        case RULE_OP_GT:
-        case RULE_OP_GE:
+            NEXT();
+        op_EQ:
+        op_NE:
+        op_LT:
+        op_LE:
+        op_GT:
+        op_GE:
             sp--;
             sp[-1] = rule_bool(rule_compare(in.op, &sp[-1], sp));
-            break;
-        case RULE_OP_ISNULL:
-        case RULE_OP_NOTNULL:
+            NEXT();
+        op_ISNULL:
+        op_NOTNULL:
             sp[-1] = rule_bool((sp[-1].t == RV_NULL) == (in.op == RULE_OP_ISNULL));
-            break;
-        case RULE_OP_IN:
-        case RULE_OP_NOTIN: {
+            NEXT();
+        op_IN:
+        op_NOTIN: {
             sp -= in.arg;
             bool found = rule_in(&sp[-1], sp, (uint32_t)in.arg);
             sp[-1] = rule_bool(sp[-1].t != RV_NULL && found == (in.op == RULE_OP_IN));
-            break;
+            NEXT();
         }
-        case RULE_OP_LEN:
-        case RULE_OP_ABS:
-        case RULE_OP_SQRT:
-        case RULE_OP_LOG10:
-        case RULE_OP_MIN:
-        case RULE_OP_MAX:
-        case RULE_OP_STARTSWITH:
-        case RULE_OP_ANGSEP:
-        case RULE_OP_CONE:
+        op_LEN:
+        op_ABS:
+        op_SQRT:
+        op_LOG10:
+        op_MIN:
+        op_MAX:
+        op_STARTSWITH:
+        op_ANGSEP:
+        op_CONE:
             sp -= rule_op_pops(in.op, 0);
             *sp = rule_builtin_call(vm->doc, in.op, sp);
             sp++;
-            break;
-        case RULE_OP_ANY:
-        case RULE_OP_ALL:
-        case RULE_OP_COUNTIF:
+            NEXT();
+        op_ANY:
+        op_ALL:
+        op_COUNTIF:
             sp[-1] = quantify(vm, p, in.op, (uint32_t)in.arg, &sp[-1], sp);
-            break;
-        case RULE_OP_JUMP:
+            NEXT();
+        op_JUMP:
             pc = (uint32_t)in.arg;
-            break;
-        case RULE_OP_JUMPT:
-        case RULE_OP_JUMPF:
+            NEXT();
+        op_JUMPT:
+        op_JUMPF:
             sp--;
             if (rule_truthy(vm->doc, sp) == (in.op == RULE_OP_JUMPT))
                 pc = (uint32_t)in.arg;
-            break;
-        case RULE_OP_RET:
-        default:
+            NEXT();
+        op_JF_EQ:
+        op_JF_NE:
+        op_JF_LT:
+        op_JF_LE:
+        op_JF_GT:
+        op_JF_GE:
+            sp -= 2;
+            if (!rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JF_EQ), sp, sp + 1))
+                pc = (uint32_t)in.arg;
+            NEXT();
+        op_JT_EQ:
+        op_JT_NE:
+        op_JT_LT:
+        op_JT_LE:
+        op_JT_GT:
+        op_JT_GE:
+            sp -= 2;
+            if (rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JT_EQ), sp, sp + 1))
+                pc = (uint32_t)in.arg;
+            NEXT();
+        op_RET:
             return in.arg != 0;
         }
     }
+#undef NEXT
 }
 
 bool rule_vm_run(rule_vm *vm, const rule_program *p, rule_value *stack)

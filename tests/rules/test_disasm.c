@@ -38,14 +38,12 @@ Test(disasm, and_chain_short_circuits)
                   "main:\n"
                   "   0  PATH       1  ; diaSource.snr\n"
                   "   1  CONST      0  ; 5\n"
-                  "   2  GT\n"
-                  "   3  JUMPF      9\n"
-                  "   4  PATH       2  ; diaSource.psFlux\n"
-                  "   5  CONST      1  ; 3.631e-05\n"
-                  "   6  GT\n"
-                  "   7  JUMPF      9\n"
-                  "   8  RET        1  ; match\n"
-                  "   9  RET        0  ; no match\n");
+                  "   2  JF_GT      7\n"
+                  "   3  PATH       2  ; diaSource.psFlux\n"
+                  "   4  CONST      1  ; 3.631e-05\n"
+                  "   5  JF_GT      7\n"
+                  "   6  RET        1  ; match\n"
+                  "   7  RET        0  ; no match\n");
 }
 
 Test(disasm, or_and_not_are_jumps)
@@ -55,15 +53,14 @@ Test(disasm, or_and_not_are_jumps)
                   "main:\n"
                   "   0  PATH       0  ; a\n"
                   "   1  CONST      0  ; \"x\"\n"
-                  "   2  EQ\n"
-                  "   3  JUMPF      9\n"
-                  "   4  PATH       1  ; b\n"
-                  "   5  NOTNULL\n"
-                  "   6  JUMPF      10\n"
-                  "   7  PATH       2  ; c\n"
-                  "   8  JUMPF      10\n"
-                  "   9  RET        1  ; match\n"
-                  "  10  RET        0  ; no match\n");
+                  "   2  JF_EQ      8\n"
+                  "   3  PATH       1  ; b\n"
+                  "   4  NOTNULL\n"
+                  "   5  JUMPF      9\n"
+                  "   6  PATH       2  ; c\n"
+                  "   7  JUMPF      9\n"
+                  "   8  RET        1  ; match\n"
+                  "   9  RET        0  ; no match\n");
 }
 
 Test(disasm, constants_fold)
@@ -73,10 +70,9 @@ Test(disasm, constants_fold)
                   "main:\n"
                   "   0  PATH       0  ; x\n"
                   "   1  CONST      0  ; 7\n"
-                  "   2  GT\n"
-                  "   3  JUMPF      5\n"
-                  "   4  RET        1  ; match\n"
-                  "   5  RET        0  ; no match\n");
+                  "   2  JF_GT      4\n"
+                  "   3  RET        1  ; match\n"
+                  "   4  RET        0  ; no match\n");
     expect_disasm("1 > 2 and x", "rule r: 1 > 2 and x\nmain:\n   0  RET        0  ; no match\n");
     expect_disasm("true or x", "rule r: true or x\nmain:\n   0  RET        1  ; match\n");
 }
@@ -93,22 +89,20 @@ Test(disasm, predicates_and_values)
                   "   4  PATH       1  ; y\n"
                   "   5  CONST      4  ; 1\n"
                   "   6  LT\n"
-                  "   7  EQ\n"
-                  "   8  JUMPF      10\n"
-                  "   9  RET        1  ; match\n"
-                  "  10  RET        0  ; no match\n"
+                  "   7  JF_EQ      9\n"
+                  "   8  RET        1  ; match\n"
+                  "   9  RET        0  ; no match\n"
                   "predicate 1 (for each @):\n"
                   "   0  ELEM       0  ; @.snr\n"
                   "   1  CONST      0  ; 5\n"
-                  "   2  GT\n"
-                  "   3  JUMPF      10\n"
-                  "   4  ELEM       1  ; @.filterName\n"
-                  "   5  CONST      1  ; \"g\"\n"
-                  "   6  CONST      2  ; \"r\"\n"
-                  "   7  IN         2\n"
-                  "   8  JUMPF      10\n"
-                  "   9  RET        1  ; match\n"
-                  "  10  RET        0  ; no match\n");
+                  "   2  JF_GT      9\n"
+                  "   3  ELEM       1  ; @.filterName\n"
+                  "   4  CONST      1  ; \"g\"\n"
+                  "   5  CONST      2  ; \"r\"\n"
+                  "   6  IN         2\n"
+                  "   7  JUMPF      9\n"
+                  "   8  RET        1  ; match\n"
+                  "   9  RET        0  ; no match\n");
 }
 
 Test(disasm, conditions_as_values)
@@ -125,10 +119,9 @@ Test(disasm, conditions_as_values)
                   "   5  JUMP       7\n"
                   "   6  CONST      1  ; false\n"
                   "   7  CONST      0  ; true\n"
-                  "   8  EQ\n"
-                  "   9  JUMPF      11\n"
-                  "  10  RET        1  ; match\n"
-                  "  11  RET        0  ; no match\n");
+                  "   8  JF_EQ      10\n"
+                  "   9  RET        1  ; match\n"
+                  "  10  RET        0  ; no match\n");
 }
 
 Test(disasm, paths_are_shared_across_rules)
@@ -145,13 +138,12 @@ Test(disasm, paths_are_shared_across_rules)
                      "   3  CONST      1  ; -2\n"
                      "   4  CONST      2  ; 0.5\n"
                      "   5  CONE\n"
-                     "   6  JUMPF      12\n"
+                     "   6  JUMPF      11\n"
                      "   7  PATH       5  ; diaSource[\"odd key\\\"\"]\n"
                      "   8  CONST      3  ; \"a\\tb\"\n"
-                     "   9  EQ\n"
-                     "  10  JUMPF      12\n"
-                     "  11  RET        1  ; match\n"
-                     "  12  RET        0  ; no match\n",
+                     "   9  JF_EQ      11\n"
+                     "  10  RET        1  ; match\n"
+                     "  11  RET        0  ; no match\n",
                      "got:\n%s", got);
     free(got);
 }
@@ -197,6 +189,12 @@ Test(verify, rejects_negative_jumps)
 Test(verify, rejects_stack_underflow)
 {
     PROGRAM(I(CONST, 0), I(ADD, 0), I(RET, 1));
+    rejects(&p_, 0, "segment 0, pc 1: stack underflow (2 needed, 1 there)");
+}
+
+Test(verify, rejects_underflow_in_fused_compare_jumps)
+{
+    PROGRAM(I(CONST, 0), I(JF_LT, 2), I(RET, 1));
     rejects(&p_, 0, "segment 0, pc 1: stack underflow (2 needed, 1 there)");
 }
 
