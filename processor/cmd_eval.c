@@ -49,7 +49,7 @@ typedef struct {
     uint64_t lines, rejected;
     bool failed;       /* exit status 1: an input, stdout or memory failed */
     bool stdout_lost;  /* stdout cannot be written: stop trying */
-    /* progress bar: only for a regular file read with stderr on a terminal */
+    /* progress bar: only for a regular file, with stderr (not stdout) on a terminal */
     bool progress;
     off_t file_size, file_pos;
     uint64_t file_lines;
@@ -70,7 +70,8 @@ static void usage(FILE *out)
                  "when there are none or FILE is '-'. Writes one line per (alert, matching\n"
                  "rule), in input order then rule order: TOPIC<TAB>the alert as compact JSON.\n"
                  "A malformed line is reported on stderr as FILE:LINE: offset N: reason,\n"
-                 "and the run goes on.\n\n"
+                 "and the run goes on. While a file is read, a progress bar with the rate\n"
+                 "shows on stderr if it is a terminal (and stdout is not).\n\n"
                  "  -c, --config FILE  the libconfig file; only `rules` is required\n"
                  "  -f, --format FMT   auto, python or json (default: input.format, else auto)\n"
                  "  -s, --stats        print per-rule match counts on stderr at the end\n"
@@ -293,7 +294,8 @@ static void eval_path(evaluator *ev, const char *path, inbuf *in)
         return;
     }
     struct stat st;
-    ev->progress = isatty(STDERR_FILENO) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    /* Not when stdout is the terminal too: the matches would run through the bar. */
+    ev->progress = isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     ev->file_size = ev->progress ? st.st_size : 0;
     ev->file_pos = 0;
     ev->file_lines = 0;
