@@ -7,6 +7,30 @@
 
 #include "alert/alert.h"
 
+/* Semantics the rule author can rely on (tests/rules/ pin each one down):
+ * - null: a missing field, an index out of range or a step through the wrong
+ *   type is null. Every comparison with null is false (x != 5 too), except
+ *   `x == null` / `x != null` against the literal null; `x in (...)` and
+ *   `x not in (...)` are false for a null x. Arithmetic with null, `/` or `%`
+ *   by zero, and any operator applied to the wrong kinds ('a' + 1) give null.
+ * - numbers: ints are exact 64-bit; int against int compares exactly, int
+ *   against float by value (281323062375219199 != 281323062375219199.0). `/`
+ *   always gives a float; `%` takes the divisor's sign (Python's). An int
+ *   result beyond 64 bits becomes the nearest float. true/false count as 1/0.
+ * - strings compare by content (code point order); a string never equals a
+ *   number; ordering a string against a number is false.
+ * - truth: null, false, 0, 0.0, "", and an empty list, tuple, dict or bytes are
+ *   false; everything else (NaN included) is true. `and`, `or`, `not` give
+ *   true/false.
+ * - builtins: len() counts code points of a string, bytes of a bytes, items of
+ *   a list/tuple/dict, else null; sqrt of a negative and log10 of a number <= 0
+ *   are null; min/max of non-numbers are null; startswith of non-strings is
+ *   false; angsep is null and cone false unless every argument is a number;
+ *   any/all over something that is not a list or tuple are false, count null;
+ *   over an empty list any is false, all true, count 0.
+ * - paths: `a.b[2].c`, `a["key with spaces"]`; inside any/all/count `@` is the
+ *   current element (`@.snr`, `@[0]`, `@`). */
+
 /* A compile error: what, and where in the `where` text (byte offset and length
  * of the offending text). */
 typedef struct {

@@ -360,3 +360,29 @@ Test(lang, json_alerts_too)
     cr_expect_eq(match_on(json, "diaSource.id == 281323062375219199"), 1);
     cr_expect_eq(match_on(json, "diaSource.f == 'a\\u00e9\\n'"), 1);
 }
+
+Test(lang, element_values_are_not_reused_across_alerts)
+{
+    /* Same shape, so the same node numbers: only the alert's epoch tells them apart. */
+    const char first[] = "{'prv_diaSources': [{'snr': 50.0, 'f': 'r'}, {'snr': 1.0, 'f': 'g'}]}";
+    const char second[] = "{'prv_diaSources': [{'snr': 2.0, 'f': 'g'}, {'snr': 3.0, 'f': 'g'}]}";
+    const char *rules[] = {"any(prv_diaSources, @.snr > 40)", "count(prv_diaSources, @.snr > 40) == 1",
+                           "all(prv_diaSources, @.f == 'g')", "count(prv_diaSources, @.snr < 5 and @.f == 'g')"};
+    rule_set *rs = rule_set_new();
+    rule_error errs[1];
+    size_t n;
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_eq(rule_set_add(rs, rules[i], rules[i], errs, 1, &n), 0);
+    alert_doc doc;
+    alert_doc_init(&doc);
+    alert_error aerr;
+    unsigned char m[4];
+    cr_assert_eq(alert_parse(&doc, first, strlen(first), ALERT_FORMAT_PYTHON, &aerr), 0);
+    cr_assert_eq(rule_set_eval(rs, &doc, m), 3);
+    cr_assert(m[0] && m[1] && !m[2] && m[3]);
+    cr_assert_eq(alert_parse(&doc, second, strlen(second), ALERT_FORMAT_PYTHON, &aerr), 0);
+    cr_assert_eq(rule_set_eval(rs, &doc, m), 2);
+    cr_assert(!m[0] && !m[1] && m[2] && m[3]);
+    rule_set_free(rs);
+    alert_doc_free(&doc);
+}
