@@ -19,6 +19,7 @@ typedef struct {
     int quant_depth; /* how many any/all/count predicates enclose the parser */
     int depth;
     bool gave_up; /* nesting too deep: the rest of the text is not examined */
+    size_t prev_end;
 } parser;
 
 typedef struct {
@@ -26,7 +27,11 @@ typedef struct {
     uint32_t n, cap;
 } idx_list;
 
-static void advance(parser *p) { rule_lex_next(&p->lx, &p->tok); }
+static void advance(parser *p)
+{
+    p->prev_end = p->tok.offset + p->tok.len;
+    rule_lex_next(&p->lx, &p->tok);
+}
 
 static void oom(parser *p) { rule_diag(p->diags, 0, 0, "out of memory"); }
 
@@ -103,7 +108,8 @@ static int32_t set_height(parser *p, int32_t n, const int32_t *kids, uint32_t n_
 
 static size_t span_end(const parser *p, int32_t n) { return p->t->nodes[n].offset + p->t->nodes[n].len; }
 
-static size_t prev_end(const parser *p) { return p->lx.pos < p->tok.offset ? p->lx.pos : p->tok.offset; }
+/* Where the last token read ends: spans stop there, not at the next token. */
+static size_t prev_end(const parser *p) { return p->prev_end; }
 
 /* Describes the current token for "found ..." messages. */
 static void expected(parser *p, const char *what)

@@ -43,6 +43,8 @@ Test(errors, functions)
     ERRS("cone(1, 2, 3, 4) ", {0, 4, "'cone' takes 5 arguments, got 4"});
     ERRS("exists()", {0, 6, "'exists' takes 1 argument, got 0"});
     ERRS("exists(1 + a)", {7, 5, "'exists' takes a path, like exists(diaSource.snr)"});
+    ERRS("exists( len(x)  )", {8, 6, "'exists' takes a path, like exists(diaSource.snr)"});
+    ERRS("exists(x in (1, 2) )", {7, 11, "'exists' takes a path, like exists(diaSource.snr)"});
 }
 
 Test(errors, at_outside_predicates)
