@@ -764,6 +764,7 @@ static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg
 {
     rule->line = config_setting_source_line(where);
     rule->col = 0;
+    rule->file = strdup(file_of(L, where));
     const char *quote = source_value(L, where, nth);
     if (!quote || *quote != '"')
         return;
@@ -836,6 +837,7 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
     fclose(f);
     config_t lc;
     config_init(&lc);
+
     loader L = {.file = path, .diags = diags};
     if (!config_read_file(&lc, path)) {
         const char *efile = config_error_file(&lc);
@@ -982,6 +984,7 @@ void proc_config_free(proc_config *cfg)
         free(cfg->rules[i].topic);
         free(cfg->rules[i].where);
         free(cfg->rules[i].where_src);
+        free(cfg->rules[i].file);
     }
     free(cfg->rules);
     memset(cfg, 0, sizeof *cfg);

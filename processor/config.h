@@ -35,6 +35,7 @@ typedef struct {
     int line;
     int col;
     char *where_src;
+    char *file; /* the file the rule is written in: the config's, or one it @includes */
 } proc_rule_cfg;
 
 typedef struct {

@@ -32,8 +32,14 @@ static size_t columns(const char *s, size_t n)
     return cols;
 }
 
+static const char *file_of(const proc_config *cfg, const proc_rule_cfg *rule)
+{
+    return rule->file ? rule->file : cfg->file;
+}
+
 static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const rule_error *e, proc_diags *diags)
 {
+    const char *file = file_of(cfg, rule);
     /* Without the raw text (split "..." "..." pieces), show the decoded one. */
     const char *shown = rule->where_src ? rule->where_src : rule->where;
     size_t start = rule->where_src ? raw_offset(shown, e->offset) : e->offset;
@@ -53,10 +59,10 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const r
         marker[m++] = '~';
     marker[m] = '\0';
     if (rule->col > 0)
-        proc_diags_add(diags, "%s:%d:%zu: rule '%s': %s\n    where = \"%s\"\n%s", cfg->file, rule->line,
+        proc_diags_add(diags, "%s:%d:%zu: rule '%s': %s\n    where = \"%s\"\n%s", file, rule->line,
                        (size_t)rule->col + columns(shown, start), rule->name, e->msg, shown, marker);
     else
-        proc_diags_add(diags, "%s:%d: rule '%s': %s (at offset %zu of where)\n    where = \"%s\"\n%s", cfg->file,
+        proc_diags_add(diags, "%s:%d: rule '%s': %s (at offset %zu of where)\n    where = \"%s\"\n%s", file,
                        rule->line, rule->name, e->msg, e->offset, shown, marker);
 }
 
@@ -78,7 +84,8 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
         for (size_t j = 0; j < n_errs; j++)
             add_error(cfg, rule, &errs[j], diags);
         if (n_errs == 0)
-            proc_diags_add(diags, "%s:%d: rule '%s': does not compile", cfg->file, rule->line, rule->name);
+            proc_diags_add(diags, "%s:%d: rule '%s': does not compile", file_of(cfg, rule), rule->line,
+                           rule->name);
     }
     if (failed) {
         rule_set_free(rs);

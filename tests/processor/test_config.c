@@ -482,3 +482,23 @@ Test(ruleset, compile_errors_point_into_the_file)
     unlink(path);
     free(path);
 }
+
+Test(ruleset, errors_in_an_included_file_name_that_file)
+{
+    proc_config cfg;
+    proc_diags d = {0};
+    cr_assert_null(proc_ruleset_load(DIR "include.cfg", &cfg, &d));
+    rule_error e[4];
+    cr_assert_eq(compile_errors("nosuch(1)", e, 4), 1);
+    char expected[600];
+    snprintf(expected, sizeof expected,
+             DIR "include_rules.inc:3:41: rule 'inc': %s\n"
+                 "    where = \"nosuch(1)\"\n"
+                 "             ^~~~~~\n",
+             e[0].msg);
+    char *out = joined(&d);
+    cr_assert_str_eq(out, expected);
+    free(out);
+    proc_diags_free(&d);
+    proc_config_free(&cfg);
+}
