@@ -2,6 +2,7 @@
  * through the real binary ($ALERTFILTER_BIN): exact stdout, stderr and exit status. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,40 @@ static result run(const char *in, const char *const *args)
 }
 
 #define RUN(in, ...) run(in, (const char *const[]){__VA_ARGS__, NULL})
+
+/* Runs `eval -c minimal.cfg FILE` with stderr on a terminal (a pseudo-terminal
+ * whose other end is read back), and stdout on a terminal too or in a file.
+ * Returns what the terminal received on stderr. */
+static char *eval_on_terminal(const char *file, bool stdout_on_terminal)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert_geq(master, 0);
+    cr_assert_eq(grantpt(master), 0);
+    cr_assert_eq(unlockpt(master), 0);
+    const char *bin = getenv("ALERTFILTER_BIN");
+    cr_assert_not_null(bin);
+    const char *argv[] = {bin, "eval", "-c", DIR "minimal.cfg", file, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, ptsname(master), O_RDWR | O_NOCTTY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, stdout_on_terminal ? ptsname(master) : "/dev/null",
+                                     O_WRONLY | O_NOCTTY, 0);
+    pid_t pid;
+    cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int ws;
+    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    /* Everything the child wrote is buffered in the terminal; read it without blocking. */
+    fcntl(master, F_SETFL, O_NONBLOCK);
+    char *text = calloc(1 << 16, 1);
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(master, text + len, (1 << 16) - 1 - len)) > 0)
+        len += (size_t)got;
+    close(master);
+    return text;
+}
 
 static void result_free(result *r)
 {
@@ -391,4 +426,26 @@ Test(eval, empty_input_and_usage, .timeout = 10)
     cr_assert_str_eq(r.out, "");
     cr_assert_eq(r.status, 2);
     result_free(&r);
+}
+
+Test(eval, progress_bar_only_on_a_terminal_for_a_file, .timeout = 10)
+{
+    const char *lines = "{'n': 1}\n{'n': 2}\n";
+    char *in = temp_file(lines, strlen(lines));
+    char *seen = eval_on_terminal(in, false);
+    /* One drawing after the one read that holds the whole file, erased at the end. */
+    char head[200];
+    snprintf(head, sizeof head, "\r\033[K%s [##############################] 100%% ", in);
+    const char *tail = " alerts/s\r\033[K";
+    cr_assert_eq(strncmp(seen, head, strlen(head)), 0, "%s", seen);
+    cr_assert(strlen(seen) > strlen(head) + strlen(tail));
+    cr_assert_str_eq(seen + strlen(seen) - strlen(tail), tail);
+    cr_assert_eq(strchr(seen, '\n'), NULL);
+    free(seen);
+    /* With the matches on the terminal as well, no bar runs through them. */
+    seen = eval_on_terminal(in, true);
+    cr_assert_str_eq(seen, "all\t{\"n\":1}\r\nall\t{\"n\":2}\r\n");
+    free(seen);
+    unlink(in);
+    free(in);
 }
