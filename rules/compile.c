@@ -10,6 +10,7 @@ typedef struct {
     rule_paths *ps;
     rule_program *p;
     uint32_t cap_consts, cap_rels, cap_segs;
+    int32_t label_seg, label_pc; /* the last jump target placed: no instruction merges across it */
     bool oom;
 } compiler;
 
@@ -51,6 +52,10 @@ static void emit_jump(compiler *c, uint32_t seg, rule_opcode op, int32_t *list)
 static void patch(compiler *c, uint32_t seg, int32_t list, int32_t target)
 {
     rule_insn *code = c->p->segs[seg].code;
+    if (list >= 0) {
+        c->label_seg = (int32_t)seg;
+        c->label_pc = target;
+    }
     while (list >= 0) {
         int32_t next = code[list].arg;
         code[list].arg = target;
@@ -199,6 +204,15 @@ static void emit_const(compiler *c, uint32_t seg, rule_value v)
             v.u.s = s;
         }
         p->consts[p->n_consts++] = v;
+    }
+    /* PATH or ELEM then CONST becomes one PATHK or ELEMK, unless a jump lands between them. */
+    rule_segment *s = &p->segs[seg];
+    rule_insn *prev = s->n_code ? &s->code[s->n_code - 1] : NULL;
+    bool label_here = c->label_seg == (int32_t)seg && c->label_pc == (int32_t)s->n_code;
+    if (prev && !label_here && k <= UINT16_MAX && (prev->op == RULE_OP_PATH || prev->op == RULE_OP_ELEM)) {
+        prev->op = prev->op == RULE_OP_PATH ? RULE_OP_PATHK : RULE_OP_ELEMK;
+        prev->b = (uint16_t)k;
+        return;
     }
     emit(c, seg, RULE_OP_CONST, (int32_t)k);
 }
@@ -392,7 +406,7 @@ static void compile_body(compiler *c, uint32_t seg, int32_t n)
 
 int rule_compile(const rule_tree *t, rule_paths *ps, rule_program *p)
 {
-    compiler c = {.t = t, .ps = ps, .p = p};
+    compiler c = {.t = t, .ps = ps, .p = p, .label_seg = -1};
     uint32_t main_seg = new_segment(&c);
     if (!c.oom)
         compile_body(&c, main_seg, t->root);

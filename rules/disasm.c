@@ -81,6 +81,12 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     case RULE_ARG_ELEM:
         fprintf(out, "  ; %s", p->rels[in->arg].text);
         break;
+    case RULE_ARG_PATH_CONST:
+    case RULE_ARG_ELEM_CONST:
+        fprintf(out, " %u  ; %s, ", in->b,
+                kind == RULE_ARG_PATH_CONST ? ps->items[in->arg].text : p->rels[in->arg].text);
+        print_value(out, &p->consts[in->b]);
+        break;
     case RULE_ARG_RESULT:
         fprintf(out, "  ; %s", in->arg ? "match" : "no match");
         break;

@@ -255,6 +255,7 @@ void rule_tree_free(rule_tree *t);
 
 typedef struct {
     uint8_t op;
+    uint16_t b; /* the second operand of PATHK and ELEMK: a constant */
     int32_t arg;
 } rule_insn;
 

@@ -15,15 +15,20 @@
     K(COUNT)  /* number of list items popped */                                                   \
     K(BRANCH) /* conditional jump target */                                                       \
     K(GOTO)   /* unconditional jump target */                                                     \
-    K(RESULT) /* the program's answer */
+    K(RESULT) /* the program's answer */                                                          \
+    K(PATH_CONST) /* PATH's operand, and a constant's index in the second operand */              \
+    K(ELEM_CONST) /* ELEM's operand, and a constant's index in the second operand */
 
-/* OP(name, operand kind, pops, pushes). JF_xx / JT_xx compare like xx and
+/* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
+ * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
  * jump when the comparison is false / true: a condition in one dispatch. They
  * list the comparisons in the order EQ..GE do, so one maps to the other by offset. */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
     OP(ELEM, ELEM, 0, 1)            \
+    OP(PATHK, PATH_CONST, 0, 2)     \
+    OP(ELEMK, ELEM_CONST, 0, 2)     \
     OP(NEG, NONE, 1, 1)             \
     OP(ADD, NONE, 2, 1)             \
     OP(SUB, NONE, 2, 1)             \

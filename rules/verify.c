@@ -43,6 +43,12 @@ static int check_operand(const checker *k, uint32_t pc, const rule_insn *in)
     case RULE_ARG_ELEM:
         ok = k->seg > 0 && a >= 0 && a < p->n_rels;
         break;
+    case RULE_ARG_PATH_CONST:
+        ok = a >= 0 && a < k->n_paths && in->b < p->n_consts;
+        break;
+    case RULE_ARG_ELEM_CONST:
+        ok = k->seg > 0 && a >= 0 && a < p->n_rels && in->b < p->n_consts;
+        break;
     case RULE_ARG_PRED:
         ok = a > k->seg && a < p->n_segs;
         break;
@@ -60,7 +66,12 @@ static int check_operand(const checker *k, uint32_t pc, const rule_insn *in)
         ok = true;
         break;
     }
-    return ok ? 0 : fail(k->why, k->why_len, "segment %u, pc %u: operand %lld out of range", k->seg, pc, (long long)a);
+    if (ok)
+        return 0;
+    if (rule_op_kind[in->op] == RULE_ARG_PATH_CONST || rule_op_kind[in->op] == RULE_ARG_ELEM_CONST)
+        return fail(k->why, k->why_len, "segment %u, pc %u: operands %lld, %u out of range", k->seg, pc, (long long)a,
+                    in->b);
+    return fail(k->why, k->why_len, "segment %u, pc %u: operand %lld out of range", k->seg, pc, (long long)a);
 }
 
 /* Records the stack depth on entry to pc; joins must agree. */

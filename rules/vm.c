@@ -93,6 +93,18 @@ static bool run(rule_vm *vm, const rule_program *p, uint32_t seg, uint32_t at, r
         op_ELEM:
             *sp++ = elem_value(vm, &p->rels[in.arg], at);
             NEXT();
+        op_PATHK:
+            if (path_epoch[in.arg] != epoch)
+                resolve(vm, in.arg);
+            sp[0] = path_val[in.arg];
+            sp[1] = consts[in.b];
+            sp += 2;
+            NEXT();
+        op_ELEMK:
+            sp[0] = elem_value(vm, &p->rels[in.arg], at);
+            sp[1] = consts[in.b];
+            sp += 2;
+            NEXT();
         op_NEG:
             sp[-1] = rule_negate(&sp[-1]);
             NEXT();

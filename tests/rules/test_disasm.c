@@ -36,14 +36,12 @@ Test(disasm, and_chain_short_circuits)
     expect_disasm("diaSource.snr > 5 and diaSource.psFlux > 0.00003631",
                   "rule r: diaSource.snr > 5 and diaSource.psFlux > 0.00003631\n"
                   "main:\n"
-                  "   0  PATH       1  ; diaSource.snr\n"
-                  "   1  CONST      0  ; 5\n"
-                  "   2  JF_GT      7\n"
-                  "   3  PATH       2  ; diaSource.psFlux\n"
-                  "   4  CONST      1  ; 3.631e-05\n"
-                  "   5  JF_GT      7\n"
-                  "   6  RET        1  ; match\n"
-                  "   7  RET        0  ; no match\n");
+                  "   0  PATHK      1 0  ; diaSource.snr, 5\n"
+                  "   1  JF_GT      5\n"
+                  "   2  PATHK      2 1  ; diaSource.psFlux, 3.631e-05\n"
+                  "   3  JF_GT      5\n"
+                  "   4  RET        1  ; match\n"
+                  "   5  RET        0  ; no match\n");
 }
 
 Test(disasm, or_and_not_are_jumps)
@@ -51,16 +49,15 @@ Test(disasm, or_and_not_are_jumps)
     expect_disasm("not (a == 'x') or b != null and c",
                   "rule r: not (a == 'x') or b != null and c\n"
                   "main:\n"
-                  "   0  PATH       0  ; a\n"
-                  "   1  CONST      0  ; \"x\"\n"
-                  "   2  JF_EQ      8\n"
-                  "   3  PATH       1  ; b\n"
-                  "   4  NOTNULL\n"
-                  "   5  JUMPF      9\n"
-                  "   6  PATH       2  ; c\n"
-                  "   7  JUMPF      9\n"
-                  "   8  RET        1  ; match\n"
-                  "   9  RET        0  ; no match\n");
+                  "   0  PATHK      0 0  ; a, \"x\"\n"
+                  "   1  JF_EQ      7\n"
+                  "   2  PATH       1  ; b\n"
+                  "   3  NOTNULL\n"
+                  "   4  JUMPF      8\n"
+                  "   5  PATH       2  ; c\n"
+                  "   6  JUMPF      8\n"
+                  "   7  RET        1  ; match\n"
+                  "   8  RET        0  ; no match\n");
 }
 
 Test(disasm, constants_fold)
@@ -68,11 +65,10 @@ Test(disasm, constants_fold)
     expect_disasm("x > 2 * 3 + 1 and len('abc') == 3 and -(-2.5) in (1, 2.5)",
                   "rule r: x > 2 * 3 + 1 and len('abc') == 3 and -(-2.5) in (1, 2.5)\n"
                   "main:\n"
-                  "   0  PATH       0  ; x\n"
-                  "   1  CONST      0  ; 7\n"
-                  "   2  JF_GT      4\n"
-                  "   3  RET        1  ; match\n"
-                  "   4  RET        0  ; no match\n");
+                  "   0  PATHK      0 0  ; x, 7\n"
+                  "   1  JF_GT      3\n"
+                  "   2  RET        1  ; match\n"
+                  "   3  RET        0  ; no match\n");
     expect_disasm("1 > 2 and x", "rule r: 1 > 2 and x\nmain:\n   0  RET        0  ; no match\n");
     expect_disasm("true or x", "rule r: true or x\nmain:\n   0  RET        1  ; match\n");
 }
@@ -86,23 +82,20 @@ Test(disasm, predicates_and_values)
                   "   1  COUNTIF    1\n"
                   "   2  CONST      3  ; 2\n"
                   "   3  GE\n"
-                  "   4  PATH       1  ; y\n"
-                  "   5  CONST      4  ; 1\n"
-                  "   6  LT\n"
-                  "   7  JF_EQ      9\n"
-                  "   8  RET        1  ; match\n"
-                  "   9  RET        0  ; no match\n"
+                  "   4  PATHK      1 4  ; y, 1\n"
+                  "   5  LT\n"
+                  "   6  JF_EQ      8\n"
+                  "   7  RET        1  ; match\n"
+                  "   8  RET        0  ; no match\n"
                   "predicate 1 (for each @):\n"
-                  "   0  ELEM       0  ; @.snr\n"
-                  "   1  CONST      0  ; 5\n"
-                  "   2  JF_GT      9\n"
-                  "   3  ELEM       1  ; @.filterName\n"
-                  "   4  CONST      1  ; \"g\"\n"
-                  "   5  CONST      2  ; \"r\"\n"
-                  "   6  IN         2\n"
-                  "   7  JUMPF      9\n"
-                  "   8  RET        1  ; match\n"
-                  "   9  RET        0  ; no match\n");
+                  "   0  ELEMK      0 0  ; @.snr, 5\n"
+                  "   1  JF_GT      7\n"
+                  "   2  ELEMK      1 1  ; @.filterName, \"g\"\n"
+                  "   3  CONST      2  ; \"r\"\n"
+                  "   4  IN         2\n"
+                  "   5  JUMPF      7\n"
+                  "   6  RET        1  ; match\n"
+                  "   7  RET        0  ; no match\n");
 }
 
 Test(disasm, conditions_as_values)
@@ -133,17 +126,15 @@ Test(disasm, paths_are_shared_across_rules)
                      "rule r: cone(diaSource.ra, diaSource.decl, 1.5, -2, 0.5) and diaSource['odd key\"'] == 'a\\tb'\n"
                      "main:\n"
                      "   0  PATH       1  ; diaSource.ra\n"
-                     "   1  PATH       2  ; diaSource.decl\n"
-                     "   2  CONST      0  ; 1.5\n"
-                     "   3  CONST      1  ; -2\n"
-                     "   4  CONST      2  ; 0.5\n"
-                     "   5  CONE\n"
-                     "   6  JUMPF      11\n"
-                     "   7  PATH       5  ; diaSource[\"odd key\\\"\"]\n"
-                     "   8  CONST      3  ; \"a\\tb\"\n"
-                     "   9  JF_EQ      11\n"
-                     "  10  RET        1  ; match\n"
-                     "  11  RET        0  ; no match\n",
+                     "   1  PATHK      2 0  ; diaSource.decl, 1.5\n"
+                     "   2  CONST      1  ; -2\n"
+                     "   3  CONST      2  ; 0.5\n"
+                     "   4  CONE\n"
+                     "   5  JUMPF      9\n"
+                     "   6  PATHK      5 3  ; diaSource[\"odd key\\\"\"], \"a\\tb\"\n"
+                     "   7  JF_EQ      9\n"
+                     "   8  RET        1  ; match\n"
+                     "   9  RET        0  ; no match\n",
                      "got:\n%s", got);
     free(got);
 }
@@ -157,7 +148,7 @@ Test(disasm, paths_are_shared_across_rules)
     rule_relpath rels_[1] = {{.n = 0, .text = "@"}};                                   \
     rule_program p_ = {.segs = &seg_, .n_segs = 1, .consts = consts_, .n_consts = 2, .rels = rels_, .n_rels = 1}
 
-#define I(op, arg) {RULE_OP_##op, arg}
+#define I(op_, arg_) {.op = RULE_OP_##op_, .arg = arg_}
 
 static void rejects(rule_program *p, uint32_t n_paths, const char *why)
 {
@@ -228,6 +219,18 @@ Test(verify, rejects_constants_and_paths_out_of_range)
     }
 }
 
+Test(verify, rejects_fused_constants_out_of_range)
+{
+    {
+        PROGRAM({.op = RULE_OP_PATHK, .arg = 0, .b = 2}, I(RET, 1));
+        rejects(&p_, 1, "segment 0, pc 0: operands 0, 2 out of range");
+    }
+    {
+        PROGRAM({.op = RULE_OP_ELEMK, .arg = 0, .b = 1}, I(RET, 1));
+        rejects(&p_, 1, "segment 0, pc 0: operands 0, 1 out of range");
+    }
+}
+
 Test(verify, rejects_elem_outside_predicates)
 {
     PROGRAM(I(ELEM, 0), I(RET, 1));
@@ -245,7 +248,7 @@ Test(verify, rejects_bad_opcodes_results_and_counts)
         rejects(&p_, 0, "segment 0, pc 1: operand 0 out of range");
     }
     {
-        PROGRAM({200, 0}, I(RET, 1));
+        PROGRAM({.op = 200}, I(RET, 1));
         rejects(&p_, 0, "segment 0, pc 0: unknown opcode 200");
     }
     {
