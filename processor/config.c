@@ -741,6 +741,30 @@ static void check_one_cluster(loader *L, const config_t *lc, const proc_config *
          out, in ? in : "");
 }
 
+static bool is_input_topic(const proc_config *cfg, const char *topic)
+{
+    for (size_t i = 0; topic && i < cfg->n_input_topics; i++)
+        if (!strcmp(cfg->input_topics[i], topic))
+            return true;
+    return false;
+}
+
+/* Output written to an input topic would be read again, and a catch-all rule
+ * would then copy the stream forever. */
+static void check_no_loop(loader *L, const config_t *lc, const proc_config *cfg)
+{
+    const config_setting_t *list = config_lookup(lc, "rules");
+    for (size_t i = 0; i < cfg->n_rules; i++)
+        if (is_input_topic(cfg, cfg->rules[i].topic))
+            DIAG(L, config_setting_get_member(config_setting_get_elem(list, (unsigned)i), "topic"),
+                 "rule '%s' writes to \"%s\", an input topic: its matches would be read again", cfg->rules[i].name,
+                 cfg->rules[i].topic);
+    if (is_input_topic(cfg, cfg->dead_letter_topic))
+        DIAG(L, config_lookup(lc, "output.dead_letter_topic"),
+             "output.dead_letter_topic \"%s\" is an input topic: malformed messages would be read again",
+             cfg->dead_letter_topic);
+}
+
 static void check_unique_names(loader *L, const config_t *lc, const proc_config *cfg)
 {
     const config_setting_t *list = config_lookup(lc, "rules");
@@ -846,6 +870,7 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
         load_members(&L, config_root_setting(&lc), root_spec, cfg, "");
         check_one_cluster(&L, &lc, cfg);
         check_unique_names(&L, &lc, cfg);
+        check_no_loop(&L, &lc, cfg);
         locate_rules(&L, &lc, cfg);
         sort_by_line(diags, before, path);
     }

@@ -48,12 +48,15 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const r
         start = strlen(shown);
     if (end > strlen(shown))
         end = strlen(shown);
-    size_t pad = strlen("    where = \"") + columns(shown, start);
     size_t tildes = end > start ? columns(shown + start, end - start) - 1 : 0;
-    char marker[512];
-    size_t m = 0;
-    for (size_t i = 0; i < pad && m < sizeof marker - 2; i++)
-        marker[m++] = ' ';
+    char marker[512] = "             "; /* under `    where = "` */
+    size_t m = strlen(marker);
+    /* A tab in the text is a tab in the marker line, so that the caret lines up. */
+    for (size_t i = 0; i < start && m < sizeof marker - 2; i++)
+        if (shown[i] == '\t')
+            marker[m++] = '\t';
+        else if (((unsigned char)shown[i] & 0xC0) != 0x80)
+            marker[m++] = ' ';
     marker[m++] = '^';
     for (size_t i = 0; i < tildes && m < sizeof marker - 1; i++)
         marker[m++] = '~';

@@ -502,3 +502,14 @@ Test(ruleset, errors_in_an_included_file_name_that_file)
     proc_diags_free(&d);
     proc_config_free(&cfg);
 }
+
+Test(config, output_to_an_input_topic_is_a_loop)
+{
+    char *out = errors_of_text("input = { topics = [ \"alerts\", \"more\" ]; };\n"
+                               "output = { dead_letter_topic = \"more\"; };\n"
+                               "rules = ( { name = \"all\"; topic = \"alerts\"; where = \"true\"; } );\n");
+    cr_assert_str_eq(out, "F:2: output.dead_letter_topic \"more\" is an input topic: malformed messages would be "
+                          "read again\n"
+                          "F:3: rule 'all' writes to \"alerts\", an input topic: its matches would be read again\n");
+    free(out);
+}
