@@ -755,7 +755,7 @@ static void check_no_loop(loader *L, const config_t *lc, const proc_config *cfg)
 {
     const config_setting_t *list = config_lookup(lc, "rules");
     for (size_t i = 0; i < cfg->n_rules; i++)
-        if (is_input_topic(cfg, cfg->rules[i].topic))
+        if (cfg->rules[i].name && is_input_topic(cfg, cfg->rules[i].topic))
             DIAG(L, config_setting_get_member(config_setting_get_elem(list, (unsigned)i), "topic"),
                  "rule '%s' writes to \"%s\", an input topic: its matches would be read again", cfg->rules[i].name,
                  cfg->rules[i].topic);
