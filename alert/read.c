@@ -17,52 +17,50 @@ typedef struct {
     alert_error *err;
 } reader;
 
-/* Bytes that end the fast scan of string content. */
+/* Bytes that end plain string content: quotes, backslash, control and non-ASCII bytes. */
 static const uint8_t string_stop[256] = {
     [0x00 ... 0x1F] = 1, ['"'] = 1, ['\''] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
 };
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SWAR 1 /* scan 8 bytes at a time; the first match is the lowest byte */
-#else
-#define SWAR 0
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Of the 16 bytes at p, a bit for each that ends plain string content. A
+ * signed compare takes control and non-ASCII bytes (negative) at once. */
+static inline unsigned string_stops16(const unsigned char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i quotes = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+    __m128i odd = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(quotes, odd));
+}
+
+/* Of the 16 bytes at p, a bit for each that is not an ASCII digit. */
+static inline unsigned non_digits16(const unsigned char *p)
+{
+    __m128i x = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8('0'));
+    return ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x)) & 0xFFFF;
+}
 #endif
 
-static const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-
-/* Of 8 bytes, how many come before the first with a bit set in m. */
-static inline unsigned before_mark(uint64_t m) { return m ? (unsigned)__builtin_ctzll(m) / 8 : 8; }
-
-static inline uint64_t load8(const unsigned char *p)
+/* The first byte at or after i that ends plain string content, or len. */
+static inline size_t plain_end(const unsigned char *s, size_t len, size_t i)
 {
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return x;
-}
-
-/* Marks the bytes equal to c (exact up to the first mark). */
-static inline uint64_t equal_bytes(uint64_t x, unsigned char c)
-{
-    uint64_t v = x ^ (ones * c);
-    return (v - ones) & ~v & highs;
-}
-
-/* How many of the 8 bytes at p are plain string content: no quote, backslash, control or non-ASCII byte. */
-static inline unsigned plain_run8(const unsigned char *p)
-{
-    uint64_t x = load8(p);
-    uint64_t control = (x - ones * 0x20) & ~x & highs;
-    return before_mark(equal_bytes(x, '\'') | equal_bytes(x, '"') | equal_bytes(x, '\\') | control | (x & highs));
-}
-
-/* How many of the 8 bytes at p are ASCII digits before the first that is not. */
-static inline unsigned digit_run8(const unsigned char *p)
-{
-    uint64_t x = load8(p);
-    /* A digit is 0x30..0x39: high nibble 3, and still 3 after adding 6. A carry
-     * out of a non-digit only disturbs the bytes after it. */
-    uint64_t m = ((x & ones * 0xF0) ^ ones * 0x30) | (((x + ones * 0x06) & ones * 0xF0) ^ ones * 0x30);
-    return before_mark(m);
+#ifdef __SSE2__
+    for (; i + 16 <= len; i += 16) {
+        unsigned m = string_stops16(s + i);
+        if (m)
+            return i + (unsigned)__builtin_ctz(m);
+    }
+    if (len >= 16) {
+        /* The last 16 bytes of the message, without the ones before i. */
+        unsigned m = string_stops16(s + len - 16) >> (i - (len - 16));
+        return m ? i + (unsigned)__builtin_ctz(m) : len;
+    }
+#endif
+    while (i < len && !string_stop[s[i]])
+        i++;
+    return i;
 }
 
 static int fail(reader *r, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4), cold));
@@ -101,20 +99,29 @@ static __attribute__((cold)) int fail_found(reader *r, size_t pos, const char *e
 
 static const uint8_t space[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
 
-static inline size_t skip_space(const reader *r, size_t pos)
+/* Python writes one space after ',' and ':': that one costs a single test. */
+static inline size_t skip_space(const unsigned char *s, size_t len, size_t pos)
 {
-    const unsigned char *s = r->s;
-    const size_t len = r->len;
+    if (pos < len && s[pos] == ' ')
+        pos++;
     while (pos < len && s[pos] <= ' ' && space[s[pos]])
         pos++;
     return pos;
 }
 
-static int grow_nodes(reader *r)
+/* The nodes being written, in read_tape's locals: node stores cannot alias
+ * them, so the count and the capacity stay in registers. */
+typedef struct {
+    alert_node *nodes;
+    uint32_t n, cap;
+} tape;
+
+/* Doubles the doc's node array from cap nodes; the caller reloads it. */
+static __attribute__((noinline)) int grow_nodes(reader *r, uint32_t cap)
 {
     alert_doc *d = r->d;
     /* A node takes at least one byte and a message less than 4 GiB: the index never overflows. */
-    uint32_t cap = d->cap_nodes == 0 ? 256 : d->cap_nodes < UINT32_MAX / 2 ? d->cap_nodes * 2 : UINT32_MAX;
+    cap = cap == 0 ? 256 : cap < UINT32_MAX / 2 ? cap * 2 : UINT32_MAX;
     alert_node *nodes = realloc(d->nodes, (size_t)cap * sizeof *nodes);
     if (!nodes)
         return fail(r, 0, "out of memory");
@@ -124,13 +131,17 @@ static int grow_nodes(reader *r)
 }
 
 /* Appends a node; its `next` is provisional until its subtree is complete. */
-static inline alert_node *push(reader *r, uint8_t type, size_t start, size_t len, uint8_t flags)
+static inline __attribute__((always_inline)) alert_node *push(reader *r, tape *t, uint8_t type, size_t start,
+                                                              size_t len, uint8_t flags)
 {
-    alert_doc *d = r->d;
-    if (__builtin_expect(d->n_nodes == d->cap_nodes, 0) && grow_nodes(r) != 0)
-        return NULL;
-    alert_node *n = &d->nodes[d->n_nodes++];
-    *n = (alert_node){.start = (uint32_t)start, .len = (uint32_t)len, .next = d->n_nodes, .type = type, .flags = flags};
+    if (__builtin_expect(t->n == t->cap, 0)) {
+        if (grow_nodes(r, t->cap) != 0)
+            return NULL;
+        t->nodes = r->d->nodes;
+        t->cap = r->d->cap_nodes;
+    }
+    alert_node *n = &t->nodes[t->n++];
+    *n = (alert_node){.start = (uint32_t)start, .len = (uint32_t)len, .next = t->n, .type = type, .flags = flags};
     return n;
 }
 
@@ -183,25 +194,17 @@ static size_t string_odd_byte(reader *r, size_t i, uint8_t type, bool *verbatim)
     return 0;
 }
 
-/* A str or bytes literal whose opening quote is at open. */
-static inline __attribute__((always_inline)) int read_string(reader *r, size_t *pos, size_t open, uint8_t type)
+/* The rest of a string opened at open from i, the first byte that is not plain
+ * content nor its closing quote. Returns where the closing quote is, 0 after failing. */
+static __attribute__((noinline)) size_t string_rest(reader *r, size_t open, size_t i, uint8_t type, uint8_t *flags)
 {
     const unsigned char *s = r->s;
     const size_t len = r->len;
     unsigned char quote = s[open];
     alert_escape_mode mode = type == ALERT_BYTES ? ALERT_ESC_PY_BYTES : r->python ? ALERT_ESC_PY_STR : ALERT_ESC_JSON;
     bool verbatim = true, escaped = false;
-    size_t i = open + 1, n;
-    for (;;) {
-        unsigned k = 8;
-        while (SWAR && k == 8 && i + 8 <= len)
-            i += k = plain_run8(s + i);
-        while (i < len && !string_stop[s[i]])
-            i++;
-        if (i >= len)
-            return fail(r, open, "unterminated string");
-        if (s[i] == quote)
-            break;
+    size_t n;
+    for (; i < len && s[i] != quote; i = plain_end(s, len, i + n)) {
         if (s[i] == '\\') {
             escaped = true;
             n = string_escape(r, i, mode, &verbatim);
@@ -211,25 +214,34 @@ static inline __attribute__((always_inline)) int read_string(reader *r, size_t *
             n = string_odd_byte(r, i, type, &verbatim);
         }
         if (n == 0)
-            return -1;
-        i += n;
+            return 0;
     }
-    uint8_t flags = (escaped ? ALERT_F_ESCAPED : 0) | (verbatim && type == ALERT_STR ? ALERT_F_VERBATIM : 0);
-    if (!push(r, type, open + 1, i - open - 1, flags))
-        return -1;
+    if (i >= len) {
+        fail(r, open, "unterminated string");
+        return 0;
+    }
+    *flags = (escaped ? ALERT_F_ESCAPED : 0) | (verbatim && type == ALERT_STR ? ALERT_F_VERBATIM : 0);
     r->escaped |= escaped;
+    return i;
+}
+
+/* A str or bytes literal whose opening quote is at open. */
+static inline __attribute__((always_inline)) int read_string(reader *r, tape *t, size_t *pos, size_t open, uint8_t type)
+{
+    size_t i = plain_end(r->s, r->len, open + 1);
+    uint8_t flags = type == ALERT_STR ? ALERT_F_VERBATIM : 0;
+    if (__builtin_expect(i >= r->len || r->s[i] != r->s[open], 0) && (i = string_rest(r, open, i, type, &flags)) == 0)
+        return -1;
+    if (!push(r, t, type, open + 1, i - open - 1, flags))
+        return -1;
     *pos = i + 1;
     return 0;
 }
 
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-static inline __attribute__((always_inline)) size_t skip_digits(const reader *r, size_t i)
+static size_t skip_digits(const unsigned char *s, size_t len, size_t i)
 {
-    const unsigned char *s = r->s;
-    const size_t len = r->len;
-    for (unsigned k = 8; SWAR && k == 8 && i + 8 <= len; i += k)
-        k = digit_run8(s + i);
     while (i < len && is_digit(s[i]))
         i++;
     return i;
@@ -243,75 +255,110 @@ static bool beyond_int64(const unsigned char *p, size_t n, bool negative)
     return memcmp(p, negative ? "9223372036854775808" : "9223372036854775807", 19) > 0;
 }
 
-/* A number in the one grammar both formats share (JSON's): only its shape is checked here. */
-static int read_number(reader *r, size_t *pos)
+/* A number in the one grammar both formats share (JSON's) at start: only its
+ * shape is checked here. Returns where it ends (with its type and flags), 0 after failing. */
+static __attribute__((noinline)) size_t number_end(reader *r, size_t start, uint8_t *type, uint8_t *flags)
 {
     const unsigned char *s = r->s;
     const size_t len = r->len;
-    size_t start = *pos, i = start;
+    size_t i = start;
     bool negative = s[i] == '-';
     i += negative;
     if (i >= len || !is_digit(s[i]))
-        return fail_found(r, i, "expected a digit after '-'");
+        return fail_found(r, i, "expected a digit after '-'"), 0;
     size_t digits = i;
     if (s[i] == '0' && i + 1 < len && is_digit(s[i + 1]))
-        return fail(r, i, "leading zero in number");
-    i = skip_digits(r, i);
+        return fail(r, i, "leading zero in number"), 0;
+    i = skip_digits(s, len, i);
     size_t int_end = i;
-    uint8_t type = ALERT_INT;
+    *type = ALERT_INT;
     if (i < len && s[i] == '.') {
         if (i + 1 >= len || !is_digit(s[i + 1]))
-            return fail_found(r, i + 1, "expected a digit after '.'");
-        i = skip_digits(r, i + 1);
-        type = ALERT_FLOAT;
+            return fail_found(r, i + 1, "expected a digit after '.'"), 0;
+        i = skip_digits(s, len, i + 1);
+        *type = ALERT_FLOAT;
     }
     if (i < len && (s[i] | 0x20) == 'e') {
         i++;
         if (i < len && (s[i] == '+' || s[i] == '-'))
             i++;
         if (i >= len || !is_digit(s[i]))
-            return fail_found(r, i, "expected a digit in the exponent");
-        i = skip_digits(r, i);
-        type = ALERT_FLOAT;
+            return fail_found(r, i, "expected a digit in the exponent"), 0;
+        i = skip_digits(s, len, i);
+        *type = ALERT_FLOAT;
     }
-    uint8_t flags = type == ALERT_INT && beyond_int64(s + digits, int_end - digits, negative) ? ALERT_F_BIGINT : 0;
-    if (!push(r, type, start, i - start, flags))
+    *flags = *type == ALERT_INT && beyond_int64(s + digits, int_end - digits, negative) ? ALERT_F_BIGINT : 0;
+    return i;
+}
+
+/* The number at *pos, through number_end. */
+/* A number: the common shapes (digits, maybe a fraction, no exponent, within
+ * the next 32 bytes) from two digit masks; anything else by number_end. */
+static inline __attribute__((always_inline)) int read_number(reader *r, tape *t, size_t *pos)
+{
+    size_t start = *pos, end = 0;
+    uint8_t type = ALERT_INT, flags = 0;
+#ifdef __SSE2__
+    const unsigned char *s = r->s;
+    size_t i = start + (s[start] == '-');
+    if (i + 32 <= r->len) {
+        /* Bits past the 32 bytes looked at are set: a run reaching them is not known to end there. */
+        uint64_t other = non_digits16(s + i) | (uint64_t)non_digits16(s + i + 16) << 16 | ~(uint64_t)0 << 32;
+        unsigned whole = (unsigned)__builtin_ctzll(other), n = whole;
+        if (whole - 1 < 31 && (s[i] != '0' || whole == 1)) {
+            if (s[i + whole] == '.') {
+                unsigned fraction = (unsigned)__builtin_ctzll(other >> (whole + 1));
+                n = fraction == 0 ? 32 : whole + 1 + fraction;
+                type = ALERT_FLOAT;
+            }
+            if (n < 32 && (s[i + n] | 0x20) != 'e') {
+                end = i + n;
+                if (type == ALERT_INT && whole >= 19 && beyond_int64(s + i, whole, i > start))
+                    flags = ALERT_F_BIGINT;
+            }
+        }
+    }
+#endif
+    if (end == 0 && (end = number_end(r, start, &type, &flags)) == 0)
         return -1;
-    *pos = i;
+    if (!push(r, t, type, start, end - start, flags))
+        return -1;
+    *pos = end;
     return 0;
 }
 
 static bool is_name_byte(unsigned char c) { return c == '_' || is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
-/* A bare word: the format's spelling of true, false or null, or an error. */
-static int read_name(reader *r, size_t *pos)
+/* A bare word at start: the format's spelling of true, false or null (type and
+ * value), or an error. Returns where it ends, 0 after failing. */
+static __attribute__((noinline)) size_t name_end(reader *r, size_t start, uint8_t *type, bool *value)
 {
     static const char *const words[2][3] = {{"null", "false", "true"}, {"None", "False", "True"}};
-    size_t start = *pos, i = start;
+    size_t i = start;
     while (i < r->len && is_name_byte(r->s[i]))
         i++;
     size_t n = i - start;
     for (int w = 0; w < 3; w++) {
         if (strlen(words[r->python][w]) == n && memcmp(r->s + start, words[r->python][w], n) == 0) {
-            alert_node *node = push(r, w ? ALERT_BOOL : ALERT_NULL, start, n, 0);
-            if (!node)
-                return -1;
-            node->count = w == 2;
-            *pos = i;
-            return 0;
+            *type = w ? ALERT_BOOL : ALERT_NULL;
+            *value = w == 2;
+            return i;
         }
     }
-    return fail(r, start, "unknown name '%.*s'", (int)(n > 40 ? 40 : n), (const char *)r->s + start);
+    return fail(r, start, "unknown name '%.*s'", (int)(n > 40 ? 40 : n), (const char *)r->s + start), 0;
 }
 
-static uint8_t container_type(unsigned char c)
+static inline __attribute__((always_inline)) int read_name(reader *r, tape *t, size_t *pos)
 {
-    return c == '{' ? ALERT_DICT : c == '[' ? ALERT_LIST : ALERT_TUPLE;
-}
-
-static unsigned char closer(uint8_t type)
-{
-    return type == ALERT_DICT ? '}' : type == ALERT_LIST ? ']' : ')';
+    uint8_t type;
+    bool value;
+    size_t end = name_end(r, *pos, &type, &value);
+    alert_node *n = end ? push(r, t, type, *pos, end - *pos, 0) : NULL;
+    if (!n)
+        return -1;
+    n->count = value;
+    *pos = end;
+    return 0;
 }
 
 /* The innermost open container, kept out of the tape while it is being filled. */
@@ -319,29 +366,36 @@ typedef struct {
     uint32_t node;  /* ALERT_ABSENT at the top level */
     uint32_t count; /* elements so far (a dict's keys and values both count) */
     uint8_t type;
+    unsigned char closer;
     uint32_t depth;
 } open_state;
 
+static unsigned char closer(uint8_t type)
+{
+    return type == ALERT_DICT ? '}' : type == ALERT_LIST ? ']' : ')';
+}
+
 /* Opens a container at pos. While it is open its `next` links to the enclosing one. */
-static int open_container(reader *r, size_t pos, open_state *o)
+static inline __attribute__((always_inline)) int open_container(reader *r, tape *t, size_t pos, open_state *o)
 {
     if (o->depth == r->d->max_depth)
         return fail(r, pos, "nesting deeper than %u levels", r->d->max_depth);
-    uint8_t type = container_type(r->s[pos]);
-    alert_node *n = push(r, type, pos, 0, 0);
+    unsigned char c = r->s[pos];
+    uint8_t type = c == '{' ? ALERT_DICT : c == '[' ? ALERT_LIST : ALERT_TUPLE;
+    alert_node *n = push(r, t, type, pos, 0, 0);
     if (!n)
         return -1;
     if (o->node != ALERT_ABSENT)
-        r->d->nodes[o->node].count = o->count;
+        t->nodes[o->node].count = o->count;
     n->next = o->node;
-    *o = (open_state){.node = r->d->n_nodes - 1, .count = 0, .type = type, .depth = o->depth + 1};
+    *o = (open_state){.node = t->n - 1, .count = 0, .type = type, .closer = closer(type), .depth = o->depth + 1};
     return 0;
 }
 
 /* Closes the innermost container with the closer at pos; returns its node. */
-static uint32_t close_container(reader *r, size_t pos, bool after_comma, open_state *o)
+static inline __attribute__((always_inline)) uint32_t close_container(reader *r, tape *t, size_t pos, bool after_comma, open_state *o)
 {
-    alert_node *n = &r->d->nodes[o->node];
+    alert_node *n = &t->nodes[o->node];
     uint32_t closed = o->node;
     if (o->type == ALERT_TUPLE && o->count == 1 && !after_comma) {
         fail(r, n->start, "a parenthesized value is not a tuple: a 1-tuple needs a trailing comma");
@@ -350,45 +404,14 @@ static uint32_t close_container(reader *r, size_t pos, bool after_comma, open_st
     n->count = o->type == ALERT_DICT ? o->count / 2 : o->count;
     n->len = (uint32_t)(pos + 1 - n->start);
     o->node = n->next;
-    n->next = r->d->n_nodes;
+    n->next = t->n;
     o->depth--;
     if (o->node != ALERT_ABSENT) {
-        o->count = r->d->nodes[o->node].count;
-        o->type = r->d->nodes[o->node].type;
+        o->count = t->nodes[o->node].count;
+        o->type = t->nodes[o->node].type;
+        o->closer = closer(o->type);
     }
     return closed;
-}
-
-/* A value at pos: a scalar is read whole, a container is only opened. */
-static int read_value(reader *r, size_t *pos, open_state *o)
-{
-    size_t p = *pos;
-    unsigned char c = p < r->len ? r->s[p] : 0;
-    switch (c) {
-    case '(':
-        if (!r->python)
-            break;
-        /* fall through */
-    case '{': case '[':
-        *pos = p + 1;
-        return open_container(r, p, o);
-    case '\'':
-        if (!r->python)
-            break;
-        /* fall through */
-    case '"':
-        return read_string(r, pos, p, ALERT_STR);
-    case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
-        return read_number(r, pos);
-    case 'b':
-        if (r->python && p + 1 < r->len && (r->s[p + 1] == '\'' || r->s[p + 1] == '"'))
-            return read_string(r, pos, p + 1, ALERT_BYTES);
-        return read_name(r, pos);
-    default:
-        if (c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
-            return read_name(r, pos);
-    }
-    return fail_found(r, p, "expected a value");
 }
 
 /* Where the key node n starts in the text: its quote, or the b of b'...'. */
@@ -397,10 +420,9 @@ static size_t key_offset(const alert_node *n)
     return n->start - (n->type == ALERT_STR) - 2 * (n->type == ALERT_BYTES);
 }
 
-/* Checks the key just read (node key) of a dict. */
-static int check_key(reader *r, uint32_t key)
+/* Checks a key just read (node n) of a dict. */
+static int check_key(reader *r, const alert_node *n)
 {
-    const alert_node *n = &r->d->nodes[key];
     uint8_t t = n->type;
     if (!r->python && t != ALERT_STR)
         return fail(r, key_offset(n), "object key must be a string");
@@ -417,66 +439,131 @@ static const char *after_element(uint8_t type)
                               : "expected ',' or ')' after tuple element";
 }
 
-/* The whole message: values and separators in a loop, the open containers
- * chained through their `next`, so deep nesting costs no stack. */
+/* The whole message, without recursion: the open containers are chained
+ * through their `next`, so deep nesting costs no stack. A state machine of
+ * three states (labels): at a value, at a dict key, after a complete value. */
 static int read_tape(reader *r)
 {
     const unsigned char *s = r->s;
     const size_t len = r->len;
+    const bool python = r->python;
+    tape t = {.nodes = r->d->nodes, .n = 0, .cap = r->d->cap_nodes};
     open_state o = {.node = ALERT_ABSENT};
-    size_t pos = skip_space(r, 0);
-    r->d->n_nodes = 0;
-    /* Each turn starts at a value, spaces already skipped. */
-    for (;;) {
-        uint32_t open = o.node, last;
-        if (read_value(r, &pos, &o) != 0)
-            return -1;
-        if (o.node == open) {
-            last = r->d->n_nodes - 1;
-        } else {
-            pos = skip_space(r, pos);
-            if (pos >= len || s[pos] != closer(o.type))
-                continue;
-            last = close_container(r, pos++, false, &o); /* empty */
+    size_t pos = skip_space(s, len, 0);
+    uint32_t last; /* the value just completed */
+    unsigned char c;
+    int rc = -1;
+
+value: /* spaces skipped */
+    c = pos < len ? s[pos] : 0;
+    switch (c) {
+    case '(':
+        if (!python)
+            goto not_a_value;
+        /* fall through */
+    case '{': case '[':
+        if (open_container(r, &t, pos, &o) != 0)
+            goto done;
+        pos = skip_space(s, len, pos + 1);
+        if (pos < len && s[pos] == o.closer) {
+            last = close_container(r, &t, pos++, false, &o); /* empty */
+            goto after;
         }
-        /* A value is complete: its separator, or the closers of what it ends. */
-        for (;;) {
-            if (last == ALERT_ABSENT)
-                return -1;
-            if (o.node == ALERT_ABSENT) {
-                pos = skip_space(r, pos);
-                if (pos < len)
-                    return fail_found(r, pos, "expected end of input after the value");
-                return 0;
-            }
-            pos = skip_space(r, pos);
-            unsigned char c = pos < len ? s[pos] : 0;
-            if (o.type == ALERT_DICT && (++o.count & 1)) {
-                if (check_key(r, last) != 0)
-                    return -1;
-                if (r->python && o.count == 1 && pos < len && (c == ',' || c == '}'))
-                    return fail(r, pos, "set literals are not supported: JSON has no sets");
-                if (pos >= len || c != ':')
-                    return fail_found(r, pos, "expected ':' after dict key");
-                pos = skip_space(r, pos + 1);
-                break;
-            }
-            if (o.type != ALERT_DICT)
-                o.count++;
-            if (pos < len && c == ',') {
-                pos = skip_space(r, pos + 1);
-                if (!r->python || pos >= len || s[pos] != closer(o.type))
-                    break;
-                last = close_container(r, pos++, true, &o); /* after a Python trailing comma */
-                continue;
-            }
-            if (pos < len && c == closer(o.type)) {
-                last = close_container(r, pos++, false, &o);
-                continue;
-            }
-            return fail_found(r, pos, after_element(o.type));
+        if (o.type == ALERT_DICT)
+            goto key;
+        goto value;
+    case '\'':
+        if (!python)
+            goto not_a_value;
+        /* fall through */
+    case '"':
+        if (read_string(r, &t, &pos, pos, ALERT_STR) != 0)
+            goto done;
+        break;
+    case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+        if (read_number(r, &t, &pos) != 0)
+            goto done;
+        break;
+    case 'b':
+        if (python && pos + 1 < len && (s[pos + 1] == '\'' || s[pos + 1] == '"')) {
+            if (read_string(r, &t, &pos, pos + 1, ALERT_BYTES) != 0)
+                goto done;
+            break;
         }
+        /* fall through */
+    default:
+        if (c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+            if (read_name(r, &t, &pos) != 0)
+                goto done;
+            break;
+        }
+    not_a_value:
+        fail_found(r, pos, "expected a value");
+        goto done;
     }
+    last = t.n - 1;
+    goto after;
+
+key: /* a dict's key is due, spaces skipped: a str key followed by ':' goes straight to its value */
+    if (pos < len && (s[pos] == '"' || (python && s[pos] == '\''))) {
+        if (read_string(r, &t, &pos, pos, ALERT_STR) != 0)
+            goto done;
+        last = t.n - 1;
+        pos = skip_space(s, len, pos);
+        if (pos >= len || s[pos] != ':')
+            goto after;
+        o.count++;
+        pos = skip_space(s, len, pos + 1);
+    }
+    goto value;
+
+after: /* the separator of the value just completed, or the closers of what it ends */
+    if (last == ALERT_ABSENT)
+        goto done;
+    pos = skip_space(s, len, pos);
+    if (o.node == ALERT_ABSENT) {
+        if (pos < len)
+            fail_found(r, pos, "expected end of input after the value");
+        else
+            rc = 0;
+        goto done;
+    }
+    c = pos < len ? s[pos] : 0;
+    if (o.type == ALERT_DICT && (++o.count & 1)) {
+        if (check_key(r, &t.nodes[last]) != 0)
+            goto done;
+        if (python && o.count == 1 && (c == ',' || c == '}')) {
+            fail(r, pos, "set literals are not supported: JSON has no sets");
+            goto done;
+        }
+        if (c != ':') {
+            fail_found(r, pos, "expected ':' after dict key");
+            goto done;
+        }
+        pos = skip_space(s, len, pos + 1);
+        goto value;
+    }
+    if (o.type != ALERT_DICT)
+        o.count++;
+    if (c == ',') {
+        pos = skip_space(s, len, pos + 1);
+        if (python && pos < len && s[pos] == o.closer) {
+            last = close_container(r, &t, pos++, true, &o); /* after a Python trailing comma */
+            goto after;
+        }
+        if (o.type == ALERT_DICT)
+            goto key;
+        goto value;
+    }
+    if (c == o.closer) {
+        last = close_container(r, &t, pos++, false, &o);
+        goto after;
+    }
+    fail_found(r, pos, after_element(o.type));
+
+done:
+    r->d->n_nodes = t.n;
+    return rc;
 }
 
 /* Reads the message as one format; AUTO is decided by the caller. */

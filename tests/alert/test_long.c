@@ -1,0 +1,143 @@
+/* tests/alert/test_long.c — the reader's block-at-a-time paths: values read
+ * inside long messages (16 and 32 bytes ahead to scan) and at every distance
+ * from the end, with the same results and errors as in short ones. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alert/alert.h"
+
+#define PREFIX "{'pad': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'v': "
+#define SUFFIX ", 'tail': 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy'}"
+#define JSON_PREFIX "{\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"v\":"
+#define JSON_SUFFIX ",\"tail\":\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"}"
+
+/* Reads n bytes of text (Python) and checks the JSON written. */
+static void expect_json_n(const char *text, size_t n, const char *json)
+{
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error err = {0};
+    alert_buf out = {0};
+    cr_assert_eq(alert_parse(&d, text, n, ALERT_FORMAT_PYTHON, &err), 0, "%s: %s", text, err.msg);
+    cr_assert_eq(alert_write_json(&d, 0, &out), 0);
+    cr_assert_eq(out.len, strlen(json), "%s: got %.*s", text, (int)out.len, out.data);
+    cr_assert_eq(memcmp(out.data, json, out.len), 0, "%s: got %.*s", text, (int)out.len, out.data);
+    alert_buf_free(&out);
+    alert_doc_free(&d);
+}
+
+/* value between PREFIX and SUFFIX is written as json, and is node 4 of the tape. */
+static void expect_value(const char *value, const char *json, alert_type type, bool big)
+{
+    char text[512], expected[512];
+    snprintf(text, sizeof text, PREFIX "%s" SUFFIX, value);
+    snprintf(expected, sizeof expected, JSON_PREFIX "%s" JSON_SUFFIX, json);
+    expect_json_n(text, strlen(text), expected);
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error err;
+    cr_assert_eq(alert_parse(&d, text, strlen(text), ALERT_FORMAT_PYTHON, &err), 0);
+    cr_assert_eq(d.n_nodes, 7);
+    cr_assert_eq(d.nodes[4].type, type, "%s", value);
+    cr_assert_eq(d.nodes[4].start, strlen(PREFIX) + (type == ALERT_STR), "%s", value);
+    cr_assert_eq(!!(d.nodes[4].flags & ALERT_F_BIGINT), big, "%s", value);
+    alert_doc_free(&d);
+}
+
+/* value between PREFIX and SUFFIX fails with msg at offset `at` into value. */
+static void expect_error(const char *value, size_t at, const char *msg)
+{
+    char text[512], expected[200];
+    snprintf(text, sizeof text, PREFIX "%s" SUFFIX, value);
+    snprintf(expected, sizeof expected, "offset %zu: %s", strlen(PREFIX) + at, msg);
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error err = {0};
+    cr_assert_eq(alert_parse(&d, text, strlen(text), ALERT_FORMAT_AUTO, &err), -1, "%s: no error", value);
+    cr_assert_str_eq(err.msg, expected, "%s", value);
+    cr_assert_eq(err.offset, strlen(PREFIX) + at);
+    alert_doc_free(&d);
+}
+
+Test(long_message, numbers)
+{
+    expect_value("0", "0", ALERT_INT, false);
+    expect_value("-0.0", "-0.0", ALERT_FLOAT, false);
+    expect_value("1241.0", "1241.0", ALERT_FLOAT, false);
+    expect_value("49.54350870919409", "49.54350870919409", ALERT_FLOAT, false);
+    expect_value("9223372036854775807", "9223372036854775807", ALERT_INT, false);
+    expect_value("9223372036854775808", "9223372036854775808", ALERT_INT, true);
+    expect_value("-9223372036854775808", "-9223372036854775808", ALERT_INT, false);
+    expect_value("-9223372036854775809", "-9223372036854775809", ALERT_INT, true);
+    expect_value("10000000000000000000", "10000000000000000000", ALERT_INT, true);
+    expect_value("1234567890123456789012345678901", "1234567890123456789012345678901", ALERT_INT, true);
+    expect_value("123456789012345678901234567890123456789", "123456789012345678901234567890123456789", ALERT_INT, true);
+    expect_value("1.2345678901234567890123456789012345", "1.2345678901234567890123456789012345", ALERT_FLOAT, false);
+    expect_value("123456789012345678901234567890.5", "123456789012345678901234567890.5", ALERT_FLOAT, false);
+    expect_value("1e-05", "1e-05", ALERT_FLOAT, false);
+    expect_value("-2.5E+300", "-2.5E+300", ALERT_FLOAT, false);
+}
+
+Test(long_message, number_errors)
+{
+    expect_error("01", 0, "leading zero in number");
+    expect_error("-012", 1, "leading zero in number");
+    expect_error("-x", 1, "expected a digit after '-', found 'x'");
+    expect_error("1.x", 2, "expected a digit after '.', found 'x'");
+    expect_error("1.e5", 2, "expected a digit after '.', found 'e'");
+    expect_error("1ex", 2, "expected a digit in the exponent, found 'x'");
+    expect_error("2.5e+", 5, "expected a digit in the exponent, found ','");
+    expect_error("12j", 2, "expected ',' or '}' after dict value, found 'j'");
+}
+
+Test(long_message, strings)
+{
+    expect_value("'plain text that is longer than sixteen bytes'", "\"plain text that is longer than sixteen bytes\"",
+                 ALERT_STR, false);
+    expect_value("'it\\'s \"q\" \\n\\t\\\\ \xc3\xa9 \xf0\x9f\x98\x80 and more'",
+                 "\"it's \\\"q\\\" \\n\\t\\\\ \xc3\xa9 \xf0\x9f\x98\x80 and more\"", ALERT_STR, false);
+    expect_value("\"it's\"", "\"it's\"", ALERT_STR, false);
+    expect_value("'\\x41\\u00e9\\U0001f600'", "\"A\xc3\xa9\xf0\x9f\x98\x80\"", ALERT_STR, false);
+    expect_value("'tab\tinside'", "\"tab\\tinside\"", ALERT_STR, false);
+}
+
+Test(long_message, string_errors)
+{
+    expect_error("'a\\qb'", 2, "invalid escape '\\q'");
+    expect_error("'a\nb'", 2, "newline in string");
+    expect_error("'ab\xff'", 3, "invalid UTF-8 in string");
+    expect_error("'abc\xe2\x82'", 4, "invalid UTF-8 in string");
+    expect_error("b'\xc3\xa9'", 2, "non-ASCII byte in bytes literal");
+    expect_error("{'a' 1}", 5, "expected ':' after dict key, found '1'");
+    expect_error("{'a', 'b'}", 4, "set literals are not supported: JSON has no sets");
+    expect_error("{'a'}", 4, "set literals are not supported: JSON has no sets");
+    expect_error("{b'k': 3}", 1, "dict key must be str, int, float, bool or None, not bytes");
+    expect_error("{'k': }", 6, "expected a value, found '}'");
+}
+
+/* Strings and numbers ending at every distance from the end of the message,
+ * where fewer than 16 or 32 bytes are left to look at. */
+Test(long_message, values_near_the_end)
+{
+    char text[128], json[160];
+    for (size_t n = 0; n < 48; n++) {
+        memset(text, 'a', sizeof text);
+        text[0] = text[n + 1] = '\'';
+        json[0] = json[n + 1] = '"';
+        memset(json + 1, 'a', n);
+        json[n + 2] = 0;
+        expect_json_n(text, n + 2, json);
+        text[n + 1] = 'a';
+        alert_doc d;
+        alert_doc_init(&d);
+        alert_error err;
+        cr_assert_eq(alert_parse(&d, text, n + 2, ALERT_FORMAT_PYTHON, &err), -1);
+        cr_assert_str_eq(err.msg, "offset 0: unterminated string");
+        alert_doc_free(&d);
+        snprintf(text, sizeof text, "[%.*s, 1.5, 'x\\ny']", (int)n, "123456789012345678901234567890123456789012345678");
+        snprintf(json, sizeof json, "[%.*s,1.5,\"x\\ny\"]", (int)n, "123456789012345678901234567890123456789012345678");
+        if (n > 0)
+            expect_json_n(text, strlen(text), json);
+    }
+}
