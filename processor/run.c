@@ -424,7 +424,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         if (!r->closing) {
             /* The transaction must end while we still own its partitions:
              * lost ones are someone else's already, so it can only be aborted. */
-            if (rd_kafka_assignment_lost(rk))
+            if (rd_kafka_assignment_lost(rk) && r->b.open)
                 r->b.doomed = true;
             end_batch(r);
             for (int i = 0; i < parts->cnt; i++)

@@ -323,6 +323,24 @@ static inline int64_t kh_wait_topic_size(const kh_cluster *c, const char *topic,
     return size;
 }
 
+/* Waits until topic holds at least n records and then until nothing more
+ * arrives for settle_ms (duplicates can reach n before every record is in);
+ * returns how many it holds. */
+static inline int64_t kh_wait_topic_settled(const kh_cluster *c, const char *topic, int64_t n, int timeout_ms,
+                                            int settle_ms)
+{
+    double deadline = kh_now() + timeout_ms / 1000.0;
+    int64_t size = kh_wait_topic_size(c, topic, n, timeout_ms), last = -1;
+    double since = kh_now();
+    while (kh_now() < deadline && kh_now() - since < settle_ms / 1000.0) {
+        if (size != last)
+            last = size, since = kh_now();
+        kh_sleep_ms(100);
+        size = kh_topic_size(c, topic);
+    }
+    return size;
+}
+
 /* ---- comparing a topic with what it must hold ---- */
 
 static inline int kh_cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -338,7 +356,9 @@ static inline size_t kh_expect_values(const kh_recs *rs, char **expected, size_t
     qsort(expected, n, sizeof *expected, kh_cmp_str);
     size_t g = 0, dups = 0;
     for (size_t e = 0; e < n; e++) {
-        cr_assert(g < rs->n && !strcmp(got[g], expected[e]), "%s: missing %s", what, expected[e]);
+        int c = g < rs->n ? strcmp(got[g], expected[e]) : 1;
+        cr_assert_geq(c, 0, "%s: unexpected record %s", what, got[g]);
+        cr_assert_eq(c, 0, "%s: missing %s", what, expected[e]);
         g++;
         while (g < rs->n && !strcmp(got[g], expected[e]))
             g++, dups++;

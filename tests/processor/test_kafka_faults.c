@@ -106,7 +106,7 @@ static void run_disrupted(void (*disrupt)(kh_cluster *), void (*recover)(kh_clus
     disrupt(&c);
     kh_sleep_ms(1000);
     recover(&c);
-    int64_t size = kh_wait_topic_size(&c, "out", N_ALERTS, 40000);
+    int64_t size = kh_wait_topic_settled(&c, "out", N_ALERTS, 40000, 2000);
     kill(pid, SIGTERM);
     int st = kh_wait(pid, 20000);
     char *log = kh_slurp(errp);
