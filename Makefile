@@ -7,7 +7,7 @@ B       := $(O)/build
 BIN     := $(O)/bin/alertfilter
 VERSION := $(shell cat VERSION)
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DALERTFILTER_VERSION='"$(VERSION)"'
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DALERTFILTER_VERSION='"$(VERSION)"'
 LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lpthread -lm
 FUZZ_SECONDS ?= 60
 
@@ -67,7 +67,8 @@ test:
 # make asan: the same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory test O=$(abspath $(O))/build-asan CC=clang \
+	@LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(MAKE) --no-print-directory test O=$(abspath $(O))/build-asan CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 
 # make fuzz: each libFuzzer target in tests/fuzz/ for FUZZ_SECONDS seconds.
