@@ -25,6 +25,7 @@ static size_t expect_all(const kh_cluster *c)
     }
     kh_recs rs = kh_read_topic(c, "out");
     size_t dups = kh_expect_values(&rs, exp, N_ALERTS, "out");
+    cr_log_info("out: %zu records, %zu duplicates (read again after an aborted or uncommitted batch)", rs.n, dups);
     for (int id = 0; id < N_ALERTS; id++)
         free(exp[id]);
     free(exp);

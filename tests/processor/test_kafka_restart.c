@@ -21,6 +21,7 @@ static size_t expect_all(const kh_cluster *c, int n)
     }
     kh_recs rs = kh_read_topic(c, "out");
     size_t dups = kh_expect_values(&rs, exp, (size_t)n, "out");
+    cr_log_info("out: %zu records, %zu duplicates (read again after an aborted or uncommitted batch)", rs.n, dups);
     for (int id = 0; id < n; id++)
         free(exp[id]);
     free(exp);
