@@ -60,7 +60,7 @@ static char *put_json_char(char *w, uint32_t cp, const char *utf8, size_t n)
 }
 
 /* A str whose raw span cannot be copied: every character re-escaped for JSON. */
-static char *put_string_escaped(char *w, const alert_doc *d, const alert_node *n)
+static __attribute__((noinline)) char *put_string_escaped(char *w, const alert_doc *d, const alert_node *n)
 {
     const unsigned char *p = (const unsigned char *)d->src + n->start, *end = p + n->len;
     alert_escape_mode mode = alert_node_escape_mode(d, n);
@@ -83,7 +83,7 @@ static char *put_string_escaped(char *w, const alert_doc *d, const alert_node *n
 }
 
 /* Bytes: standard base64 with padding, of the decoded content. */
-static char *put_base64(char *w, const alert_doc *d, const alert_node *n)
+static __attribute__((noinline)) char *put_base64(char *w, const alert_doc *d, const alert_node *n)
 {
     static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *p = (const unsigned char *)d->src + n->start, *end = p + n->len;
@@ -104,19 +104,28 @@ static char *put_base64(char *w, const alert_doc *d, const alert_node *n)
 
 static char *put_bool(char *w, bool v) { return v ? put(w, "true", 4) : put(w, "false", 5); }
 
-/* Copies a node's raw span; a short one with two fixed 8-byte moves when both
- * sides have the room (slack: the whole output was reserved with 16 to spare). */
-static inline char *put_span(char *w, const alert_doc *d, const alert_node *n, bool slack)
+/* The message the nodes point into, held in the writer's locals: the writes
+ * through char pointers would otherwise reload it from the doc each time. */
+typedef struct {
+    const char *src;
+    size_t len;
+} message;
+
+/* Copies a node's raw span; a short one with two fixed 16-byte moves when both
+ * sides have the room (slack: the whole output was reserved with 32 to spare). */
+static inline char *put_span(char *w, message m, const alert_node *n, bool slack)
 {
-    if (slack && n->len <= 16 && (size_t)n->start + 16 <= d->len) {
-        memcpy(w, d->src + n->start, 16);
-        return w + n->len;
+    size_t start = n->start, len = n->len;
+    if (slack && len <= 32 && start + 32 <= m.len) {
+        memcpy(w, m.src + start, 16);
+        memcpy(w + 16, m.src + start + 16, 16);
+        return w + len;
     }
-    return put(w, d->src + n->start, n->len);
+    return put(w, m.src + start, len);
 }
 
 /* A dict key that is not a str: quoted, spelled as Python's json.dumps spells it. */
-static char *put_key_spelling(char *w, const alert_doc *d, const alert_node *n, bool slack)
+static __attribute__((noinline)) char *put_key_spelling(char *w, const alert_doc *d, const alert_node *n)
 {
     *w++ = '"';
     if (n->type == ALERT_BOOL)
@@ -124,7 +133,7 @@ static char *put_key_spelling(char *w, const alert_doc *d, const alert_node *n, 
     else if (n->type == ALERT_NULL)
         w = put(w, "null", 4);
     else
-        w = put_span(w, d, n, slack);
+        w = put(w, d->src + n->start, n->len);
     *w++ = '"';
     return w;
 }
@@ -139,10 +148,10 @@ static size_t scalar_room(const alert_node *n)
     return (size_t)n->len + 7;
 }
 
-static char *put_scalar(char *w, const alert_doc *d, const alert_node *n, bool is_key, bool slack)
+/* A value that is not a container, and not a dict key. */
+static inline __attribute__((always_inline)) char *put_scalar(char *w, const alert_doc *d, message m,
+                                                              const alert_node *n, bool slack)
 {
-    if (is_key && n->type != ALERT_STR)
-        return put_key_spelling(w, d, n, slack);
     switch (n->type) {
     case ALERT_NULL:
         return put(w, "null", 4);
@@ -150,7 +159,7 @@ static char *put_scalar(char *w, const alert_doc *d, const alert_node *n, bool i
         return put_bool(w, n->count);
     case ALERT_STR:
         *w++ = '"';
-        w = n->flags & ALERT_F_VERBATIM ? put_span(w, d, n, slack) : put_string_escaped(w, d, n);
+        w = n->flags & ALERT_F_VERBATIM ? put_span(w, m, n, slack) : put_string_escaped(w, d, n);
         *w++ = '"';
         return w;
     case ALERT_BYTES:
@@ -159,12 +168,21 @@ static char *put_scalar(char *w, const alert_doc *d, const alert_node *n, bool i
         *w++ = '"';
         return w;
     default:
-        return put_span(w, d, n, slack);
+        return put_span(w, m, n, slack);
     }
 }
 
+/* A dict key and its ':'. */
+static inline __attribute__((always_inline)) char *put_key(char *w, const alert_doc *d, message m, const alert_node *n,
+                                                           bool slack)
+{
+    w = n->type == ALERT_STR ? put_scalar(w, d, m, n, slack) : put_key_spelling(w, d, n);
+    *w++ = ':';
+    return w;
+}
+
 /* The enclosing open containers while writing; the innermost one lives in
- * write_nodes' locals. remaining: elements still to write (a dict's keys and values both count). */
+ * write_nodes' locals. remaining: elements (a dict's pairs) still to write. */
 typedef struct {
     uint32_t remaining;
     bool dict;
@@ -175,24 +193,29 @@ typedef struct {
     size_t n, cap;
 } frame_stack;
 
-static int push_frame(frame_stack *st, frame f)
+static __attribute__((noinline)) int grow_frames(frame_stack *st)
 {
-    if (st->n == st->cap) {
-        frame *bigger = malloc(2 * st->cap * sizeof *bigger);
-        if (!bigger)
-            return -1;
-        memcpy(bigger, st->frames, st->n * sizeof *bigger);
-        if (st->frames != st->local)
-            free(st->frames);
-        st->frames = bigger;
-        st->cap *= 2;
-    }
+    frame *bigger = malloc(2 * st->cap * sizeof *bigger);
+    if (!bigger)
+        return -1;
+    memcpy(bigger, st->frames, st->n * sizeof *bigger);
+    if (st->frames != st->local)
+        free(st->frames);
+    st->frames = bigger;
+    st->cap *= 2;
+    return 0;
+}
+
+static inline int push_frame(frame_stack *st, frame f)
+{
+    if (st->n == st->cap && grow_frames(st) != 0)
+        return -1;
     st->frames[st->n++] = f;
     return 0;
 }
 
 /* Whether the whole subtree is small enough to reserve for at once: then
- * nothing below checks for room (6 bytes out per byte in at most, plus 16 of
+ * nothing below checks for room (6 bytes out per byte in at most, plus 32 of
  * slack for put_span). Bigger subtrees reserve node by node. */
 static bool reserve_whole(const alert_doc *d, uint32_t node, alert_buf *out, char **w, int *rc)
 {
@@ -200,20 +223,25 @@ static bool reserve_whole(const alert_doc *d, uint32_t node, alert_buf *out, cha
     *rc = 0;
     if (span > (1u << 20))
         return false;
-    *rc = reserve(out, w, 6 * span + 32);
+    *rc = reserve(out, w, 6 * span + 64);
     return true;
 }
 
 /* The tape in order, without recursion: a container with elements becomes the
- * innermost frame, each finished element counts down and closes what it ends. */
-static int write_nodes(const alert_doc *d, uint32_t i, alert_buf *out, char **cursor, frame_stack *st, bool whole)
+ * innermost frame, each finished element counts down and closes what it ends.
+ * A dict's key is written with the ',' or '{' before it, so each element is a
+ * value. Inlined twice: with whole (no room checks) and without. */
+static inline __attribute__((always_inline)) int write_nodes(const alert_doc *d, uint32_t i, alert_buf *out,
+                                                             char **cursor, frame_stack *st, const bool whole)
 {
-    uint32_t remaining = 0; /* of the innermost frame, kept in locals */
+    const alert_node *nodes = d->nodes;
+    const message m = {d->src, d->len};
+    uint32_t remaining = 0; /* elements (dict: pairs) of the innermost frame still to write, kept in locals */
     unsigned dict = 0;
     size_t depth = 0;
     char *w = *cursor;
     do {
-        const alert_node *n = &d->nodes[i];
+        const alert_node *n = &nodes[i];
         if (n->type >= ALERT_LIST) {
             unsigned is_dict = n->type == ALERT_DICT;
             if (!whole && reserve(out, &w, 2) != 0)
@@ -222,25 +250,37 @@ static int write_nodes(const alert_doc *d, uint32_t i, alert_buf *out, char **cu
             if (n->count > 0) {
                 if (depth > 0 && push_frame(st, (frame){.remaining = remaining, .dict = dict}) != 0)
                     return -1;
-                remaining = n->count << is_dict;
+                remaining = n->count;
                 dict = is_dict;
                 depth++;
                 i++;
+                if (dict) {
+                    if (!whole && reserve(out, &w, scalar_room(&nodes[i]) + 1) != 0)
+                        return -1;
+                    w = put_key(w, d, m, &nodes[i], whole);
+                    i++;
+                }
                 continue;
             }
             *w++ = "]}"[is_dict];
         } else {
             if (!whole && reserve(out, &w, scalar_room(n)) != 0)
                 return -1;
-            w = put_scalar(w, d, n, dict & ~remaining & 1, whole);
+            w = put_scalar(w, d, m, n, whole);
         }
         i = n->next;
-        /* The element is done: its separator, or the closers of what it ends. */
+        /* The element is done: its separator (and a dict's next key), or the closers of what it ends. */
         while (depth > 0) {
             if (!whole && reserve(out, &w, 1) != 0)
                 return -1;
             if (--remaining > 0) {
-                *w++ = ",:"[dict & remaining & 1];
+                *w++ = ',';
+                if (dict) {
+                    if (!whole && reserve(out, &w, scalar_room(&nodes[i]) + 1) != 0)
+                        return -1;
+                    w = put_key(w, d, m, &nodes[i], whole);
+                    i++;
+                }
                 break;
             }
             *w++ = "]}"[dict];
@@ -266,7 +306,7 @@ int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
         return -1;
     frame_stack st = {.n = 0, .cap = 64};
     st.frames = st.local;
-    rc = write_nodes(d, node, out, &w, &st, whole);
+    rc = whole ? write_nodes(d, node, out, &w, &st, true) : write_nodes(d, node, out, &w, &st, false);
     out->len = (size_t)(w - out->data);
     if (st.frames != st.local)
         free(st.frames);

@@ -3,6 +3,7 @@
  * from the end, with the same results and errors as in short ones. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alert/alert.h"
@@ -140,4 +141,38 @@ Test(long_message, values_near_the_end)
         if (n > 0)
             expect_json_n(text, strlen(text), json);
     }
+}
+
+/* Over 1 MiB of input the writer reserves node by node: dict keys of every
+ * kind, nested and empty containers, escaped strings and bytes on that path. */
+Test(long_message, big_dict_reserved_node_by_node)
+{
+    size_t n = 20000;
+    char *text = malloc(n * 96 + 2), *want = malloc(n * 96 + 2);
+    size_t tl = 1, wl = 1;
+    text[0] = '{';
+    want[0] = '{';
+    for (size_t i = 0; i < n; i++) {
+        tl += (size_t)sprintf(text + tl, "%s'k%05zu': {1: 'a\\tb', None: [True, -1.5e3], False: {}, 'q\"': b'xy'}",
+                              i ? ", " : "", i);
+        wl += (size_t)sprintf(want + wl,
+                              "%s\"k%05zu\":{\"1\":\"a\\tb\",\"null\":[true,-1.5e3],\"false\":{},\"q\\\"\":\"eHk=\"}",
+                              i ? "," : "", i);
+    }
+    text[tl++] = '}';
+    want[wl++] = '}';
+    cr_assert_gt(tl, 1u << 20);
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error err;
+    alert_buf out = {0};
+    cr_assert_eq(alert_parse(&d, text, tl, ALERT_FORMAT_AUTO, &err), 0, "%s", err.msg);
+    cr_assert_eq(d.n_nodes, 12 * n + 1);
+    cr_assert_eq(alert_write_json(&d, 0, &out), 0);
+    cr_assert_eq(out.len, wl);
+    cr_assert_eq(memcmp(out.data, want, wl), 0);
+    alert_buf_free(&out);
+    alert_doc_free(&d);
+    free(text);
+    free(want);
 }
