@@ -6,7 +6,7 @@ passed=0 failed=0 status=0
 for t in "$@"; do
     out=$("$t" --short-filename 2>&1)
     rc=$?
-    printf '%s\n' "$out" | grep -vE '^\[(----|RUN |PASS)\]' | grep -v '^$' | sed "s|^\[====\]|[$(basename "$t")]|"
+    printf '%s\n' "$out" | grep -vE '^\[(----|RUN |PASS)\]' | grep -v '^$' | sed "/Synthesis/s|$| ($(basename "$t"))|"
     line=$(printf '%s\n' "$out" | grep 'Synthesis:' | tail -n 1)
     p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
     f=$(sed -n 's/.*Failing: \([0-9]*\).*Crashing: \([0-9]*\).*/\1 \2/p' <<<"$line")
