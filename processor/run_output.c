@@ -19,7 +19,7 @@ int proc_output_init(proc_output *o, const proc_config *cfg, rd_kafka_t *produce
     if (cfg->key_path) {
         alert_error e;
         if (alert_path_parse(cfg->key_path, strlen(cfg->key_path), &o->key, &e)) {
-            snprintf(err, errcap, "output.key '%s': %s at offset %zu", cfg->key_path, e.msg, e.offset);
+            snprintf(err, errcap, "output.key '%s': %s", cfg->key_path, e.msg);
             return -1;
         }
     }
@@ -73,8 +73,8 @@ static rd_kafka_headers_t *headers(const char *name, const char *value, const rd
 
 static rd_kafka_resp_err_t dead_letter(proc_output *o, const rd_kafka_message_t *m, const alert_error *e)
 {
-    char why[256], qwhy[300], qtopic[300];
-    snprintf(why, sizeof why, "offset %zu: %s", e->offset, e->msg);
+    const char *why = e->msg; /* "offset N: reason" */
+    char qwhy[300], qtopic[300];
     o->rejected++;
     proc_log(o->dlq ? PROC_LOG_DEBUG : PROC_LOG_WARN, "rejected input", "topic=%s partition=%" PRId32 " offset=%" PRId64 " error=%s",
              proc_log_quote(rd_kafka_topic_name(m->rkt), qtopic, sizeof qtopic), m->partition, m->offset,
