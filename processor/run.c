@@ -168,41 +168,50 @@ static bool txn_error_fatal(run_state *r, rd_kafka_error_t *e, const char *step)
     return fatal;
 }
 
-static bool abort_txn(run_state *r)
+/* Calls step until it succeeds, fails for good, or has failed retriably
+ * TXN_COMMIT_TRIES times; logs each failure. Returns whether it succeeded. */
+static bool txn_step(run_state *r, const char *step, rd_kafka_error_t *(*call)(run_state *))
 {
-    rd_kafka_error_t *e;
-    for (int i = 0; (e = rd_kafka_abort_transaction(r->producer, TXN_TIMEOUT_MS)); i++) {
-        bool retriable = rd_kafka_error_is_retriable(e) && i + 1 < TXN_COMMIT_TRIES;
-        if (txn_error_fatal(r, e, "abort_transaction"))
+    for (int i = 0; i < TXN_COMMIT_TRIES; i++) {
+        rd_kafka_error_t *e = call(r);
+        if (!e)
+            return true;
+        bool retriable = rd_kafka_error_is_retriable(e);
+        if (txn_error_fatal(r, e, step) || !retriable)
             return false;
-        if (!retriable) {
-            r->failed = true;
-            proc_log(PROC_LOG_ERROR, "cannot abort the transaction", NULL);
-            return false;
-        }
     }
-    rewind_batch(r);
-    return true;
+    return false;
 }
 
-/* Sends the batch's offsets and commits. Returns true when committed. */
-static bool commit_txn(run_state *r)
+static rd_kafka_error_t *txn_send_offsets(run_state *r)
 {
     rd_kafka_topic_partition_list_t *offsets = batch_offsets(&r->b, false);
     rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(r->consumer);
     rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(r->producer, offsets, gm, TXN_TIMEOUT_MS);
     rd_kafka_consumer_group_metadata_destroy(gm);
     rd_kafka_topic_partition_list_destroy(offsets);
-    const char *step = "send_offsets_to_transaction";
-    for (int i = 0; !e || (rd_kafka_error_is_retriable(e) && i < TXN_COMMIT_TRIES); i++) {
-        if (e && txn_error_fatal(r, e, step))
-            return false;
-        step = "commit_transaction";
-        if (!(e = rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS)))
-            return true;
+    return e;
+}
+
+static rd_kafka_error_t *txn_commit(run_state *r) { return rd_kafka_commit_transaction(r->producer, TXN_TIMEOUT_MS); }
+static rd_kafka_error_t *txn_abort(run_state *r) { return rd_kafka_abort_transaction(r->producer, TXN_TIMEOUT_MS); }
+
+/* Sends the batch's offsets and commits. Returns true when committed. */
+static bool commit_txn(run_state *r)
+{
+    return txn_step(r, "send_offsets_to_transaction", txn_send_offsets) &&
+           txn_step(r, "commit_transaction", txn_commit);
+}
+
+/* Aborts and rewinds; a producer that cannot even abort is beyond repair. */
+static void abort_txn(run_state *r)
+{
+    if (txn_step(r, "abort_transaction", txn_abort)) {
+        rewind_batch(r);
+    } else if (!r->failed) {
+        proc_log(PROC_LOG_ERROR, "cannot abort the transaction", NULL);
+        r->failed = true;
     }
-    txn_error_fatal(r, e, step);
-    return false;
 }
 
 /* Flushes the batch's records and, if every one was delivered, commits its offsets. */
