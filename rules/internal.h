@@ -339,7 +339,8 @@ typedef struct {
     rule_elem_slot *elem; /* RULE_ELEM_SLOTS, direct-mapped: any/all/count over the same list share lookups */
 } rule_vm;
 
-/* Runs a verified program; stack has room for p->segs[0].need values. */
-bool rule_vm_run(rule_vm *vm, const rule_program *p, rule_value *stack);
+/* Runs n verified programs, each answer to match[i]; returns how many matched.
+ * stack has room for the largest segs[0].need among them. */
+size_t rule_vm_run(rule_vm *vm, const rule_program *progs, size_t n, rule_value *stack, unsigned char *match);
 
 #endif

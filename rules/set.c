@@ -281,17 +281,7 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .path_epoch = rs->path_epoch,
                   .epoch = rs->epoch,
                   .elem = rs->elem};
-    size_t hits = 0;
-    for (size_t i = 0; i < rs->n; i++) {
-        /* Parsing the alert evicted the rules' code: fetch ahead what comes next. */
-        if (i + 2 < rs->n) {
-            __builtin_prefetch(rs->rules[i + 2].segs[0].code);
-            __builtin_prefetch(rs->rules[i + 2].consts);
-        }
-        match[i] = rule_vm_run(&vm, &rs->rules[i], rs->stack);
-        hits += match[i];
-    }
-    return hits;
+    return rule_vm_run(&vm, rs->rules, rs->n, rs->stack, match);
 }
 
 void rule_set_disasm(const rule_set *rs, size_t i, FILE *out) { rule_program_disasm(&rs->rules[i], &rs->paths, out); }

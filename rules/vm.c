@@ -34,7 +34,14 @@ static rule_value elem_value(rule_vm *vm, const rule_relpath *r, uint32_t at)
     return s->v;
 }
 
-static bool run(rule_vm *vm, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp);
+/* The rules of one rule_set_eval: run back to back in one dispatch loop. */
+typedef struct {
+    const rule_program *progs;
+    size_t n, i, hits;
+    unsigned char *match;
+} rule_batch;
+
+static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp);
 
 /* any/all/count: the predicate segment run for each element of a list or tuple. */
 static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, uint32_t pred, const rule_value *arr,
@@ -46,7 +53,7 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
     uint32_t elem = arr->n + 1;
     int64_t hits = 0;
     for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
-        bool r = run(vm, p, pred, elem, sp);
+        bool r = run(vm, NULL, p, pred, elem, sp);
         if (op == RULE_OP_ANY && r)
             return rule_bool(true);
         if (op == RULE_OP_ALL && !r)
@@ -56,141 +63,159 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
     return op == RULE_OP_COUNTIF ? rule_int(hits) : rule_bool(op == RULE_OP_ALL);
 }
 
-/* sp: the first free slot; the verifier proved the stack deep enough and every
- * operand in range, so nothing here is checked again. */
-static bool run(rule_vm *vm, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp)
+/* Runs one segment: a predicate for the element `at` (batch NULL: returns its
+ * answer), or, with a batch, the main segment of every rule in turn, each
+ * answer going to batch->match. sp is the first free slot; the verifier proved
+ * the stack deep enough and every operand in range, so nothing is checked here. */
+static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp)
 {
-    /* Locals, not loads through vm and p: stores to the stack could alias those. */
-    const rule_insn *code = p->segs[seg].code;
-    const rule_value *consts = p->consts;
-    const uint32_t *path_epoch = vm->path_epoch, epoch = vm->epoch;
-    const rule_value *path_val = vm->path_val;
     static const void *const labels[] = {
 #define RULE_OP_LABEL(name, kind, pops, pushes) &&op_##name,
         RULE_OPCODES(RULE_OP_LABEL)
 #undef RULE_OP_LABEL
     };
+    /* Locals, not loads through vm and p: stores to the stack could alias those. */
+    rule_value *const base = sp;
+    const rule_insn *code = p->segs[seg].code;
+    const rule_value *consts = p->consts;
+    const uint32_t *path_epoch = vm->path_epoch, epoch = vm->epoch;
+    const rule_value *path_val = vm->path_val;
     uint32_t pc = 0;
     rule_insn in;
 /* Each handler dispatches the next instruction itself, so the CPU predicts
  * every handler's successor separately. */
-#define NEXT()                 \
-    do {                       \
-        in = code[pc++];       \
-        goto *labels[in.op];   \
+#define NEXT()               \
+    do {                     \
+        in = code[pc++];     \
+        goto *labels[in.op]; \
     } while (0)
     NEXT();
-    {
-        {
-        op_CONST:
-            *sp++ = consts[in.arg];
-            NEXT();
-        op_PATH:
-            if (path_epoch[in.arg] != epoch)
-                resolve(vm, in.arg);
-            *sp++ = path_val[in.arg];
-            NEXT();
-        op_ELEM:
-            *sp++ = elem_value(vm, &p->rels[in.arg], at);
-            NEXT();
-        op_PATHK:
-            if (path_epoch[in.arg] != epoch)
-                resolve(vm, in.arg);
-            sp[0] = path_val[in.arg];
-            sp[1] = consts[in.b];
-            sp += 2;
-            NEXT();
-        op_ELEMK:
-            sp[0] = elem_value(vm, &p->rels[in.arg], at);
-            sp[1] = consts[in.b];
-            sp += 2;
-            NEXT();
-        op_NEG:
-            sp[-1] = rule_negate(&sp[-1]);
-            NEXT();
-        op_ADD:
-        op_SUB:
-        op_MUL:
-        op_DIV:
-        op_MOD:
-            sp--;
-            sp[-1] = rule_arith(in.op, &sp[-1], sp);
-            NEXT();
-        op_EQ:
-        op_NE:
-        op_LT:
-        op_LE:
-        op_GT:
-        op_GE:
-            sp--;
-            sp[-1] = rule_bool(rule_compare(in.op, &sp[-1], sp));
-            NEXT();
-        op_ISNULL:
-        op_NOTNULL:
-            sp[-1] = rule_bool((sp[-1].t == RV_NULL) == (in.op == RULE_OP_ISNULL));
-            NEXT();
-        op_IN:
-        op_NOTIN: {
-            sp -= in.arg;
-            bool found = rule_in(&sp[-1], sp, (uint32_t)in.arg);
-            sp[-1] = rule_bool(sp[-1].t != RV_NULL && found == (in.op == RULE_OP_IN));
-            NEXT();
-        }
-        op_LEN:
-        op_ABS:
-        op_SQRT:
-        op_LOG10:
-        op_MIN:
-        op_MAX:
-        op_STARTSWITH:
-        op_ANGSEP:
-        op_CONE:
-            sp -= rule_op_pops(in.op, 0);
-            *sp = rule_builtin_call(vm->doc, in.op, sp);
-            sp++;
-            NEXT();
-        op_ANY:
-        op_ALL:
-        op_COUNTIF:
-            sp[-1] = quantify(vm, p, in.op, (uint32_t)in.arg, &sp[-1], sp);
-            NEXT();
-        op_JUMP:
-            pc = (uint32_t)in.arg;
-            NEXT();
-        op_JUMPT:
-        op_JUMPF:
-            sp--;
-            if (rule_truthy(vm->doc, sp) == (in.op == RULE_OP_JUMPT))
-                pc = (uint32_t)in.arg;
-            NEXT();
-        op_JF_EQ:
-        op_JF_NE:
-        op_JF_LT:
-        op_JF_LE:
-        op_JF_GT:
-        op_JF_GE:
-            sp -= 2;
-            if (!rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JF_EQ), sp, sp + 1))
-                pc = (uint32_t)in.arg;
-            NEXT();
-        op_JT_EQ:
-        op_JT_NE:
-        op_JT_LT:
-        op_JT_LE:
-        op_JT_GT:
-        op_JT_GE:
-            sp -= 2;
-            if (rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JT_EQ), sp, sp + 1))
-                pc = (uint32_t)in.arg;
-            NEXT();
-        op_RET:
-            return in.arg != 0;
-        }
+
+op_CONST:
+    *sp++ = consts[in.arg];
+    NEXT();
+op_PATH:
+    if (path_epoch[in.arg] != epoch)
+        resolve(vm, in.arg);
+    *sp++ = path_val[in.arg];
+    NEXT();
+op_ELEM:
+    *sp++ = elem_value(vm, &p->rels[in.arg], at);
+    NEXT();
+op_PATHK:
+    if (path_epoch[in.arg] != epoch)
+        resolve(vm, in.arg);
+    sp[0] = path_val[in.arg];
+    sp[1] = consts[in.b];
+    sp += 2;
+    NEXT();
+op_ELEMK:
+    sp[0] = elem_value(vm, &p->rels[in.arg], at);
+    sp[1] = consts[in.b];
+    sp += 2;
+    NEXT();
+op_NEG:
+    sp[-1] = rule_negate(&sp[-1]);
+    NEXT();
+op_ADD:
+op_SUB:
+op_MUL:
+op_DIV:
+op_MOD:
+    sp--;
+    sp[-1] = rule_arith(in.op, &sp[-1], sp);
+    NEXT();
+op_EQ:
+op_NE:
+op_LT:
+op_LE:
+op_GT:
+op_GE:
+    sp--;
+    sp[-1] = rule_bool(rule_compare(in.op, &sp[-1], sp));
+    NEXT();
+op_ISNULL:
+op_NOTNULL:
+    sp[-1] = rule_bool((sp[-1].t == RV_NULL) == (in.op == RULE_OP_ISNULL));
+    NEXT();
+op_IN:
+op_NOTIN:
+    sp -= in.arg;
+    sp[-1] = rule_bool(sp[-1].t != RV_NULL && rule_in(&sp[-1], sp, (uint32_t)in.arg) == (in.op == RULE_OP_IN));
+    NEXT();
+op_LEN:
+op_ABS:
+op_SQRT:
+op_LOG10:
+op_MIN:
+op_MAX:
+op_STARTSWITH:
+op_ANGSEP:
+op_CONE:
+    sp -= rule_op_pops(in.op, 0);
+    *sp = rule_builtin_call(vm->doc, in.op, sp);
+    sp++;
+    NEXT();
+op_ANY:
+op_ALL:
+op_COUNTIF:
+    sp[-1] = quantify(vm, p, in.op, (uint32_t)in.arg, &sp[-1], sp);
+    NEXT();
+op_JUMP:
+    pc = (uint32_t)in.arg;
+    NEXT();
+op_JUMPT:
+op_JUMPF:
+    sp--;
+    if (rule_truthy(vm->doc, sp) == (in.op == RULE_OP_JUMPT))
+        pc = (uint32_t)in.arg;
+    NEXT();
+op_JF_EQ:
+op_JF_NE:
+op_JF_LT:
+op_JF_LE:
+op_JF_GT:
+op_JF_GE:
+    sp -= 2;
+    if (!rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JF_EQ), sp, sp + 1))
+        pc = (uint32_t)in.arg;
+    NEXT();
+op_JT_EQ:
+op_JT_NE:
+op_JT_LT:
+op_JT_LE:
+op_JT_GT:
+op_JT_GE:
+    sp -= 2;
+    if (rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JT_EQ), sp, sp + 1))
+        pc = (uint32_t)in.arg;
+    NEXT();
+op_RET:
+    if (!batch)
+        return in.arg != 0;
+    batch->match[batch->i] = (unsigned char)in.arg;
+    batch->hits += (size_t)in.arg;
+    if (++batch->i == batch->n)
+        return false;
+    /* Parsing the alert evicted the rules' code: fetch ahead what comes next. */
+    if (batch->i + 2 < batch->n) {
+        __builtin_prefetch(batch->progs[batch->i + 2].segs[0].code);
+        __builtin_prefetch(batch->progs[batch->i + 2].consts);
     }
+    p = &batch->progs[batch->i];
+    code = p->segs[0].code;
+    consts = p->consts;
+    pc = 0;
+    sp = base;
+    NEXT();
 #undef NEXT
 }
 
-bool rule_vm_run(rule_vm *vm, const rule_program *p, rule_value *stack)
+size_t rule_vm_run(rule_vm *vm, const rule_program *progs, size_t n, rule_value *stack, unsigned char *match)
 {
-    return run(vm, p, 0, ALERT_ABSENT, stack);
+    if (n == 0)
+        return 0;
+    rule_batch batch = {.progs = progs, .n = n, .match = match};
+    run(vm, &batch, &progs[0], 0, ALERT_ABSENT, stack);
+    return batch.hits;
 }
