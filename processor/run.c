@@ -386,10 +386,10 @@ static void run_loop(run_state *r)
             proc_metrics_heartbeat(r->metrics);
             left = batch_ms_left(r);
         }
-        if (*r->opts.reload && !r->b.open)
-            reload_rules(r);
         if (left == 0 || (r->b.open && (int)r->b.msgs >= r->cfg.txn_max_messages))
             end_batch(r);
+        if (*r->opts.reload && !r->b.open) /* between two batches, even under steady load */
+            reload_rules(r);
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, r->b.open ? left : IDLE_POLL_MS);
         bool idle = !m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
         burst = !idle;
