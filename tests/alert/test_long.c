@@ -39,7 +39,7 @@ static void expect_value(const char *value, const char *json, alert_type type, b
     alert_doc_init(&d);
     alert_error err;
     cr_assert_eq(alert_parse(&d, text, strlen(text), ALERT_FORMAT_PYTHON, &err), 0);
-    cr_assert_eq(d.n_nodes, 7);
+    cr_assert_eq(d.n_nodes, d.nodes[4].next + 2, "%s", value);
     cr_assert_eq(d.nodes[4].type, type, "%s", value);
     cr_assert_eq(d.nodes[4].start, strlen(PREFIX) + (type == ALERT_STR), "%s", value);
     cr_assert_eq(!!(d.nodes[4].flags & ALERT_F_BIGINT), big, "%s", value);
@@ -175,4 +175,28 @@ Test(long_message, big_dict_reserved_node_by_node)
     alert_doc_free(&d);
     free(text);
     free(want);
+}
+
+/* Spaces anywhere between tokens, trailing commas, and what is not a value
+ * where one is due, off the ", " and ": " that Python writes. */
+Test(long_message, spacing_and_trailing_commas)
+{
+    expect_value("[1 ,\n 2,\t]", "[1,2]", ALERT_LIST, false);
+    expect_value("{'a' :1 , 'b':\t2 ,}", "{\"a\":1,\"b\":2}", ALERT_DICT, false);
+    expect_value("(  'x'  ,  )", "[\"x\"]", ALERT_TUPLE, false);
+    expect_value("{ }", "{}", ALERT_DICT, false);
+    expect_error("{'a': , 'b': 1}", 6, "expected a value, found ','");
+    expect_error("[1, , 2]", 4, "expected a value, found ','");
+    expect_error("{'a':1,,}", 7, "expected a value, found ','");
+    expect_error("{'a':}", 5, "expected a value, found '}'");
+    expect_error("[1, )", 4, "expected a value, found ')'");
+    expect_error("(1 )", 0, "a parenthesized value is not a tuple: a 1-tuple needs a trailing comma");
+
+    const char json[] = "{\"pad\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\", \"v\": [1, ], \"tail\": 1}";
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error err;
+    cr_assert_eq(alert_parse(&d, json, strlen(json), ALERT_FORMAT_JSON, &err), -1);
+    cr_assert_str_eq(err.msg, "offset 61: expected a value, found ']'");
+    alert_doc_free(&d);
 }
