@@ -127,16 +127,10 @@ static __attribute__((noinline)) int grow_nodes(reader *r, uint32_t cap)
     return 0;
 }
 
-/* Appends a node; its `next` is provisional until its subtree is complete. */
-static inline __attribute__((always_inline)) alert_node *push(reader *r, tape *t, uint8_t type, size_t start,
-                                                              size_t len, uint8_t flags)
+/* Appends a node; its `next` is provisional until its subtree is complete.
+ * There is room: each state of read_tape's machine that pushes checked first. */
+static inline __attribute__((always_inline)) alert_node *push(tape *t, uint8_t type, size_t start, size_t len, uint8_t flags)
 {
-    if (__builtin_expect(t->n == t->cap, 0)) {
-        if (grow_nodes(r, t->cap) != 0)
-            return NULL;
-        t->nodes = r->d->nodes;
-        t->cap = r->d->cap_nodes;
-    }
     alert_node *n = &t->nodes[t->n++];
     *n = (alert_node){.start = (uint32_t)start, .len = (uint32_t)len, .next = t->n, .type = type, .flags = flags};
     return n;
@@ -222,17 +216,12 @@ static __attribute__((noinline)) size_t string_rest(reader *r, size_t open, size
     return i;
 }
 
-/* A str or bytes literal whose opening quote is at open. */
-static inline __attribute__((always_inline)) int read_string(reader *r, tape *t, size_t *pos, size_t open, uint8_t type)
+/* Where the closing quote of the string opened at open is, when all between
+ * is plain content; 0 otherwise (string_rest reads it). */
+static inline __attribute__((always_inline)) size_t plain_string_end(const unsigned char *s, size_t len, size_t open)
 {
-    size_t i = plain_end(r->s, r->len, open + 1);
-    uint8_t flags = type == ALERT_STR ? ALERT_F_VERBATIM : 0;
-    if (__builtin_expect(i >= r->len || r->s[i] != r->s[open], 0) && (i = string_rest(r, open, i, type, &flags)) == 0)
-        return -1;
-    if (!push(r, t, type, open + 1, i - open - 1, flags))
-        return -1;
-    *pos = i + 1;
-    return 0;
+    size_t i = plain_end(s, len, open + 1);
+    return i < len && s[i] == s[open] ? i : 0;
 }
 
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -288,40 +277,34 @@ static __attribute__((noinline)) size_t number_end(reader *r, size_t start, uint
     return i;
 }
 
-/* The number at *pos, through number_end. */
-/* A number: the common shapes (digits, maybe a fraction, no exponent, within
- * the next 32 bytes) from two digit masks; anything else by number_end. */
-static inline __attribute__((always_inline)) int read_number(reader *r, tape *t, size_t *pos)
+/* Where the number at start ends when it has a common shape (digits, maybe a
+ * fraction, no exponent, within the next 32 bytes), from two digit masks, with
+ * its type and flags; 0 otherwise (number_end reads it). */
+static inline __attribute__((always_inline)) size_t plain_number_end(const unsigned char *s, size_t len, size_t start, uint8_t *type, uint8_t *flags)
 {
-    size_t start = *pos, end = 0;
-    uint8_t type = ALERT_INT, flags = 0;
 #ifdef __SSE2__
-    const unsigned char *s = r->s;
     size_t i = start + (s[start] == '-');
-    if (i + 32 <= r->len) {
-        /* Bits past the 32 bytes looked at are set: a run reaching them is not known to end there. */
-        uint64_t other = non_digits16(s + i) | (uint64_t)non_digits16(s + i + 16) << 16 | ~(uint64_t)0 << 32;
-        unsigned whole = (unsigned)__builtin_ctzll(other), n = whole;
-        if (whole - 1 < 31 && (s[i] != '0' || whole == 1)) {
-            if (s[i + whole] == '.') {
-                unsigned fraction = (unsigned)__builtin_ctzll(other >> (whole + 1));
-                n = fraction == 0 ? 32 : whole + 1 + fraction;
-                type = ALERT_FLOAT;
-            }
-            if (n < 32 && (s[i + n] | 0x20) != 'e') {
-                end = i + n;
-                if (type == ALERT_INT && whole >= 19 && beyond_int64(s + i, whole, i > start))
-                    flags = ALERT_F_BIGINT;
-            }
-        }
+    if (i + 32 > len)
+        return 0;
+    /* Bits past the 32 bytes looked at are set: a run reaching them is not known to end there. */
+    uint64_t other = non_digits16(s + i) | (uint64_t)non_digits16(s + i + 16) << 16 | ~(uint64_t)0 << 32;
+    unsigned whole = (unsigned)__builtin_ctzll(other), n = whole;
+    if (whole - 1 >= 31 || (s[i] == '0' && whole > 1))
+        return 0;
+    *type = ALERT_INT;
+    *flags = 0;
+    if (s[i + whole] == '.') {
+        unsigned fraction = (unsigned)__builtin_ctzll(other >> (whole + 1));
+        n = fraction == 0 ? 32 : whole + 1 + fraction;
+        *type = ALERT_FLOAT;
+    } else if (whole >= 19 && beyond_int64(s + i, whole, i > start)) {
+        *flags = ALERT_F_BIGINT;
     }
-#endif
-    if (end == 0 && (end = number_end(r, start, &type, &flags)) == 0)
-        return -1;
-    if (!push(r, t, type, start, end - start, flags))
-        return -1;
-    *pos = end;
+    return n < 32 && (s[i + n] | 0x20) != 'e' ? i + n : 0;
+#else
+    (void)s, (void)len, (void)start, (void)type, (void)flags;
     return 0;
+#endif
 }
 
 static bool is_name_byte(unsigned char c) { return c == '_' || is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
@@ -345,19 +328,6 @@ static __attribute__((noinline)) size_t name_end(reader *r, size_t start, uint8_
     return fail(r, start, "unknown name '%.*s'", (int)(n > 40 ? 40 : n), (const char *)r->s + start), 0;
 }
 
-static inline __attribute__((always_inline)) int read_name(reader *r, tape *t, size_t *pos)
-{
-    uint8_t type;
-    bool value;
-    size_t end = name_end(r, *pos, &type, &value);
-    alert_node *n = end ? push(r, t, type, *pos, end - *pos, 0) : NULL;
-    if (!n)
-        return -1;
-    n->count = value;
-    *pos = end;
-    return 0;
-}
-
 /* The innermost open container, kept out of the tape while it is being filled. */
 typedef struct {
     uint32_t node;  /* ALERT_ABSENT at the top level */
@@ -379,9 +349,7 @@ static inline __attribute__((always_inline)) int open_container(reader *r, tape 
         return fail(r, pos, "nesting deeper than %u levels", r->d->max_depth);
     unsigned char c = r->s[pos];
     uint8_t type = c == '{' ? ALERT_DICT : c == '[' ? ALERT_LIST : ALERT_TUPLE;
-    alert_node *n = push(r, t, type, pos, 0, 0);
-    if (!n)
-        return -1;
+    alert_node *n = push(t, type, pos, 0, 0);
     if (o->node != ALERT_ABSENT)
         t->nodes[o->node].count = o->count;
     n->next = o->node;
@@ -436,23 +404,49 @@ static const char *after_element(uint8_t type)
                               : "expected ',' or ')' after tuple element";
 }
 
-/* The whole message, without recursion: the open containers are chained
- * through their `next`, so deep nesting costs no stack. A state machine of
- * three states (labels): at a value, at a dict key, after a complete value.
+/* Where the reading machine resumes, and why it stopped. */
+typedef enum { AT_VALUE, AT_KEY, AFTER_VALUE } machine_state;
+typedef enum { STOP_DONE, STOP_FAILED, STOP_GROW, STOP_STRING, STOP_NUMBER, STOP_NAME } machine_stop;
+
+/* The reading machine between runs. */
+typedef struct {
+    tape t;
+    open_state o;
+    size_t pos;    /* STOP_STRING: the opening quote; STOP_NUMBER, STOP_NAME: the token */
+    uint32_t last; /* the value just completed */
+    uint8_t state; /* machine_state */
+    uint8_t type;  /* STOP_STRING: ALERT_STR or ALERT_BYTES */
+} machine;
+
+/* Runs the machine over the message until it is read, fails, or meets what
+ * only a call can read: room for more nodes, a string with escapes or odd bytes,
+ * a number of an uncommon shape, a name. Making no call keeps everything in
+ * registers. Three states (labels): at a value, at a dict key, after a value.
  * Spaces are skipped where they are found, so the common path (Python's ", "
  * and ": ") never looks for more. Inlined once per format (python constant). */
-static inline __attribute__((always_inline)) int read_tape_as(reader *r, const bool python)
+static inline __attribute__((always_inline)) machine_stop run(reader *r, machine *m, const bool python)
 {
     const unsigned char *s = r->s;
     const size_t len = r->len;
-    tape t = {.nodes = r->d->nodes, .n = 0, .cap = r->d->cap_nodes};
-    open_state o = {.node = ALERT_ABSENT};
-    size_t pos = 0;
-    uint32_t last; /* the value just completed */
+    tape t = m->t;
+    open_state o = m->o;
+    size_t pos = m->pos, end;
+    uint32_t last = m->last;
+    uint8_t type, flags;
     unsigned char c;
-    int rc = -1;
+    machine_stop stop;
+
+    if (m->state == AT_KEY)
+        goto key;
+    if (m->state == AFTER_VALUE)
+        goto after;
 
 value:
+    if (t.n == t.cap) {
+        m->state = AT_VALUE;
+        stop = STOP_GROW;
+        goto stopped;
+    }
     c = pos < len ? s[pos] : 0;
     switch (c) {
     case ' ': case '\t': case '\n': case '\r':
@@ -464,7 +458,7 @@ value:
         /* fall through */
     case '{': case '[':
         if (open_container(r, &t, pos, &o) != 0)
-            goto done;
+            return STOP_FAILED;
         pos = skip_space(s, len, pos + 1);
         if (pos < len && s[pos] == o.closer) {
             last = close_container(r, &t, pos++, false, &o); /* empty */
@@ -485,38 +479,52 @@ value:
             goto not_a_value;
         /* fall through */
     case '"':
-        if (read_string(r, &t, &pos, pos, ALERT_STR) != 0)
-            goto done;
+        if ((end = plain_string_end(s, len, pos)) == 0) {
+            m->type = ALERT_STR;
+            stop = STOP_STRING;
+            goto stopped_at_token;
+        }
+        push(&t, ALERT_STR, pos + 1, end - pos - 1, ALERT_F_VERBATIM);
+        pos = end + 1;
         break;
     case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
-        if (read_number(r, &t, &pos) != 0)
-            goto done;
+        if ((end = plain_number_end(s, len, pos, &type, &flags)) == 0) {
+            stop = STOP_NUMBER;
+            goto stopped_at_token;
+        }
+        push(&t, type, pos, end - pos, flags);
+        pos = end;
         break;
     case 'b':
         if (python && pos + 1 < len && (s[pos + 1] == '\'' || s[pos + 1] == '"')) {
-            if (read_string(r, &t, &pos, pos + 1, ALERT_BYTES) != 0)
-                goto done;
-            break;
+            pos++;
+            m->type = ALERT_BYTES;
+            stop = STOP_STRING;
+            goto stopped_at_token;
         }
         /* fall through */
     default:
         if (c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
-            if (read_name(r, &t, &pos) != 0)
-                goto done;
-            break;
+            stop = STOP_NAME;
+            goto stopped_at_token;
         }
     not_a_value:
         fail_found(r, pos, "expected a value");
-        goto done;
+        return STOP_FAILED;
     }
     last = t.n - 1;
     goto after;
 
-key: /* a dict's key is due: a str key directly followed by ':' goes straight to its value */
-    if (pos < len && (s[pos] == '"' || (python && s[pos] == '\''))) {
-        if (read_string(r, &t, &pos, pos, ALERT_STR) != 0)
-            goto done;
+key: /* a dict's key is due: a plain str key directly followed by ':' goes straight to its value */
+    if (t.n == t.cap) {
+        m->state = AT_KEY;
+        stop = STOP_GROW;
+        goto stopped;
+    }
+    if (pos < len && (s[pos] == '"' || (python && s[pos] == '\'')) && (end = plain_string_end(s, len, pos)) != 0) {
+        push(&t, ALERT_STR, pos + 1, end - pos - 1, ALERT_F_VERBATIM);
         last = t.n - 1;
+        pos = end + 1;
         if (pos >= len || s[pos] != ':')
             goto after;
         o.count++;
@@ -526,29 +534,30 @@ key: /* a dict's key is due: a str key directly followed by ':' goes straight to
 
 after: /* the separator of the value just completed, or the closers of what it ends */
     if (last == ALERT_ABSENT)
-        goto done;
+        return STOP_FAILED;
     c = pos < len ? s[pos] : 0;
     if (space[c]) {
         pos = skip_space(s, len, pos);
         c = pos < len ? s[pos] : 0;
     }
     if (o.node == ALERT_ABSENT) {
-        if (pos < len)
+        if (pos < len) {
             fail_found(r, pos, "expected end of input after the value");
-        else
-            rc = 0;
-        goto done;
+            return STOP_FAILED;
+        }
+        stop = STOP_DONE;
+        goto stopped;
     }
     if (o.type == ALERT_DICT && (++o.count & 1)) {
         if (check_key(r, &t.nodes[last]) != 0)
-            goto done;
+            return STOP_FAILED;
         if (python && o.count == 1 && (c == ',' || c == '}')) {
             fail(r, pos, "set literals are not supported: JSON has no sets");
-            goto done;
+            return STOP_FAILED;
         }
         if (c != ':') {
             fail_found(r, pos, "expected ':' after dict key");
-            goto done;
+            return STOP_FAILED;
         }
         pos++;
         goto value;
@@ -566,15 +575,65 @@ after: /* the separator of the value just completed, or the closers of what it e
         goto after;
     }
     fail_found(r, pos, after_element(o.type));
+    return STOP_FAILED;
 
-done:
-    r->d->n_nodes = t.n;
-    return rc;
+stopped_at_token: /* the caller reads the token at pos, and the machine goes on after it */
+    m->state = AFTER_VALUE;
+stopped:
+    m->t = t;
+    m->o = o;
+    m->pos = pos;
+    m->last = last;
+    return stop;
 }
 
+/* Does what the machine stopped for: makes room, or reads the token at m->pos
+ * (room for its node was checked before the machine stopped). Returns 0 or -1. */
+static __attribute__((noinline)) int unstop(reader *r, machine *m, machine_stop stop)
+{
+    size_t start = m->pos, end;
+    uint8_t type = m->type, flags = 0;
+    bool value = false;
+    if (stop == STOP_GROW) {
+        if (grow_nodes(r, m->t.cap) != 0)
+            return -1;
+        m->t.nodes = r->d->nodes;
+        m->t.cap = r->d->cap_nodes;
+        return 0;
+    }
+    if (stop == STOP_STRING) {
+        end = string_rest(r, start, plain_end(r->s, r->len, start + 1), type, &flags);
+        if (end == 0)
+            return -1;
+        push(&m->t, type, start + 1, end - start - 1, flags);
+        m->pos = end + 1;
+    } else {
+        end = stop == STOP_NUMBER ? number_end(r, start, &type, &flags) : name_end(r, start, &type, &value);
+        if (end == 0)
+            return -1;
+        push(&m->t, type, start, end - start, flags)->count = value;
+        m->pos = end;
+    }
+    m->last = m->t.n - 1;
+    return 0;
+}
+
+/* The whole message, without recursion: the open containers are chained
+ * through their `next`, so deep nesting costs no stack. */
 static int read_tape(reader *r)
 {
-    return r->python ? read_tape_as(r, true) : read_tape_as(r, false);
+    machine m = {.t = {.nodes = r->d->nodes, .n = 0, .cap = r->d->cap_nodes},
+                 .o = {.node = ALERT_ABSENT},
+                 .state = AT_VALUE};
+    for (;;) {
+        machine_stop stop = r->python ? run(r, &m, true) : run(r, &m, false);
+        if (stop == STOP_DONE) {
+            r->d->n_nodes = m.t.n;
+            return 0;
+        }
+        if (stop == STOP_FAILED || unstop(r, &m, stop) != 0)
+            return -1;
+    }
 }
 
 /* Reads the message as one format; AUTO is decided by the caller. */

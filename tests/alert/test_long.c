@@ -200,3 +200,22 @@ Test(long_message, spacing_and_trailing_commas)
     cr_assert_str_eq(err.msg, "offset 61: expected a value, found ']'");
     alert_doc_free(&d);
 }
+
+/* The node array grows (from nothing, at 256, 512...) while a key is due and
+ * while a value is due: both layouts put the 256th node on one of them. */
+Test(long_message, nodes_grow_at_keys_and_at_values)
+{
+    for (int nested = 0; nested < 2; nested++) {
+        char text[16384], json[16384];
+        size_t tl = 0, jl = 0;
+        tl += (size_t)sprintf(text + tl, "%s{", nested ? "[" : "");
+        jl += (size_t)sprintf(json + jl, "%s{", nested ? "[" : "");
+        for (int i = 0; i < 600; i++) {
+            tl += (size_t)sprintf(text + tl, "%s'k%d': %d", i ? ", " : "", i, i);
+            jl += (size_t)sprintf(json + jl, "%s\"k%d\":%d", i ? "," : "", i, i);
+        }
+        sprintf(text + tl, "}%s", nested ? "]" : "");
+        sprintf(json + jl, "}%s", nested ? "]" : "");
+        expect_json_n(text, strlen(text), json);
+    }
+}
