@@ -1,5 +1,6 @@
 /* alert/value.c — scalar values read from the tape on demand: numbers are
  * converted only when a rule asks, strings decoded only when escaped. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +39,75 @@ static double token_to_double(const char *p, size_t n)
     return v;
 }
 
+/* The exact powers of ten a double holds: 5^22 < 2^53. */
+static const double exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The token's value when it has at most 15 significant digits and a decimal
+ * exponent within 1e+-22: digits and power of ten are then both exact doubles,
+ * so one multiplication or division rounds once, exactly as strtod does.
+ * Returns false for anything else (strtod reads it). */
+static bool small_decimal(const char *p, const char *end, double *out)
+{
+#if FLT_EVAL_METHOD == 0
+    bool negative = p < end && *p == '-';
+    p += negative;
+    uint64_t digits = 0;
+    int significant = 0, scale = 0;
+    bool any = false, point = false;
+    for (; p < end; p++) {
+        if (*p == '.' && !point) {
+            point = true;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            break;
+        any = true;
+        scale -= point;
+        if (digits == 0 && *p == '0')
+            continue; /* a leading zero is not significant */
+        if (++significant > 15)
+            return false;
+        digits = digits * 10 + (uint64_t)(*p - '0');
+    }
+    if (!any)
+        return false;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        bool negative_exp = p < end && *p == '-';
+        p += p < end && (*p == '-' || *p == '+');
+        int exp = 0;
+        if (p == end)
+            return false;
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+            if ((exp = exp * 10 + (*p - '0')) > 1000)
+                return false;
+        scale += negative_exp ? -exp : exp;
+    }
+    if (p != end || scale < -22 || scale > 22)
+        return false;
+    double v = scale >= 0 ? (double)digits * exact_pow10[scale] : (double)digits / exact_pow10[-scale];
+    *out = negative ? -v : v;
+    return true;
+#else
+    (void)p, (void)end, (void)out;
+    return false; /* wider intermediates would round twice */
+#endif
+}
+
 double alert_double(const alert_doc *d, uint32_t node)
 {
-    int64_t i;
-    if (alert_int(d, node, &i) == 0)
-        return (double)i;
-    if (node >= d->n_nodes || (d->nodes[node].type != ALERT_INT && d->nodes[node].type != ALERT_FLOAT))
+    if (node >= d->n_nodes)
         return NAN;
-    return token_to_double(d->src + d->nodes[node].start, d->nodes[node].len);
+    const alert_node *n = &d->nodes[node];
+    int64_t i;
+    if (n->type == ALERT_INT && alert_int(d, node, &i) == 0)
+        return (double)i;
+    if (n->type != ALERT_INT && n->type != ALERT_FLOAT)
+        return NAN;
+    const char *p = d->src + n->start;
+    double v;
+    return small_decimal(p, p + n->len, &v) ? v : token_to_double(p, n->len);
 }
 
 int alert_string(alert_doc *d, uint32_t node, const char **s, size_t *n)
