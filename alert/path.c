@@ -113,16 +113,14 @@ static bool escaped_key_equals(const alert_doc *d, const alert_node *k, const ch
     return at == key_len;
 }
 
-/* Whether key node k is spelled step's key in JSON (unquoted). */
-static bool key_matches(const alert_doc *d, const alert_node *k, const alert_step *step)
+/* Whether key node k, other than a verbatim str, is spelled step's key in JSON (unquoted). */
+static bool other_key_matches(const alert_doc *d, const alert_node *k, const alert_step *step)
 {
     const char *spelling = d->src + k->start;
     size_t n = k->len;
     switch (k->type) {
     case ALERT_STR:
-        if (k->flags & ALERT_F_ESCAPED)
-            return escaped_key_equals(d, k, step->key, step->key_len);
-        break;
+        return escaped_key_equals(d, k, step->key, step->key_len);
     case ALERT_BOOL:
         spelling = k->count ? "true" : "false";
         n = strlen(spelling);
@@ -136,15 +134,24 @@ static bool key_matches(const alert_doc *d, const alert_node *k, const alert_ste
 }
 
 /* The value of key in dict node, or ALERT_ABSENT. As in Python and most JSON
- * readers, the last of duplicate keys wins. */
+ * readers, the last of duplicate keys wins. Nearly every key is a str without
+ * escapes, its raw span its spelling: those are told apart by length first. */
 static uint32_t dict_get(const alert_doc *d, uint32_t node, const alert_step *step)
 {
+    const alert_node *nodes = d->nodes;
+    const char *src = d->src, *key = step->key;
+    const uint32_t key_len = step->key_len;
     uint32_t found = ALERT_ABSENT, k = node + 1;
-    for (uint32_t i = 0; i < d->nodes[node].count; i++) {
-        uint32_t v = d->nodes[k].next;
-        if (key_matches(d, &d->nodes[k], step))
+    for (uint32_t i = nodes[node].count; i > 0; i--) {
+        const alert_node *kn = &nodes[k];
+        uint32_t v = kn->next;
+        if (kn->type == ALERT_STR && !(kn->flags & ALERT_F_ESCAPED)) {
+            if (kn->len == key_len && memcmp(src + kn->start, key, key_len) == 0)
+                found = v;
+        } else if (other_key_matches(d, kn, step)) {
             found = v;
-        k = d->nodes[v].next;
+        }
+        k = nodes[v].next;
     }
     return found;
 }
