@@ -2,17 +2,14 @@
  * the HTTP endpoints (/metrics, /healthz, /readyz) scraped with a plain socket. */
 #include <criterion/criterion.h>
 
-#include <arpa/inet.h>
 #include <pthread.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "processor/metrics.h"
+#include "tests/processor/metrics_client.h"
 
 #define EMPTY_RULES "# HELP alertfilter_rule_matches_total Alerts matched, by rule.\n" \
                     "# TYPE alertfilter_rule_matches_total counter\n"
@@ -147,18 +144,6 @@ Test(metrics, render_known_sequence)
     proc_metrics_free(m);
 }
 
-/* Extracts the line of `text` that starts with `prefix` (without its newline). */
-static void line_starting(const char *text, const char *prefix, char *out, size_t cap)
-{
-    out[0] = '\0';
-    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (!strncmp(p, prefix, strlen(prefix))) {
-            size_t n = strcspn(p, "\n");
-            snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
-            return;
-        }
-}
-
 Test(metrics, label_values_are_escaped)
 {
     proc_metrics *m = proc_metrics_new();
@@ -166,9 +151,9 @@ Test(metrics, label_values_are_escaped)
     proc_metrics_lag(m, "we\"ird", 7, 9);
     char *got = proc_metrics_render(m);
     char line[256];
-    line_starting(got, "alertfilter_rule_matches_total{", line, sizeof line);
+    mc_line(got, "alertfilter_rule_matches_total{", line, sizeof line);
     cr_assert_str_eq(line, "alertfilter_rule_matches_total{rule=\"a\\\\b\\\"c\\nd\"} 2");
-    line_starting(got, "alertfilter_consumer_lag{", line, sizeof line);
+    mc_line(got, "alertfilter_consumer_lag{", line, sizeof line);
     cr_assert_str_eq(line, "alertfilter_consumer_lag{topic=\"we\\\"ird\",partition=\"7\"} 9");
     free(got);
     proc_metrics_free(m);
@@ -185,7 +170,7 @@ Test(metrics, negative_lag_removes_the_series)
     const char *from = strstr(got, "alertfilter_consumer_lag{");
     cr_assert_not_null(from);
     char line[256];
-    line_starting(from, "alertfilter_consumer_lag", line, sizeof line);
+    mc_line(from, "alertfilter_consumer_lag", line, sizeof line);
     cr_assert_str_eq(line, "alertfilter_consumer_lag{topic=\"alerts\",partition=\"1\"} 6");
     cr_assert_null(strstr(strchr(from, '\n'), "alertfilter_consumer_lag{"));
     free(got);
@@ -199,7 +184,7 @@ Test(metrics, sums_print_the_shortest_exact_decimal)
     proc_metrics_batch_seconds(m, 0.2);
     char *got = proc_metrics_render(m);
     char line[256];
-    line_starting(got, "alertfilter_batch_seconds_sum", line, sizeof line);
+    mc_line(got, "alertfilter_batch_seconds_sum", line, sizeof line);
     /* 0.1 + 0.2 is not 0.3 in binary; the text must say so exactly. */
     cr_assert_str_eq(line, "alertfilter_batch_seconds_sum 0.30000000000000004");
     free(got);
@@ -219,12 +204,12 @@ Test(metrics, many_rules_and_partitions_keep_their_order)
     char *got = proc_metrics_render(m);
     for (int i = 0; i < 40; i++) {
         snprintf(series, sizeof series, "alertfilter_rule_matches_total{rule=\"rule%02d\"}", i);
-        line_starting(got, series, line, sizeof line);
+        mc_line(got, series, line, sizeof line);
         char want[160];
         snprintf(want, sizeof want, "%s %d", series, 2 * i);
         cr_assert_str_eq(line, want);
         snprintf(series, sizeof series, "alertfilter_consumer_lag{topic=\"alerts\",partition=\"%d\"}", i);
-        line_starting(got, series, line, sizeof line);
+        mc_line(got, series, line, sizeof line);
         snprintf(want, sizeof want, "%s %d", series, 999 - i);
         cr_assert_str_eq(line, want);
     }
@@ -265,16 +250,16 @@ Test(metrics, concurrent_updates_are_all_counted_while_rendering, .timeout = 30)
         pthread_join(th[i], NULL);
     char *got = proc_metrics_render(m);
     char line[160], want[160];
-    line_starting(got, "alertfilter_messages_consumed_total ", line, sizeof line);
+    mc_line(got, "alertfilter_messages_consumed_total ", line, sizeof line);
     snprintf(want, sizeof want, "alertfilter_messages_consumed_total %d", WRITERS * UPDATES);
     cr_assert_str_eq(line, want);
-    line_starting(got, "alertfilter_rule_matches_total{rule=\"rule7\"}", line, sizeof line);
+    mc_line(got, "alertfilter_rule_matches_total{rule=\"rule7\"}", line, sizeof line);
     snprintf(want, sizeof want, "alertfilter_rule_matches_total{rule=\"rule7\"} %d", WRITERS * UPDATES / 50);
     cr_assert_str_eq(line, want);
-    line_starting(got, "alertfilter_batch_seconds_count", line, sizeof line);
+    mc_line(got, "alertfilter_batch_seconds_count", line, sizeof line);
     snprintf(want, sizeof want, "alertfilter_batch_seconds_count %d", WRITERS * UPDATES);
     cr_assert_str_eq(line, want);
-    line_starting(got, "alertfilter_batch_seconds_sum", line, sizeof line);
+    mc_line(got, "alertfilter_batch_seconds_sum", line, sizeof line);
     snprintf(want, sizeof want, "alertfilter_batch_seconds_sum %d", WRITERS * UPDATES / 16);
     cr_assert_str_eq(line, want);
     free(got);
@@ -282,40 +267,6 @@ Test(metrics, concurrent_updates_are_all_counted_while_rendering, .timeout = 30)
 }
 
 /* ---- the HTTP server, scraped with a plain socket client ---- */
-
-typedef struct {
-    int status;
-    char content_type[128];
-    char body[16384];
-} http_reply;
-
-/* GET path from 127.0.0.1:port with HTTP/1.0, so the server closes at the end. */
-static void http_get(int port, const char *method, const char *path, http_reply *r)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0, "connect to port %d failed", port);
-    char req[256];
-    int n = snprintf(req, sizeof req, "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", method, path);
-    cr_assert_eq(write(fd, req, (size_t)n), n);
-    static char buf[32768];
-    size_t len = 0;
-    ssize_t got;
-    while ((got = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-        len += (size_t)got;
-    close(fd);
-    buf[len] = '\0';
-    cr_assert_eq(sscanf(buf, "HTTP/1.%*d %d", &r->status), 1, "no status line in: %s", buf);
-    const char *ct = strcasestr(buf, "\r\nContent-Type: ");
-    r->content_type[0] = '\0';
-    if (ct)
-        snprintf(r->content_type, sizeof r->content_type, "%.*s", (int)strcspn(ct + 16, "\r"), ct + 16);
-    const char *body = strstr(buf, "\r\n\r\n");
-    cr_assert_not_null(body);
-    snprintf(r->body, sizeof r->body, "%s", body + 4);
-}
 
 static proc_metrics *serving(void)
 {
@@ -330,8 +281,8 @@ Test(metrics_http, metrics_endpoint_serves_the_render, .timeout = 10)
 {
     proc_metrics *m = serving();
     apply_known_sequence(m);
-    http_reply r;
-    http_get(proc_metrics_port(m), "GET", "/metrics", &r);
+    mc_reply r;
+    mc_request(proc_metrics_port(m), "GET", "/metrics", &r);
     char *want = proc_metrics_render(m);
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -339,9 +290,9 @@ Test(metrics_http, metrics_endpoint_serves_the_render, .timeout = 10)
     free(want);
 
     proc_metrics_consumed(m, 1);
-    http_get(proc_metrics_port(m), "GET", "/metrics", &r);
+    mc_request(proc_metrics_port(m), "GET", "/metrics", &r);
     char line[256];
-    line_starting(r.body, "alertfilter_messages_consumed_total ", line, sizeof line);
+    mc_line(r.body, "alertfilter_messages_consumed_total ", line, sizeof line);
     cr_assert_str_eq(line, "alertfilter_messages_consumed_total 1251");
     proc_metrics_free(m);
 }
@@ -349,12 +300,12 @@ Test(metrics_http, metrics_endpoint_serves_the_render, .timeout = 10)
 Test(metrics_http, healthz_ok_while_heartbeating, .timeout = 10)
 {
     proc_metrics *m = serving();
-    http_reply r;
-    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    mc_reply r;
+    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.body, "ok\n");
     proc_metrics_heartbeat(m);
-    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.body, "ok\n");
     proc_metrics_free(m);
@@ -366,13 +317,13 @@ Test(metrics_http, healthz_503_when_stalled_then_ok_on_heartbeat, .timeout = 10)
     proc_metrics_set_stall_seconds(m, 0.05);
     proc_metrics_heartbeat(m);
     nanosleep(&(struct timespec){.tv_nsec = 150 * 1000 * 1000}, NULL);
-    http_reply r;
-    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    mc_reply r;
+    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
     cr_assert_eq(r.status, 503);
     cr_assert_str_eq(r.body, "stalled: no heartbeat from the run loop in the last 0.05 s\n");
     proc_metrics_set_stall_seconds(m, 30);
     proc_metrics_heartbeat(m);
-    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.body, "ok\n");
     proc_metrics_free(m);
@@ -383,8 +334,8 @@ Test(metrics_http, healthz_503_after_failing_even_with_heartbeats, .timeout = 10
     proc_metrics *m = serving();
     proc_metrics_failing(m);
     proc_metrics_heartbeat(m);
-    http_reply r;
-    http_get(proc_metrics_port(m), "GET", "/healthz", &r);
+    mc_reply r;
+    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
     cr_assert_eq(r.status, 503);
     cr_assert_str_eq(r.body, "failing: the run loop reported a fatal error\n");
     proc_metrics_free(m);
@@ -393,16 +344,16 @@ Test(metrics_http, healthz_503_after_failing_even_with_heartbeats, .timeout = 10
 Test(metrics_http, readyz_follows_ready, .timeout = 10)
 {
     proc_metrics *m = serving();
-    http_reply r;
-    http_get(proc_metrics_port(m), "GET", "/readyz", &r);
+    mc_reply r;
+    mc_request(proc_metrics_port(m), "GET", "/readyz", &r);
     cr_assert_eq(r.status, 503);
     cr_assert_str_eq(r.body, "not ready: no partitions assigned yet\n");
     proc_metrics_ready(m, true);
-    http_get(proc_metrics_port(m), "GET", "/readyz", &r);
+    mc_request(proc_metrics_port(m), "GET", "/readyz", &r);
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.body, "ready\n");
     proc_metrics_ready(m, false);
-    http_get(proc_metrics_port(m), "GET", "/readyz", &r);
+    mc_request(proc_metrics_port(m), "GET", "/readyz", &r);
     cr_assert_eq(r.status, 503);
     proc_metrics_free(m);
 }
@@ -410,11 +361,11 @@ Test(metrics_http, readyz_follows_ready, .timeout = 10)
 Test(metrics_http, unknown_path_and_method, .timeout = 10)
 {
     proc_metrics *m = serving();
-    http_reply r;
-    http_get(proc_metrics_port(m), "GET", "/", &r);
+    mc_reply r;
+    mc_request(proc_metrics_port(m), "GET", "/", &r);
     cr_assert_eq(r.status, 404);
     cr_assert_str_eq(r.body, "not found: try /metrics, /healthz or /readyz\n");
-    http_get(proc_metrics_port(m), "POST", "/metrics", &r);
+    mc_request(proc_metrics_port(m), "POST", "/metrics", &r);
     cr_assert_eq(r.status, 405);
     cr_assert_str_eq(r.body, "method not allowed: use GET\n");
     proc_metrics_free(m);
