@@ -2,6 +2,7 @@
  * converted only when a rule asks, strings decoded only when escaped. */
 #include <float.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,26 +53,29 @@ static bool small_decimal(const char *p, const char *end, double *out)
 #if FLT_EVAL_METHOD == 0
     bool negative = p < end && *p == '-';
     p += negative;
+    const char *start = p;
     uint64_t digits = 0;
-    int significant = 0, scale = 0;
-    bool any = false, point = false;
-    for (; p < end; p++) {
-        if (*p == '.' && !point) {
-            point = true;
-            continue;
-        }
-        if (*p < '0' || *p > '9')
-            break;
-        any = true;
-        scale -= point;
-        if (digits == 0 && *p == '0')
-            continue; /* a leading zero is not significant */
-        if (++significant > 15)
-            return false;
+    while (p < end && *p == '0')
+        p++; /* leading zeros are not significant */
+    const char *first = p;
+    for (; p < end && (unsigned)(*p - '0') < 10; p++)
         digits = digits * 10 + (uint64_t)(*p - '0');
+    ptrdiff_t significant = p - first, scale = 0;
+    if (p < end && *p == '.') {
+        const char *fraction = ++p;
+        if (digits == 0)
+            while (p < end && *p == '0')
+                p++;
+        first = p;
+        for (; p < end && (unsigned)(*p - '0') < 10; p++)
+            digits = digits * 10 + (uint64_t)(*p - '0');
+        significant += p - first;
+        scale = fraction - p;
+        if (p == start + 1)
+            return false; /* a point and no digit */
     }
-    if (!any)
-        return false;
+    if (p == start || significant > 15)
+        return false; /* beyond 15 digits, digits may have wrapped: strtod reads it */
     if (p < end && (*p == 'e' || *p == 'E')) {
         p++;
         bool negative_exp = p < end && *p == '-';
@@ -79,7 +83,7 @@ static bool small_decimal(const char *p, const char *end, double *out)
         int exp = 0;
         if (p == end)
             return false;
-        for (; p < end && *p >= '0' && *p <= '9'; p++)
+        for (; p < end && (unsigned)(*p - '0') < 10; p++)
             if ((exp = exp * 10 + (*p - '0')) > 1000)
                 return false;
         scale += negative_exp ? -exp : exp;
