@@ -132,19 +132,28 @@ static inline int rule_str_cmp(const rule_value *a, const rule_value *b)
  * ordered (NaN, or different kinds); RULE_ORD_NULL when either is null. */
 enum { RULE_ORD_LT, RULE_ORD_EQ, RULE_ORD_GT, RULE_ORD_NONE, RULE_ORD_NULL };
 
+/* rule_order for the pairs its inline part leaves (value.c). */
+int rule_order_rest(const rule_value *a, const rule_value *b);
+
+#define RULE_EXACT_INT_MAX (INT64_C(1) << 53) /* every int up to here is a double exactly */
+
+/* The commonest pairs are ordered inline: a float field with a float or an int
+ * that a double holds exactly (then comparing doubles is comparing values), two ints. */
 static inline int rule_order(const rule_value *a, const rule_value *b)
 {
-    if (a->t == RV_FLOAT && b->t == RV_FLOAT) {
-        double x = a->u.d, y = b->u.d;
+    if (a->t == RV_FLOAT) {
+        double x = a->u.d, y;
+        if (b->t == RV_FLOAT)
+            y = b->u.d;
+        else if (b->t == RV_INT && b->u.i >= -RULE_EXACT_INT_MAX && b->u.i <= RULE_EXACT_INT_MAX)
+            y = (double)b->u.i;
+        else
+            return rule_order_rest(a, b);
         return x < y ? RULE_ORD_LT : x > y ? RULE_ORD_GT : x == y ? RULE_ORD_EQ : RULE_ORD_NONE;
     }
-    if (a->t == RV_NULL || b->t == RV_NULL)
-        return RULE_ORD_NULL;
-    if (rule_is_num(a) && rule_is_num(b))
-        return rule_num_cmp(a, b) + 1; /* -1, 0, 1, 2 to the RULE_ORD_ values */
-    if (a->t == RV_STR && b->t == RV_STR)
-        return rule_str_cmp(a, b) + 1;
-    return RULE_ORD_NONE;
+    if (a->t == RV_INT && b->t == RV_INT)
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i) + RULE_ORD_EQ;
+    return rule_order_rest(a, b);
 }
 
 _Static_assert(RULE_OP_NE == RULE_OP_EQ + 1 && RULE_OP_LT == RULE_OP_EQ + 2 && RULE_OP_LE == RULE_OP_EQ + 3 &&

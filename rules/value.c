@@ -34,6 +34,17 @@ rule_value rule_value_of_node(alert_doc *doc, uint32_t node)
     }
 }
 
+int rule_order_rest(const rule_value *a, const rule_value *b)
+{
+    if (a->t == RV_NULL || b->t == RV_NULL)
+        return RULE_ORD_NULL;
+    if (rule_is_num(a) && rule_is_num(b))
+        return rule_num_cmp(a, b) + 1; /* -1, 0, 1, 2 to the RULE_ORD_ values */
+    if (a->t == RV_STR && b->t == RV_STR)
+        return rule_str_cmp(a, b) + 1;
+    return RULE_ORD_NONE;
+}
+
 bool rule_in(const rule_value *x, const rule_value *items, uint32_t n)
 {
     for (uint32_t k = 0; k < n; k++)
