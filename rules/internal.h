@@ -294,16 +294,27 @@ typedef struct {
     rule_arena arena; /* strings, steps */
 } rule_program;
 
+/* The paths one key step below a path (or below the root), so that one scan
+ * of a dict finds them all: ids ordered by key length, and a bit per length
+ * (modulo 64) that tells most of the dict's other keys apart at once. */
+typedef struct {
+    uint32_t *ids;
+    uint32_t n;
+    uint64_t len_bits;
+} rule_kids;
+
 /* An interned path: one step from its parent (-1: the alert's root). */
 typedef struct {
     int32_t parent;
     alert_step step;
     char *text;
+    rule_kids kids;
 } rule_path;
 
 typedef struct {
     rule_path *items;
     uint32_t n, cap;
+    rule_kids root_kids;
 } rule_paths;
 
 /* Interns the path steps[0..n) and returns its id, or -1 when out of memory. */

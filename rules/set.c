@@ -94,6 +94,24 @@ static bool same_step(const alert_step *a, const alert_step *b)
     return a->index >= 0 || (a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0);
 }
 
+/* Adds path id, one key of key_len bytes below their parent, to kids (kept in key length order). */
+static int add_kid(const rule_paths *ps, rule_kids *kids, uint32_t id, uint32_t key_len)
+{
+    uint32_t *ids = realloc(kids->ids, (kids->n + 1) * sizeof *ids);
+    if (!ids)
+        return -1;
+    uint32_t at = kids->n;
+    while (at > 0 && ps->items[ids[at - 1]].step.key_len > key_len) {
+        ids[at] = ids[at - 1];
+        at--;
+    }
+    ids[at] = id;
+    kids->ids = ids;
+    kids->n++;
+    kids->len_bits |= UINT64_C(1) << (key_len & 63);
+    return 0;
+}
+
 static int32_t intern_step(rule_paths *ps, int32_t parent, const alert_step *steps, uint32_t n)
 {
     const alert_step *st = &steps[n - 1];
@@ -121,6 +139,11 @@ static int32_t intern_step(rule_paths *ps, int32_t parent, const alert_step *ste
         key[st->key_len] = '\0';
         copy.key = key;
     }
+    rule_kids *kids = parent < 0 ? &ps->root_kids : &ps->items[parent].kids;
+    if (st->index < 0 && add_kid(ps, kids, ps->n, st->key_len) != 0) {
+        free(text);
+        return -1;
+    }
     ps->items[ps->n] = (rule_path){.parent = parent, .step = copy, .text = text};
     return (int32_t)ps->n++;
 }
@@ -138,9 +161,12 @@ int32_t rule_paths_intern(rule_paths *ps, const alert_step *steps, uint32_t n)
 
 void rule_paths_free(rule_paths *ps)
 {
-    for (uint32_t k = 0; k < ps->n; k++)
+    for (uint32_t k = 0; k < ps->n; k++) {
         free(ps->items[k].text);
+        free(ps->items[k].kids.ids);
+    }
     free(ps->items);
+    free(ps->root_kids.ids);
     *ps = (rule_paths){0};
 }
 

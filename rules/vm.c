@@ -6,19 +6,65 @@ _Static_assert(RULE_OP_JF_GE - RULE_OP_JF_EQ == RULE_OP_GE - RULE_OP_EQ &&
                    RULE_OP_JT_GE - RULE_OP_JT_EQ == RULE_OP_GE - RULE_OP_EQ,
                "JF_xx and JT_xx list the comparisons as EQ..GE do");
 
+/* Caches node as path id's node and value for the current alert. */
+static void settle(rule_vm *vm, uint32_t id, uint32_t node)
+{
+    vm->path_node[id] = node;
+    vm->path_val[id] = rule_value_of_node(vm->doc, node);
+    vm->path_epoch[id] = vm->epoch;
+}
+
+/* Resolves every path of kids, the keys looked up in node, in one scan of the
+ * dict rather than one per key. A str key without escapes is spelled by its raw
+ * bytes; any other key (rare) leaves the matching to alert_lookup. As there,
+ * the last of duplicate keys wins. */
+static void resolve_kids(rule_vm *vm, const rule_kids *kids, uint32_t node)
+{
+    const alert_doc *doc = vm->doc;
+    const rule_path *items = vm->paths->items;
+    const alert_node *dict = node < doc->n_nodes ? alert_at(doc, node) : NULL;
+    uint32_t found[64]; /* a dict read by more keys than this is left to alert_lookup */
+    bool plain = dict && dict->type == ALERT_DICT && kids->n <= 64;
+    for (uint32_t k = 0; plain && k < kids->n; k++)
+        found[k] = ALERT_ABSENT;
+    uint32_t key = node + 1;
+    for (uint32_t pair = 0; plain && pair < dict->count; pair++) {
+        const alert_node *kn = alert_at(doc, key);
+        uint32_t value = kn->next;
+        key = alert_at(doc, value)->next;
+        if (kn->type != ALERT_STR || (kn->flags & ALERT_F_ESCAPED)) {
+            plain = false;
+        } else if (kids->len_bits >> (kn->len & 63) & 1) {
+            const char *text = doc->src + kn->start;
+            for (uint32_t k = 0; k < kids->n; k++) {
+                const alert_step *st = &items[kids->ids[k]].step;
+                if (st->key_len > kn->len)
+                    break;
+                if (st->key_len == kn->len && memcmp(st->key, text, kn->len) == 0)
+                    found[k] = value;
+            }
+        }
+    }
+    for (uint32_t k = 0; k < kids->n; k++) {
+        uint32_t id = kids->ids[k];
+        settle(vm, id, plain ? found[k] : alert_lookup(doc, node, &items[id].step, 1));
+    }
+}
+
 /* The node at interned path id for the current alert, looked up once per alert
- * (a parent prefix shared by many paths is looked up once too). */
+ * (a parent prefix shared by many paths is looked up once too, and so are all
+ * the keys the set reads from one dict). */
 static uint32_t resolve(rule_vm *vm, int32_t id)
 {
     if (vm->path_epoch[id] == vm->epoch)
         return vm->path_node[id];
     const rule_path *pt = &vm->paths->items[id];
     uint32_t parent = pt->parent < 0 ? 0 : resolve(vm, pt->parent);
-    uint32_t node = parent == ALERT_ABSENT ? ALERT_ABSENT : alert_lookup(vm->doc, parent, &pt->step, 1);
-    vm->path_node[id] = node;
-    vm->path_val[id] = rule_value_of_node(vm->doc, node);
-    vm->path_epoch[id] = vm->epoch;
-    return node;
+    if (pt->step.index >= 0)
+        settle(vm, (uint32_t)id, alert_lookup(vm->doc, parent, &pt->step, 1));
+    else
+        resolve_kids(vm, pt->parent < 0 ? &vm->paths->root_kids : &vm->paths->items[pt->parent].kids, parent);
+    return vm->path_node[id];
 }
 
 /* The value of a path relative to an element: many rules walk the same lists

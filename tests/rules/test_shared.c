@@ -1,0 +1,135 @@
+/* tests/rules/test_shared.c — what a rule set shares across its rules gives each
+ * rule the answer it gets alone: the keys of one dict found in one scan, and
+ * predicates of the shape `@.path OP constant` run without the dispatch loop. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rules/rules.h"
+
+static alert_doc doc;
+static rule_set *rs;
+
+static void setup(void)
+{
+    alert_doc_init(&doc);
+    rs = rule_set_new();
+}
+
+static void teardown(void)
+{
+    rule_set_free(rs);
+    alert_doc_free(&doc);
+}
+
+TestSuite(shared, .init = setup, .fini = teardown);
+
+static void parse(const char *text)
+{
+    alert_error err;
+    cr_assert_eq(alert_parse(&doc, text, strlen(text), ALERT_FORMAT_AUTO, &err), 0, "%s", err.msg);
+}
+
+static void add(const char *where)
+{
+    rule_error errs[2];
+    size_t n;
+    cr_assert_eq(rule_set_add(rs, where, where, errs, 2, &n), 0, "'%s': %s", where, n ? errs[0].msg : "?");
+}
+
+/* Evaluates the set and expects every rule to match. */
+static void expect_all_match(void)
+{
+    unsigned char match[128];
+    size_t n = rule_set_count(rs);
+    cr_assert_eq(rule_set_eval(rs, &doc, match), n);
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq(match[k], 1, "'%s' does not match", rule_set_name(rs, k));
+}
+
+Test(shared, keys_of_one_dict_found_together)
+{
+    parse("{'p': {'a': 1, 'bb': 2, 'a': 3, 'abc': 4, 'x': {'a': 7}}, 'd': {'a': 1, 'bb': 2, 'b\\x62': 5}, "
+          "'l': [{'a': 1}], 'e': {}, 'n': None, 's': 'a', 'k': {1: 'one', True: 'yes', 'one': 1}}");
+    static const char *const rules[] = {
+        "p.a == 3",           /* the last duplicate wins */
+        "p.bb == 2",          "p.abc == 4", "p.ab == null", "p.abcd == null", "p.x.a == 7", "p.x.b == null",
+        "d.bb == 5",          /* an escaped key spells bb too: alert_lookup decides, the last wins */
+        "d.a == 1",           "l.a == null", "l[0].a == 1", "e.a == null", "n.a == null", "s.a == null",
+        "zz.a == null",       "k['1'] == 'one'", "k.true == 'yes'", "k.one == 1",
+    };
+    for (size_t k = 0; k < sizeof rules / sizeof *rules; k++)
+        add(rules[k]);
+    expect_all_match();
+    /* The same answers on the next alert, where the keys are elsewhere. */
+    parse("{'k': {'one': 1, True: 'yes', 1: 'one'}, 'd': {'b\\x62': 5, 'a': 1}, 'p': {'x': {'a': 7}, 'abc': 4, "
+          "'bb': 2, 'a': 3}, 'l': [{'a': 1}], 'e': {}, 'n': None, 's': 'a'}");
+    expect_all_match();
+}
+
+Test(shared, more_keys_of_one_dict_than_a_scan_holds)
+{
+    char alert[4096], where[64];
+    size_t n = (size_t)snprintf(alert, sizeof alert, "{'d': {");
+    for (int k = 0; k < 70; k++)
+        n += (size_t)snprintf(alert + n, sizeof alert - n, "%s'k%d': %d", k ? ", " : "", k, k);
+    snprintf(alert + n, sizeof alert - n, "}}");
+    parse(alert);
+    for (int k = 0; k < 70; k++) {
+        snprintf(where, sizeof where, "d.k%d == %d", k, k);
+        add(where);
+    }
+    expect_all_match();
+}
+
+/* The answer of one rule on doc, in a set of its own. */
+static int alone(const char *where)
+{
+    rule_set *one = rule_set_new();
+    rule_error errs[2];
+    size_t n;
+    cr_assert_eq(rule_set_add(one, "t", where, errs, 2, &n), 0, "'%s'", where);
+    unsigned char m = 2;
+    rule_set_eval(one, &doc, &m);
+    rule_set_free(one);
+    return m;
+}
+
+Test(shared, comparison_predicates_as_the_dispatch_loop_runs_them)
+{
+    parse("{'l': [{'x': 1, 's': 'r'}, {'x': 2.5, 's': 'g'}, {'x': None}, {}, 7, {'x': 'r', 's': 3}], "
+          "'m': [{'x': 3}, {'x': 3.0}], 'e': []}");
+    static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    static const char *const consts[] = {"2", "2.5", "3", "'r'", "null"};
+    static const char *const quants[] = {"any(%s, @.%s %s %s)", "all(%s, @.%s %s %s)", "count(%s, @.%s %s %s) == 1",
+                                         "count(%s, @.%s %s %s) == 2"};
+    static const char *const lists[] = {"l", "m", "e", "nothing"};
+    /* The same comparison in another shape, `(...) == true`, goes through the dispatch loop. */
+    char where[128], other[160];
+    int matched = 0, total = 0;
+    for (size_t q = 0; q < 4; q++)
+        for (size_t l = 0; l < 4; l++)
+            for (size_t o = 0; o < 6; o++)
+                for (size_t c = 0; c < 5; c++)
+                    for (int field = 0; field < 2; field++) {
+                        char pred[48];
+                        snprintf(pred, sizeof pred, "@.%s %s %s", field ? "s" : "x", ops[o], consts[c]);
+                        snprintf(where, sizeof where, quants[q], lists[l], field ? "s" : "x", ops[o], consts[c]);
+                        char inner[64];
+                        snprintf(inner, sizeof inner, "(%s) == true", pred);
+                        const char *at = strstr(where, pred);
+                        snprintf(other, sizeof other, "%.*s%s%s", (int)(at - where), where, inner, at + strlen(pred));
+                        int want = alone(other);
+                        cr_assert_eq(alone(where), want, "'%s' and '%s' differ", where, other);
+                        add(where);
+                        matched += want;
+                        total++;
+                    }
+    unsigned char match[1024];
+    cr_assert_eq(rule_set_count(rs), (size_t)total);
+    cr_assert_eq(rule_set_eval(rs, &doc, match), (size_t)matched);
+    /* l's x values are 1, 2.5, null, missing, none (7 is no dict) and 'r': null compares false, 'r' != 2. */
+    cr_assert_eq(alone("any(l, @.x > 2)"), 1);
+    cr_assert_eq(alone("all(m, @.x == 3)"), 1);
+    cr_assert_eq(alone("count(l, @.x != 2) == 3"), 1);
+}
