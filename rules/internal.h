@@ -273,6 +273,12 @@ typedef struct {
     rule_insn *code;
     uint32_t n_code, cap_code;
     uint32_t need; /* stack slots it needs, its predicates' included (set by the verifier) */
+    /* A predicate of the commonest shape, `@.path OP constant`, is run by its
+     * quantifier without the dispatch loop (set by rule_vm_prepare): the
+     * comparison, RULE_OP_EQ..GE (0: another shape), its relative path and constant. */
+    uint8_t cmp_op;
+    uint16_t cmp_const;
+    uint32_t cmp_rel;
 } rule_segment;
 
 typedef struct {
@@ -358,6 +364,9 @@ typedef struct {
     uint32_t epoch;
     rule_elem_slot *elem; /* RULE_ELEM_SLOTS, direct-mapped: any/all/count over the same list share lookups */
 } rule_vm;
+
+/* Notes which of a verified program's predicates the VM runs without dispatch. */
+void rule_vm_prepare(rule_program *p);
 
 /* Runs n verified programs, each answer to match[i]; returns how many matched.
  * stack has room for the largest segs[0].need among them. */

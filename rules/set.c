@@ -245,6 +245,7 @@ static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diag
         rule_diag(diags, 0, 0, "internal error: the compiled rule failed verification: %s", why);
         return -1;
     }
+    rule_vm_prepare(prog);
     if (share_rels(rs, prog) != 0 || fit_runtime(rs, prog->segs[0].need) != 0) {
         rule_diag(diags, 0, 0, "out of memory");
         return -1;

@@ -98,8 +98,12 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
         return op == RULE_OP_COUNTIF ? rule_null() : rule_bool(false);
     uint32_t elem = arr->n + 1;
     int64_t hits = 0;
+    const rule_segment *sg = &p->segs[pred];
     for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
-        bool r = run(vm, NULL, p, pred, elem, sp);
+        rule_value v;
+        bool r = sg->cmp_op ? (v = elem_value(vm, &p->rels[sg->cmp_rel], elem),
+                               rule_compare(sg->cmp_op, &v, &p->consts[sg->cmp_const]))
+                            : run(vm, NULL, p, pred, elem, sp);
         if (op == RULE_OP_ANY && r)
             return rule_bool(true);
         if (op == RULE_OP_ALL && !r)
@@ -255,6 +259,23 @@ op_RET:
     sp = base;
     NEXT();
 #undef NEXT
+}
+
+_Static_assert(RULE_OP_EQ != 0, "cmp_op 0 means no comparison");
+
+void rule_vm_prepare(rule_program *p)
+{
+    for (uint32_t k = 1; k < p->n_segs; k++) {
+        rule_segment *sg = &p->segs[k];
+        const rule_insn *c = sg->code;
+        /* ELEMK path, const; JF_xx 3; RET 1; RET 0: the element's answer is the comparison. */
+        if (sg->n_code == 4 && c[0].op == RULE_OP_ELEMK && c[1].op >= RULE_OP_JF_EQ && c[1].op <= RULE_OP_JF_GE &&
+            c[1].arg == 3 && c[2].op == RULE_OP_RET && c[2].arg == 1 && c[3].op == RULE_OP_RET && c[3].arg == 0) {
+            sg->cmp_op = (uint8_t)(RULE_OP_EQ + (c[1].op - RULE_OP_JF_EQ));
+            sg->cmp_rel = (uint32_t)c[0].arg;
+            sg->cmp_const = c[0].b;
+        }
+    }
 }
 
 size_t rule_vm_run(rule_vm *vm, const rule_program *progs, size_t n, rule_value *stack, unsigned char *match)
