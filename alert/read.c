@@ -349,14 +349,11 @@ typedef struct {
     uint32_t node;  /* ALERT_ABSENT at the top level */
     uint32_t count; /* elements so far (a dict's keys and values both count) */
     uint8_t type;
-    unsigned char closer;
     uint32_t depth;
 } open_state;
 
-static unsigned char closer(uint8_t type)
-{
-    return type == ALERT_DICT ? '}' : type == ALERT_LIST ? ']' : ')';
-}
+/* The closer of each container type: a load, not a register held for it. */
+static const unsigned char closer[] = {[ALERT_LIST] = ']', [ALERT_TUPLE] = ')', [ALERT_DICT] = '}'};
 
 /* Opens a container at pos. While it is open its `next` links to the enclosing one. */
 static inline __attribute__((always_inline)) int open_container(reader *r, tape *t, size_t pos, open_state *o)
@@ -369,7 +366,7 @@ static inline __attribute__((always_inline)) int open_container(reader *r, tape 
     if (o->node != ALERT_ABSENT)
         t->nodes[o->node].count = o->count;
     n->next = o->node;
-    *o = (open_state){.node = t->n - 1, .count = 0, .type = type, .closer = closer(type), .depth = o->depth + 1};
+    *o = (open_state){.node = t->n - 1, .count = 0, .type = type, .depth = o->depth + 1};
     return 0;
 }
 
@@ -390,7 +387,6 @@ static inline __attribute__((always_inline)) uint32_t close_container(reader *r,
     if (o->node != ALERT_ABSENT) {
         o->count = t->nodes[o->node].count;
         o->type = t->nodes[o->node].type;
-        o->closer = closer(o->type);
     }
     return closed;
 }
@@ -476,7 +472,7 @@ value:
         if (open_container(r, &t, pos, &o) != 0)
             return STOP_FAILED;
         pos = skip_space(s, len, pos + 1);
-        if (pos < len && s[pos] == o.closer) {
+        if (pos < len && s[pos] == closer[o.type]) {
             last = close_container(r, &t, pos++, false, &o); /* empty */
             goto after;
         }
@@ -486,7 +482,7 @@ value:
     case ')': case ']': case '}':
         /* A closer where a value is due: Python's trailing comma, or not a value
          * (a container just opened was closed above; after a key a value must come). */
-        if (!python || c != o.closer || (o.type == ALERT_DICT && (o.count & 1)))
+        if (!python || c != closer[o.type] || (o.type == ALERT_DICT && (o.count & 1)))
             goto not_a_value;
         last = close_container(r, &t, pos++, true, &o);
         goto after;
@@ -586,7 +582,7 @@ after: /* the separator of the value just completed, or the closers of what it e
             goto key;
         goto value;
     }
-    if (c == o.closer) {
+    if (c == closer[o.type]) {
         last = close_container(r, &t, pos++, false, &o);
         goto after;
     }
