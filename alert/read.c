@@ -116,8 +116,8 @@ static inline size_t past_one_space(const unsigned char *s, size_t len, size_t p
     return pos;
 }
 
-/* The nodes being written, in read_tape's locals: node stores cannot alias
- * them, so the count and the capacity stay in registers. */
+/* The nodes being written, in the reading machine's locals while it runs (see
+ * run): node stores cannot alias them, so they can stay in registers. */
 typedef struct {
     alert_node *nodes;
     uint32_t n, cap;
@@ -138,8 +138,9 @@ static __attribute__((noinline)) int grow_nodes(reader *r, uint32_t cap)
 }
 
 /* Appends a node; its `next` is provisional until its subtree is complete.
- * There is room: each state of read_tape's machine that pushes checked first. */
-static inline __attribute__((always_inline)) alert_node *push(tape *t, uint8_t type, size_t start, size_t len, uint8_t flags)
+ * There is room: each state of the reading machine that pushes checked first. */
+static inline __attribute__((always_inline)) alert_node *push(tape *t, uint8_t type, size_t start, size_t len,
+                                                              uint8_t flags)
 {
     alert_node *n = &t->nodes[t->n++];
     /* Field by field: a compound literal would clear the padding first. */
@@ -296,7 +297,8 @@ static __attribute__((noinline)) size_t number_end(reader *r, size_t start, uint
 /* Where the number at start ends when it has a common shape (digits, maybe a
  * fraction, no exponent, within the next 32 bytes), from two digit masks, with
  * its type and flags; 0 otherwise (number_end reads it). */
-static inline __attribute__((always_inline)) size_t plain_number_end(const unsigned char *s, size_t len, size_t start, uint8_t *type, uint8_t *flags)
+static inline __attribute__((always_inline)) size_t plain_number_end(const unsigned char *s, size_t len, size_t start,
+                                                                     uint8_t *type, uint8_t *flags)
 {
 #ifdef __SSE2__
     size_t i = start + (s[start] == '-');
@@ -371,7 +373,8 @@ static inline __attribute__((always_inline)) int open_container(reader *r, tape 
 }
 
 /* Closes the innermost container with the closer at pos; returns its node. */
-static inline __attribute__((always_inline)) uint32_t close_container(reader *r, tape *t, size_t pos, bool after_comma, open_state *o)
+static inline __attribute__((always_inline)) uint32_t close_container(reader *r, tape *t, size_t pos, bool after_comma,
+                                                                       open_state *o)
 {
     alert_node *n = &t->nodes[o->node];
     uint32_t closed = o->node;
