@@ -122,7 +122,10 @@ static inline int rule_num_cmp(const rule_value *a, const rule_value *b)
 static inline int rule_str_cmp(const rule_value *a, const rule_value *b)
 {
     size_t n = a->n < b->n ? a->n : b->n;
-    int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
+    /* Most strings compared differ in their first byte (filter names, flags): no call then. */
+    int c = n ? (unsigned char)a->u.s[0] - (unsigned char)b->u.s[0] : 0;
+    if (c == 0 && n > 1)
+        c = memcmp(a->u.s + 1, b->u.s + 1, n - 1);
     if (c == 0)
         c = (a->n > b->n) - (a->n < b->n);
     return (c > 0) - (c < 0);
@@ -138,7 +141,8 @@ int rule_order_rest(const rule_value *a, const rule_value *b);
 #define RULE_EXACT_INT_MAX (INT64_C(1) << 53) /* every int up to here is a double exactly */
 
 /* The commonest pairs are ordered inline: a float field with a float or an int
- * that a double holds exactly (then comparing doubles is comparing values), two ints. */
+ * that a double holds exactly (then comparing doubles is comparing values), two
+ * ints, two strings. */
 static inline int rule_order(const rule_value *a, const rule_value *b)
 {
     if (a->t == RV_FLOAT) {
@@ -153,6 +157,8 @@ static inline int rule_order(const rule_value *a, const rule_value *b)
     }
     if (a->t == RV_INT && b->t == RV_INT)
         return (a->u.i > b->u.i) - (a->u.i < b->u.i) + RULE_ORD_EQ;
+    if (a->t == RV_STR && b->t == RV_STR)
+        return rule_str_cmp(a, b) + RULE_ORD_EQ;
     return rule_order_rest(a, b);
 }
 

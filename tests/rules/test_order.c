@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rules/internal.h"
 
@@ -26,6 +27,10 @@ static size_t all_values(rule_value *out)
     out[n++] = rule_bool(false);
     out[n++] = (rule_value){.t = RV_STR, .n = 1, .u.s = "r"};
     out[n++] = (rule_value){.t = RV_STR, .n = 0, .u.s = ""};
+    /* Equal first bytes, a prefix, a byte above 0x7f: the order is memcmp's, then length. */
+    static const char *const strs[] = {"ra", "rb", "r\xe9", "rab", "R"};
+    for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
+        out[n++] = (rule_value){.t = RV_STR, .n = (uint32_t)strlen(strs[k]), .u.s = strs[k]};
     return n;
 }
 
@@ -36,6 +41,17 @@ Test(order, inline_pairs_as_the_general_order)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
             cr_assert_eq(rule_order(&v[i], &v[j]), rule_order_rest(&v[i], &v[j]), "pair %zu, %zu", i, j);
+}
+
+Test(order, strings_by_bytes_then_length)
+{
+    static const char *const sorted[] = {"", "R", "r", "ra", "rab", "rb", "r\xe9"};
+    for (size_t i = 0; i < 7; i++)
+        for (size_t j = 0; j < 7; j++) {
+            rule_value a = {.t = RV_STR, .n = (uint32_t)strlen(sorted[i]), .u.s = sorted[i]};
+            rule_value b = {.t = RV_STR, .n = (uint32_t)strlen(sorted[j]), .u.s = sorted[j]};
+            cr_assert_eq(rule_order(&a, &b), i < j ? RULE_ORD_LT : i > j ? RULE_ORD_GT : RULE_ORD_EQ, "%zu, %zu", i, j);
+        }
 }
 
 Test(order, floats_against_ints_beyond_two_to_the_53)
