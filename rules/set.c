@@ -19,6 +19,8 @@ struct rule_set {
     char **rel_texts; /* relative paths by cache id */
     uint32_t n_rel_texts, cap_rel_texts;
     rule_elem_slot *elem;
+    rule_entry *entries; /* per rule, for the VM */
+    rule_insn *code;     /* every rule's main segment, back to back: few cache lines to run them all */
 };
 
 rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
@@ -39,6 +41,8 @@ void rule_set_free(rule_set *rs)
         free(rs->rel_texts[k]);
     free(rs->rel_texts);
     free(rs->elem);
+    free(rs->entries);
+    free(rs->code);
     free(rs);
 }
 
@@ -253,6 +257,34 @@ static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diag
     return 0;
 }
 
+/* Lays the main segments of all rules out in one block, in rule order, and
+ * points each rule's entry at its copy. */
+static int lay_out(rule_set *rs)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < rs->n; i++)
+        total += rs->rules[i].segs[0].n_code;
+    rule_insn *code = malloc(total * sizeof *code);
+    rule_entry *entries = malloc(rs->n * sizeof *entries);
+    if (!code || !entries) {
+        free(code);
+        free(entries);
+        return -1;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        const rule_segment *seg0 = &rs->rules[i].segs[0];
+        memcpy(code + at, seg0->code, seg0->n_code * sizeof *code);
+        entries[i] = (rule_entry){.code = code + at, .consts = rs->rules[i].consts};
+        at += seg0->n_code;
+    }
+    free(rs->code);
+    free(rs->entries);
+    rs->code = code;
+    rs->entries = entries;
+    return 0;
+}
+
 int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *errs, size_t max_errs,
                  size_t *n_errs)
 {
@@ -276,7 +308,11 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
         prog.where = dup_str(where);
         if (prog.name && prog.where) {
             rs->rules[rs->n++] = prog;
-            rc = 0;
+            rc = lay_out(rs);
+            if (rc != 0) {
+                rs->n--;
+                rule_diag(&diags, 0, 0, "out of memory");
+            }
         } else {
             rule_diag(&diags, 0, 0, "out of memory");
         }
@@ -308,7 +344,7 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .path_epoch = rs->path_epoch,
                   .epoch = rs->epoch,
                   .elem = rs->elem};
-    return rule_vm_run(&vm, rs->rules, rs->n, rs->stack, match);
+    return rule_vm_run(&vm, rs->rules, rs->entries, rs->n, rs->stack, match);
 }
 
 void rule_set_disasm(const rule_set *rs, size_t i, FILE *out) { rule_program_disasm(&rs->rules[i], &rs->paths, out); }

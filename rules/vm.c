@@ -83,6 +83,7 @@ static rule_value elem_value(rule_vm *vm, const rule_relpath *r, uint32_t at)
 /* The rules of one rule_set_eval: run back to back in one dispatch loop. */
 typedef struct {
     const rule_program *progs;
+    const rule_entry *entries;
     size_t n, i, hits;
     unsigned char *match;
 } rule_batch;
@@ -247,14 +248,9 @@ op_RET:
     batch->hits += (size_t)in.arg;
     if (++batch->i == batch->n)
         return false;
-    /* Parsing the alert evicted the rules' code: fetch ahead what comes next. */
-    if (batch->i + 2 < batch->n) {
-        __builtin_prefetch(batch->progs[batch->i + 2].segs[0].code);
-        __builtin_prefetch(batch->progs[batch->i + 2].consts);
-    }
     p = &batch->progs[batch->i];
-    code = p->segs[0].code;
-    consts = p->consts;
+    code = batch->entries[batch->i].code;
+    consts = batch->entries[batch->i].consts;
     pc = 0;
     sp = base;
     NEXT();
@@ -278,11 +274,12 @@ void rule_vm_prepare(rule_program *p)
     }
 }
 
-size_t rule_vm_run(rule_vm *vm, const rule_program *progs, size_t n, rule_value *stack, unsigned char *match)
+size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_entry *entries, size_t n, rule_value *stack,
+                   unsigned char *match)
 {
     if (n == 0)
         return 0;
-    rule_batch batch = {.progs = progs, .n = n, .match = match};
+    rule_batch batch = {.progs = progs, .entries = entries, .n = n, .match = match};
     run(vm, &batch, &progs[0], 0, ALERT_ABSENT, stack);
     return batch.hits;
 }
