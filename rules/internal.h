@@ -306,14 +306,23 @@ typedef struct {
     rule_arena arena; /* strings, steps */
 } rule_program;
 
-/* The paths one key step below a path (or below the root), so that one scan
- * of a dict finds them all: ids ordered by key length, and a bit per length
- * (modulo 64) that tells most of the dict's other keys apart at once. */
+/* Keys looked up in one dict, so that one scan of it finds them all: their
+ * steps (keys copied, ordered by length) and ids, and a bit per key length
+ * (modulo 64) that tells most of the dict's other keys apart at once, and where
+ * the keys of each length start. The keys
+ * of an interned path's key children, or the set's one-key paths from '@'. */
+#define RULE_KID_LENS 64
 typedef struct {
+    alert_step *steps;
     uint32_t *ids;
     uint32_t n;
     uint64_t len_bits;
+    uint32_t from[RULE_KID_LENS]; /* the first step whose key is at least this long (the last: or longer) */
 } rule_kids;
+
+/* Adds the key step under id. Returns 0, or -1 when out of memory. */
+int rule_kids_add(rule_kids *kids, uint32_t id, const alert_step *step);
+void rule_kids_free(rule_kids *kids);
 
 /* An interned path: one step from its parent (-1: the alert's root). */
 typedef struct {
@@ -369,6 +378,7 @@ typedef struct {
     uint32_t *path_epoch;  /* per path: the alert it was resolved for */
     uint32_t epoch;
     rule_elem_slot *elem; /* RULE_ELEM_SLOTS, direct-mapped: any/all/count over the same list share lookups */
+    const rule_kids *elem_kids; /* the set's one-key paths from '@', by cache id: one scan per element */
 } rule_vm;
 
 /* Notes which of a verified program's predicates the VM runs without dispatch. */

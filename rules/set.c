@@ -19,6 +19,7 @@ struct rule_set {
     char **rel_texts; /* relative paths by cache id */
     uint32_t n_rel_texts, cap_rel_texts;
     rule_elem_slot *elem;
+    rule_kids elem_kids; /* one-key relative paths, by cache id */
     rule_entry *entries; /* per rule, for the VM */
     rule_insn *code;     /* every rule's main segment, back to back: few cache lines to run them all */
 };
@@ -41,6 +42,7 @@ void rule_set_free(rule_set *rs)
         free(rs->rel_texts[k]);
     free(rs->rel_texts);
     free(rs->elem);
+    rule_kids_free(&rs->elem_kids);
     free(rs->entries);
     free(rs->code);
     free(rs);
@@ -98,22 +100,46 @@ static bool same_step(const alert_step *a, const alert_step *b)
     return a->index >= 0 || (a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0);
 }
 
-/* Adds path id, one key of key_len bytes below their parent, to kids (kept in key length order). */
-static int add_kid(const rule_paths *ps, rule_kids *kids, uint32_t id, uint32_t key_len)
+int rule_kids_add(rule_kids *kids, uint32_t id, const alert_step *step)
 {
+    char *key = malloc(step->key_len + 1);
+    alert_step *steps = realloc(kids->steps, (kids->n + 1) * sizeof *steps);
+    if (steps)
+        kids->steps = steps;
     uint32_t *ids = realloc(kids->ids, (kids->n + 1) * sizeof *ids);
-    if (!ids)
+    if (ids)
+        kids->ids = ids;
+    if (!key || !steps || !ids) {
+        free(key);
         return -1;
-    uint32_t at = kids->n;
-    while (at > 0 && ps->items[ids[at - 1]].step.key_len > key_len) {
-        ids[at] = ids[at - 1];
-        at--;
     }
+    memcpy(key, step->key, step->key_len);
+    key[step->key_len] = '\0';
+    uint32_t at = kids->n;
+    for (; at > 0 && steps[at - 1].key_len > step->key_len; at--) {
+        steps[at] = steps[at - 1];
+        ids[at] = ids[at - 1];
+    }
+    steps[at] = (alert_step){.key = key, .key_len = step->key_len, .index = -1};
     ids[at] = id;
-    kids->ids = ids;
     kids->n++;
-    kids->len_bits |= UINT64_C(1) << (key_len & 63);
+    kids->len_bits |= UINT64_C(1) << (step->key_len & 63);
+    uint32_t k = 0;
+    for (uint32_t len = 0; len < RULE_KID_LENS; len++) {
+        while (k < kids->n && steps[k].key_len < len)
+            k++;
+        kids->from[len] = k;
+    }
     return 0;
+}
+
+void rule_kids_free(rule_kids *kids)
+{
+    for (uint32_t k = 0; k < kids->n; k++)
+        free((char *)kids->steps[k].key);
+    free(kids->steps);
+    free(kids->ids);
+    *kids = (rule_kids){0};
 }
 
 static int32_t intern_step(rule_paths *ps, int32_t parent, const alert_step *steps, uint32_t n)
@@ -144,7 +170,7 @@ static int32_t intern_step(rule_paths *ps, int32_t parent, const alert_step *ste
         copy.key = key;
     }
     rule_kids *kids = parent < 0 ? &ps->root_kids : &ps->items[parent].kids;
-    if (st->index < 0 && add_kid(ps, kids, ps->n, st->key_len) != 0) {
+    if (st->index < 0 && rule_kids_add(kids, ps->n, st) != 0) {
         free(text);
         return -1;
     }
@@ -167,10 +193,10 @@ void rule_paths_free(rule_paths *ps)
 {
     for (uint32_t k = 0; k < ps->n; k++) {
         free(ps->items[k].text);
-        free(ps->items[k].kids.ids);
+        rule_kids_free(&ps->items[k].kids);
     }
     free(ps->items);
-    free(ps->root_kids.ids);
+    rule_kids_free(&ps->root_kids);
     *ps = (rule_paths){0};
 }
 
@@ -231,6 +257,9 @@ static int share_rels(rule_set *rs, rule_program *prog)
             if (!(rs->rel_texts[k] = dup_str(prog->rels[r].text)))
                 return -1;
             rs->n_rel_texts++;
+            const rule_relpath *rel = &prog->rels[r];
+            if (rel->n == 1 && rel->steps[0].index < 0 && rule_kids_add(&rs->elem_kids, k, &rel->steps[0]) != 0)
+                return -1;
         }
         prog->rels[r].cache_id = k;
     }
@@ -343,7 +372,8 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .path_node = rs->path_node,
                   .path_epoch = rs->path_epoch,
                   .epoch = rs->epoch,
-                  .elem = rs->elem};
+                  .elem = rs->elem,
+                  .elem_kids = &rs->elem_kids};
     return rule_vm_run(&vm, rs->rules, rs->entries, rs->n, rs->stack, match);
 }
 

@@ -14,41 +14,47 @@ static void settle(rule_vm *vm, uint32_t id, uint32_t node)
     vm->path_epoch[id] = vm->epoch;
 }
 
-/* Resolves every path of kids, the keys looked up in node, in one scan of the
- * dict rather than one per key. A str key without escapes is spelled by its raw
- * bytes; any other key (rare) leaves the matching to alert_lookup. As there,
- * the last of duplicate keys wins. */
-static void resolve_kids(rule_vm *vm, const rule_kids *kids, uint32_t node)
+/* Finds every key of kids in dict node with one scan: found[k] is the value
+ * node of kids->steps[k] or ALERT_ABSENT. A str key without escapes is spelled
+ * by its raw bytes; as in alert_lookup, the last of duplicate keys wins.
+ * Returns false, having decided nothing, when node is no dict, when it has a key
+ * of another kind (rare: alert_lookup matches those) or kids are too many. */
+#define RULE_SCAN_MAX 64
+static bool scan_kids(const alert_doc *doc, const rule_kids *kids, uint32_t node, uint32_t *found)
 {
-    const alert_doc *doc = vm->doc;
-    const rule_path *items = vm->paths->items;
     const alert_node *dict = node < doc->n_nodes ? alert_at(doc, node) : NULL;
-    uint32_t found[64]; /* a dict read by more keys than this is left to alert_lookup */
-    bool plain = dict && dict->type == ALERT_DICT && kids->n <= 64;
-    for (uint32_t k = 0; plain && k < kids->n; k++)
+    if (!dict || dict->type != ALERT_DICT || kids->n > RULE_SCAN_MAX)
+        return false;
+    for (uint32_t k = 0; k < kids->n; k++)
         found[k] = ALERT_ABSENT;
     uint32_t key = node + 1;
-    for (uint32_t pair = 0; plain && pair < dict->count; pair++) {
+    for (uint32_t pair = 0; pair < dict->count; pair++) {
         const alert_node *kn = alert_at(doc, key);
         uint32_t value = kn->next;
         key = alert_at(doc, value)->next;
-        if (kn->type != ALERT_STR || (kn->flags & ALERT_F_ESCAPED)) {
-            plain = false;
-        } else if (kids->len_bits >> (kn->len & 63) & 1) {
-            const char *text = doc->src + kn->start;
-            for (uint32_t k = 0; k < kids->n; k++) {
-                const alert_step *st = &items[kids->ids[k]].step;
-                if (st->key_len > kn->len)
-                    break;
-                if (st->key_len == kn->len && memcmp(st->key, text, kn->len) == 0)
-                    found[k] = value;
-            }
+        if (kn->type != ALERT_STR || (kn->flags & ALERT_F_ESCAPED))
+            return false;
+        if (!(kids->len_bits >> (kn->len & 63) & 1))
+            continue;
+        const char *text = doc->src + kn->start;
+        uint32_t k = kids->from[kn->len < RULE_KID_LENS ? kn->len : RULE_KID_LENS - 1];
+        for (; k < kids->n && kids->steps[k].key_len <= kn->len; k++) {
+            const char *key = kids->steps[k].key;
+            if (kids->steps[k].key_len == kn->len &&
+                (kn->len == 0 || (key[0] == text[0] && memcmp(key + 1, text + 1, kn->len - 1) == 0)))
+                found[k] = value;
         }
     }
-    for (uint32_t k = 0; k < kids->n; k++) {
-        uint32_t id = kids->ids[k];
-        settle(vm, id, plain ? found[k] : alert_lookup(doc, node, &items[id].step, 1));
-    }
+    return true;
+}
+
+/* Resolves every path of kids, the keys looked up in node, in one scan of the dict. */
+static void resolve_kids(rule_vm *vm, const rule_kids *kids, uint32_t node)
+{
+    uint32_t found[RULE_SCAN_MAX];
+    bool scanned = scan_kids(vm->doc, kids, node, found);
+    for (uint32_t k = 0; k < kids->n; k++)
+        settle(vm, kids->ids[k], scanned ? found[k] : alert_lookup(vm->doc, node, &kids->steps[k], 1));
 }
 
 /* The node at interned path id for the current alert, looked up once per alert
@@ -67,13 +73,35 @@ static uint32_t resolve(rule_vm *vm, int32_t id)
     return vm->path_node[id];
 }
 
+static rule_elem_slot *elem_slot(const rule_vm *vm, uint32_t rel, uint32_t at)
+{
+    return &vm->elem[((at * 2654435761u) ^ (rel * 40503u)) & (RULE_ELEM_SLOTS - 1)];
+}
+
+/* Caches the values of the set's one-key paths from '@' at element `at`, found
+ * in one scan; false when the scan decided nothing. */
+static bool cache_elem_keys(rule_vm *vm, uint32_t at)
+{
+    uint32_t found[RULE_SCAN_MAX];
+    const rule_kids *kids = vm->elem_kids;
+    if (!scan_kids(vm->doc, kids, at, found))
+        return false;
+    for (uint32_t k = 0; k < kids->n; k++)
+        *elem_slot(vm, kids->ids[k], at) = (rule_elem_slot){
+            .epoch = vm->epoch, .rel = kids->ids[k], .node = at, .v = rule_value_of_node(vm->doc, found[k])};
+    return true;
+}
+
 /* The value of a path relative to an element: many rules walk the same lists
  * with the same predicates' paths, so values are cached per (path, element). */
 static rule_value elem_value(rule_vm *vm, const rule_relpath *r, uint32_t at)
 {
-    uint32_t h = ((at * 2654435761u) ^ (r->cache_id * 40503u)) & (RULE_ELEM_SLOTS - 1);
-    rule_elem_slot *s = &vm->elem[h];
-    if (s->epoch == vm->epoch && s->rel == r->cache_id && s->node == at)
+    rule_elem_slot *s = elem_slot(vm, r->cache_id, at);
+    bool hit = s->epoch == vm->epoch && s->rel == r->cache_id && s->node == at;
+    /* A one-key path fetches its siblings' values along (unless two of them share a slot). */
+    if (!hit && r->n == 1 && r->steps[0].index < 0 && cache_elem_keys(vm, at))
+        hit = s->epoch == vm->epoch && s->rel == r->cache_id && s->node == at;
+    if (hit)
         return s->v;
     uint32_t node = r->n ? alert_lookup(vm->doc, at, r->steps, r->n) : at;
     *s = (rule_elem_slot){.epoch = vm->epoch, .rel = r->cache_id, .node = at, .v = rule_value_of_node(vm->doc, node)};

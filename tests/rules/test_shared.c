@@ -133,3 +133,34 @@ Test(shared, comparison_predicates_as_the_dispatch_loop_runs_them)
     cr_assert_eq(alone("all(m, @.x == 3)"), 1);
     cr_assert_eq(alone("count(l, @.x != 2) == 3"), 1);
 }
+
+Test(shared, element_keys_found_together)
+{
+    /* Element 0 has a duplicate key, element 1 an escaped key (alert_lookup decides), element 2 is no dict. */
+    parse("{'l': [{'a': 1, 'bb': 2, 'a': 3}, {'b\\x62': 5, 'a': 4}, 7, {'c': {'a': 9}}]}");
+    static const char *const rules[] = {
+        "count(l, @.a == 3) == 1", "count(l, @.a == 4) == 1", "count(l, @.bb == 5) == 1",
+        "count(l, @.bb == 2) == 1", "count(l, @.a == null) == 2", "any(l, @.c.a == 9)",
+        "count(l, @.bb > 1) == 2", "all(l, @.zz == null)",
+    };
+    for (size_t k = 0; k < sizeof rules / sizeof *rules; k++)
+        add(rules[k]);
+    expect_all_match();
+    for (size_t k = 0; k < sizeof rules / sizeof *rules; k++)
+        cr_assert_eq(alone(rules[k]), 1, "'%s' alone", rules[k]);
+}
+
+Test(shared, more_element_keys_than_a_scan_holds)
+{
+    char alert[4096], where[64];
+    size_t n = (size_t)snprintf(alert, sizeof alert, "{'l': [{");
+    for (int k = 0; k < 70; k++)
+        n += (size_t)snprintf(alert + n, sizeof alert - n, "%s'k%d': %d", k ? ", " : "", k, k);
+    snprintf(alert + n, sizeof alert - n, "}]}");
+    parse(alert);
+    for (int k = 0; k < 70; k++) {
+        snprintf(where, sizeof where, "any(l, @.k%d == %d)", k, k);
+        add(where);
+    }
+    expect_all_match();
+}
