@@ -294,9 +294,34 @@ static __attribute__((noinline)) size_t number_end(reader *r, size_t start, uint
     return i;
 }
 
-/* Where the number at start ends when it has a common shape (digits, maybe a
- * fraction, no exponent, within the next 32 bytes), from two digit masks, with
- * its type and flags; 0 otherwise (number_end reads it). */
+#ifdef __SSE2__
+/* Where the number whose digits start at i ends, from other (a bit for each
+ * byte from i that is not a digit, and for each byte past the `width` looked at:
+ * a run reaching those is not known to end there), when it has a common shape:
+ * digits, maybe a fraction, no exponent. 0 otherwise. */
+static inline __attribute__((always_inline)) size_t number_in(const unsigned char *s, size_t start, size_t i,
+                                                              uint64_t other, unsigned width, uint8_t *type,
+                                                              uint8_t *flags)
+{
+    unsigned whole = (unsigned)__builtin_ctzll(other), n = whole;
+    if (whole - 1 >= width - 1 || (s[i] == '0' && whole > 1))
+        return 0;
+    *type = ALERT_INT;
+    *flags = 0;
+    if (s[i + whole] == '.') {
+        unsigned fraction = (unsigned)__builtin_ctzll(other >> (whole + 1));
+        n = fraction == 0 ? width : whole + 1 + fraction;
+        *type = ALERT_FLOAT;
+    } else if (whole >= 19 && beyond_int64(s + i, whole, i > start)) {
+        *flags = ALERT_F_BIGINT;
+    }
+    return n < width && (s[i + n] | 0x20) != 'e' ? i + n : 0;
+}
+#endif
+
+/* Where the number at start ends when it has a common shape within the next
+ * 16 bytes, or else 32, from digit masks, with its type and flags; 0 otherwise
+ * (number_end reads it). */
 static inline __attribute__((always_inline)) size_t plain_number_end(const unsigned char *s, size_t len, size_t start,
                                                                      uint8_t *type, uint8_t *flags)
 {
@@ -304,21 +329,12 @@ static inline __attribute__((always_inline)) size_t plain_number_end(const unsig
     size_t i = start + (s[start] == '-');
     if (i + 32 > len)
         return 0;
-    /* Bits past the 32 bytes looked at are set: a run reaching them is not known to end there. */
-    uint64_t other = non_digits16(s + i) | (uint64_t)non_digits16(s + i + 16) << 16 | ~(uint64_t)0 << 32;
-    unsigned whole = (unsigned)__builtin_ctzll(other), n = whole;
-    if (whole - 1 >= 31 || (s[i] == '0' && whole > 1))
-        return 0;
-    *type = ALERT_INT;
-    *flags = 0;
-    if (s[i + whole] == '.') {
-        unsigned fraction = (unsigned)__builtin_ctzll(other >> (whole + 1));
-        n = fraction == 0 ? 32 : whole + 1 + fraction;
-        *type = ALERT_FLOAT;
-    } else if (whole >= 19 && beyond_int64(s + i, whole, i > start)) {
-        *flags = ALERT_F_BIGINT;
-    }
-    return n < 32 && (s[i + n] | 0x20) != 'e' ? i + n : 0;
+    uint64_t other = non_digits16(s + i);
+    size_t end = number_in(s, start, i, other | ~(uint64_t)0 << 16, 16, type, flags);
+    if (end == 0)
+        end = number_in(s, start, i, other | (uint64_t)non_digits16(s + i + 16) << 16 | ~(uint64_t)0 << 32, 32, type,
+                        flags);
+    return end;
 #else
     (void)s, (void)len, (void)start, (void)type, (void)flags;
     return 0;
@@ -551,7 +567,7 @@ after: /* the separator of the value just completed, or the closers of what it e
     if (last == ALERT_ABSENT)
         return STOP_FAILED;
     c = pos < len ? s[pos] : 0;
-    if (space[c]) {
+    if (c <= ' ' && space[c]) {
         pos = skip_space(s, len, pos);
         c = pos < len ? s[pos] : 0;
     }
