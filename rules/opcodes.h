@@ -17,12 +17,16 @@
     K(GOTO)   /* unconditional jump target */                                                     \
     K(RESULT) /* the program's answer */                                                          \
     K(PATH_CONST) /* PATH's operand, and a constant's index in the second operand */              \
-    K(ELEM_CONST) /* ELEM's operand, and a constant's index in the second operand */
+    K(ELEM_CONST) /* ELEM's operand, and a constant's index in the second operand */              \
+    K(FUSED)  /* PATH_CONST, and the next instruction's operand is the jump target: only in the  \
+                 set's copy of the code for the VM, never in a program the verifier passes */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
  * jump when the comparison is false / true: a condition in one dispatch. They
- * list the comparisons in the order EQ..GE do, so one maps to the other by offset. */
+ * list the comparisons in the order EQ..GE do, so one maps to the other by offset.
+ * PJF_xx / PJT_xx are PATHK followed by JF_xx / JT_xx, fused by the rule set in
+ * the VM's copy of verified code (the JF/JT stays in place, holding the target). */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -72,7 +76,19 @@
     OP(JT_LE, BRANCH, 2, 0)         \
     OP(JT_GT, BRANCH, 2, 0)         \
     OP(JT_GE, BRANCH, 2, 0)         \
-    OP(RET, RESULT, 0, 0)
+    OP(RET, RESULT, 0, 0)           \
+    OP(PJF_EQ, FUSED, 0, 0)         \
+    OP(PJF_NE, FUSED, 0, 0)         \
+    OP(PJF_LT, FUSED, 0, 0)         \
+    OP(PJF_LE, FUSED, 0, 0)         \
+    OP(PJF_GT, FUSED, 0, 0)         \
+    OP(PJF_GE, FUSED, 0, 0)         \
+    OP(PJT_EQ, FUSED, 0, 0)         \
+    OP(PJT_NE, FUSED, 0, 0)         \
+    OP(PJT_LT, FUSED, 0, 0)         \
+    OP(PJT_LE, FUSED, 0, 0)         \
+    OP(PJT_GT, FUSED, 0, 0)         \
+    OP(PJT_GE, FUSED, 0, 0)
 
 typedef enum {
 #define RULE_ARG_ENUM(k) RULE_ARG_##k,

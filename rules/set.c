@@ -286,6 +286,30 @@ static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diag
     return 0;
 }
 
+/* Whether some jump of code[0..n) lands on pc. */
+static bool jumped_to(const rule_insn *code, uint32_t n, uint32_t pc)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        uint8_t kind = rule_op_kind[code[k].op];
+        if ((kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO) && (uint32_t)code[k].arg == pc)
+            return true;
+    }
+    return false;
+}
+
+/* Fuses each PATHK with the JF_xx or JT_xx after it into PJF_xx or PJT_xx, in
+ * a copy of verified code: a field compared with a constant then costs one
+ * dispatch and no stack. The jump stays in place as the target's holder; it
+ * must not be a jump target itself, as the stack would differ there. */
+static void fuse(rule_insn *code, uint32_t n)
+{
+    for (uint32_t pc = 0; pc + 1 < n; pc++) {
+        uint8_t next = code[pc + 1].op;
+        if (code[pc].op == RULE_OP_PATHK && next >= RULE_OP_JF_EQ && next <= RULE_OP_JT_GE && !jumped_to(code, n, pc + 1))
+            code[pc].op = (uint8_t)(RULE_OP_PJF_EQ + (next - RULE_OP_JF_EQ));
+    }
+}
+
 /* Lays the main segments of all rules out in one block, in rule order, and
  * points each rule's entry at its copy. */
 static int lay_out(rule_set *rs)
@@ -304,6 +328,7 @@ static int lay_out(rule_set *rs)
     for (size_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
         memcpy(code + at, seg0->code, seg0->n_code * sizeof *code);
+        fuse(code + at, seg0->n_code);
         entries[i] = (rule_entry){.code = code + at, .consts = rs->rules[i].consts};
         at += seg0->n_code;
     }

@@ -3,8 +3,10 @@
 #include "rules/internal.h"
 
 _Static_assert(RULE_OP_JF_GE - RULE_OP_JF_EQ == RULE_OP_GE - RULE_OP_EQ &&
-                   RULE_OP_JT_GE - RULE_OP_JT_EQ == RULE_OP_GE - RULE_OP_EQ,
-               "JF_xx and JT_xx list the comparisons as EQ..GE do");
+                   RULE_OP_JT_GE - RULE_OP_JT_EQ == RULE_OP_GE - RULE_OP_EQ &&
+                   RULE_OP_JT_EQ == RULE_OP_JF_GE + 1 && RULE_OP_PJF_GE - RULE_OP_PJF_EQ == RULE_OP_GE - RULE_OP_EQ &&
+                   RULE_OP_PJT_EQ == RULE_OP_PJF_GE + 1 && RULE_OP_PJT_GE - RULE_OP_PJT_EQ == RULE_OP_GE - RULE_OP_EQ,
+               "JF_xx, JT_xx, PJF_xx and PJT_xx list the comparisons as EQ..GE do, JT right after JF");
 
 /* Caches node as path id's node and value for the current alert. */
 static void settle(rule_vm *vm, uint32_t id, uint32_t node)
@@ -155,7 +157,7 @@ static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t 
     };
     /* Locals, not loads through vm and p: stores to the stack could alias those. */
     rule_value *const base = sp;
-    const rule_insn *code = p->segs[seg].code;
+    const rule_insn *code = batch ? batch->entries[0].code : p->segs[seg].code;
     const rule_value *consts = p->consts;
     const uint32_t *path_epoch = vm->path_epoch, epoch = vm->epoch;
     const rule_value *path_val = vm->path_val;
@@ -269,6 +271,32 @@ op_JT_GE:
     if (rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JT_EQ), sp, sp + 1))
         pc = (uint32_t)in.arg;
     NEXT();
+/* A fused PATHK + JF_xx / JT_xx: the jump, left in place, holds the target. */
+#define FUSED_COMPARE(first, jump_if)                                                               \
+    do {                                                                                           \
+        if (path_epoch[in.arg] != epoch)                                                           \
+            resolve(vm, in.arg);                                                                   \
+        uint32_t target = (uint32_t)code[pc++].arg;                                                \
+        if (rule_compare(RULE_OP_EQ + (in.op - (first)), &path_val[in.arg], &consts[in.b]) == (jump_if)) \
+            pc = target;                                                                           \
+    } while (0)
+op_PJF_EQ:
+op_PJF_NE:
+op_PJF_LT:
+op_PJF_LE:
+op_PJF_GT:
+op_PJF_GE:
+    FUSED_COMPARE(RULE_OP_PJF_EQ, false);
+    NEXT();
+op_PJT_EQ:
+op_PJT_NE:
+op_PJT_LT:
+op_PJT_LE:
+op_PJT_GT:
+op_PJT_GE:
+    FUSED_COMPARE(RULE_OP_PJT_EQ, true);
+    NEXT();
+#undef FUSED_COMPARE
 op_RET:
     if (!batch)
         return in.arg != 0;

@@ -164,3 +164,31 @@ Test(shared, more_element_keys_than_a_scan_holds)
     }
     expect_all_match();
 }
+
+Test(shared, fused_field_comparisons_as_unfused_ones)
+{
+    parse("{'d': {'i': 3, 'f': 2.5, 's': 'r', 'n': None}, 'x': 1}");
+    static const char *const fields[] = {"d.i", "d.f", "d.s", "d.n", "d.zz", "x"};
+    static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    static const char *const consts[] = {"3", "2.5", "'r'", "null", "1"};
+    /* Each comparison alone, in `or` and in `and` (JT and JF after PATHK), and, as the
+     * reference, the same comparison in a shape that is not fused: `(...) == true`. */
+    static const char *const shapes[][2] = {
+        {"%s %s %s", "(%s %s %s) == true"},
+        {"%s %s %s or x == 2", "(%s %s %s) == true or x == 2"},
+        {"x == 1 and %s %s %s", "x == 1 and (%s %s %s) == true"},
+        {"not (%s %s %s) or x == 2", "not ((%s %s %s) == true) or x == 2"},
+    };
+    char where[128], other[128];
+    for (size_t s = 0; s < 4; s++)
+        for (size_t f = 0; f < 6; f++)
+            for (size_t o = 0; o < 6; o++)
+                for (size_t c = 0; c < 5; c++) {
+                    snprintf(where, sizeof where, shapes[s][0], fields[f], ops[o], consts[c]);
+                    snprintf(other, sizeof other, shapes[s][1], fields[f], ops[o], consts[c]);
+                    cr_assert_eq(alone(where), alone(other), "'%s' and '%s' differ", where, other);
+                }
+    cr_assert_eq(alone("d.i > 2 and d.f < 3"), 1);
+    cr_assert_eq(alone("d.i > 3 or d.s == 'r'"), 1);
+    cr_assert_eq(alone("d.i > 3 or d.s != 'r'"), 0);
+}
