@@ -95,22 +95,32 @@ int proc_cmd_mock_broker(int argc, char **argv)
     }
 
     /* Blocked before librdkafka starts its threads, so that they inherit the
-     * mask and only sigwait below sees the signal. */
+     * mask and only sigwait below sees the signal; a shell starts background
+     * jobs with SIGINT ignored, which would make `kill -INT` a no-op. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    char err[512];
+    /* test.mock.num.brokers makes librdkafka start the cluster and point the
+     * handle at it (a handle without bootstrap servers would warn). */
+    char err[512], n[16];
+    snprintf(n, sizeof n, "%d", brokers);
     rd_kafka_conf_t *conf = proc_kafka_conf_new();
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    rd_kafka_t *rk = NULL;
+    if (proc_kafka_set(conf, "test.mock.num.brokers", n, err, sizeof err) == 0)
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    else
+        rd_kafka_conf_destroy(conf);
     if (!rk) {
         fprintf(stderr, "alertfilter mock-broker: %s\n", err);
         free(topics);
         return 1;
     }
-    rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, brokers);
+    rd_kafka_mock_cluster_t *mc = rd_kafka_handle_mock_cluster(rk);
     int status = mc ? 0 : 1;
     if (!mc)
         fprintf(stderr, "alertfilter mock-broker: cannot start the mock cluster\n");
@@ -126,9 +136,7 @@ int proc_cmd_mock_broker(int argc, char **argv)
         sigwait(&stop, &sig);
         proc_log(PROC_LOG_INFO, "mock cluster stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
     }
-    if (mc)
-        rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(rk);
+    rd_kafka_destroy(rk); /* and the cluster it owns */
     free(topics);
     return status;
 }
