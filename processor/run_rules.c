@@ -12,7 +12,7 @@ proc_rules *proc_rules_new(const proc_config *cfg, rd_kafka_t *producer, proc_di
         return NULL;
     proc_rules *r = calloc(1, sizeof *r);
     size_t n = rule_set_count(rs);
-    if (!r || n != cfg->n_rules || !(r->topics = calloc(n + 1, sizeof *r->topics)) ||
+    if (!r || !(r->topics = calloc(n + 1, sizeof *r->topics)) ||
         !(r->match = calloc(n + 1, 1)) || !(r->matches = calloc(n + 1, sizeof *r->matches))) {
         proc_diags_add(diags, "%s: cannot set up %zu rules: out of memory", cfg->file, n);
         rule_set_free(rs);

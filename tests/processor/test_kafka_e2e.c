@@ -176,6 +176,20 @@ Test(kafka_e2e, unreachable_cluster_fails_in_bounded_time, .timeout = 40)
     free(cfg);
 }
 
+Test(kafka_e2e, bad_config_fails_before_connecting, .timeout = 20)
+{
+    char *cfg = kh_config("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
+                          "inptu = { topics = [ \"in\" ]; };\n"
+                          "rules = ( { name = \"all\"; topic = \"all\"; where = \"true\"; } );\n");
+    char *log = run_failing(cfg, 2);
+    char want[256];
+    snprintf(want, sizeof want, "%s:2: unknown setting 'inptu' (did you mean 'input'?)\n", cfg);
+    cr_assert_str_eq(log, want);
+    free(log);
+    unlink(cfg);
+    free(cfg);
+}
+
 Test(kafka_e2e, unknown_input_topic_fails, .timeout = 40)
 {
     kh_cluster c = kh_cluster_new(1);
