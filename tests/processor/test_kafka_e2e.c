@@ -314,3 +314,42 @@ Test(kafka_e2e, at_least_once_to_a_downstream_cluster, .timeout = 60)
     free(cfg);
     kh_cluster_free(&up), kh_cluster_free(&down);
 }
+
+Test(kafka_e2e, sighup_while_alerts_arrive_loses_and_repeats_nothing, .timeout = 90)
+{
+    /* Both rule sets select everything, into different topics: across the
+     * swap, each alert must be in exactly one of them. */
+    kh_cluster c = kh_cluster_new(1);
+    kh_topic(&c, "in", 3);
+    char *cfg = kh_run_config(&c, "", "in", "swap", "auto", "transaction_max_messages = 50;",
+                              "{ name = \"a\"; topic = \"out-a\"; where = \"true\"; }");
+    char *errp;
+    pid_t pid = kh_spawn(&errp, "run", "-c", cfg, NULL);
+    kh_produce_alerts(&c, "in", 0, 1000);
+    cr_assert_eq(kh_wait_topic_size(&c, "out-a", 1000, 30000), 1000);
+    char *next = kh_run_config(&c, "", "in", "swap", "auto", "transaction_max_messages = 50;",
+                               "{ name = \"b\"; topic = \"out-b\"; where = \"true\"; }");
+    cr_assert_eq(rename(next, cfg), 0);
+    kill(pid, SIGHUP);
+    kh_produce_alerts(&c, "in", 1000, 3000);
+    int64_t total = kh_topic_size(&c, "out-a");
+    for (double deadline = kh_now() + 30; total < 3000 && kh_now() < deadline; kh_sleep_ms(50))
+        total = kh_topic_size(&c, "out-a") + kh_topic_size(&c, "out-b");
+    stop_cleanly(pid, SIGTERM, 6000, errp);
+
+    kh_recs ra = kh_read_topic(&c, "out-a"), rb = kh_read_topic(&c, "out-b");
+    kh_recs both = {calloc(ra.n + rb.n + 1, sizeof *both.r), ra.n + rb.n};
+    memcpy(both.r, ra.r, ra.n * sizeof *both.r);
+    memcpy(both.r + ra.n, rb.r, rb.n * sizeof *both.r);
+    size_t n;
+    char **exp = expected_json(0, 3000, always, &n);
+    cr_assert_eq(kh_expect_values(&both, exp, n, "out-a + out-b"), 0);
+    cr_assert_geq(ra.n, 1000);
+    cr_assert_gt(rb.n, 0, "the new rules never ran");
+    free(both.r);
+    free_strs(exp, n);
+    kh_recs_free(&ra), kh_recs_free(&rb);
+    unlink(errp), unlink(cfg);
+    free(errp), free(cfg), free(next);
+    kh_cluster_free(&c);
+}
