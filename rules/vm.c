@@ -16,12 +16,13 @@ static void settle(rule_vm *vm, uint32_t id, uint32_t node)
     vm->path_epoch[id] = vm->epoch;
 }
 
+#define RULE_SCAN_MAX 64 /* a dict read by more keys than this is left to alert_lookup */
+
 /* Finds every key of kids in dict node with one scan: found[k] is the value
  * node of kids->steps[k] or ALERT_ABSENT. A str key without escapes is spelled
  * by its raw bytes; as in alert_lookup, the last of duplicate keys wins.
  * Returns false, having decided nothing, when node is no dict, when it has a key
  * of another kind (rare: alert_lookup matches those) or kids are too many. */
-#define RULE_SCAN_MAX 64
 static bool scan_kids(const alert_doc *doc, const rule_kids *kids, uint32_t node, uint32_t *found)
 {
     const alert_node *dict = node < doc->n_nodes ? alert_at(doc, node) : NULL;
@@ -41,9 +42,9 @@ static bool scan_kids(const alert_doc *doc, const rule_kids *kids, uint32_t node
         const char *text = doc->src + kn->start;
         uint32_t k = kids->from[kn->len < RULE_KID_LENS ? kn->len : RULE_KID_LENS - 1];
         for (; k < kids->n && kids->steps[k].key_len <= kn->len; k++) {
-            const char *key = kids->steps[k].key;
+            const char *want = kids->steps[k].key;
             if (kids->steps[k].key_len == kn->len &&
-                (kn->len == 0 || (key[0] == text[0] && memcmp(key + 1, text + 1, kn->len - 1) == 0)))
+                (kn->len == 0 || (want[0] == text[0] && memcmp(want + 1, text + 1, kn->len - 1) == 0)))
                 found[k] = value;
         }
     }
