@@ -95,20 +95,27 @@ static bool cache_elem_keys(rule_vm *vm, uint32_t at)
     return true;
 }
 
-/* The value of a path relative to an element: many rules walk the same lists
- * with the same predicates' paths, so values are cached per (path, element). */
-static rule_value elem_value(rule_vm *vm, const rule_relpath *r, uint32_t at)
+/* elem_value when the cache has no answer: looked up, and cached. */
+static __attribute__((noinline)) rule_value elem_value_miss(rule_vm *vm, const rule_relpath *r, uint32_t at)
 {
     rule_elem_slot *s = elem_slot(vm, r->cache_id, at);
-    bool hit = s->epoch == vm->epoch && s->rel == r->cache_id && s->node == at;
     /* A one-key path fetches its siblings' values along (unless two of them share a slot). */
-    if (!hit && r->n == 1 && r->steps[0].index < 0 && cache_elem_keys(vm, at))
-        hit = s->epoch == vm->epoch && s->rel == r->cache_id && s->node == at;
-    if (hit)
+    if (r->n == 1 && r->steps[0].index < 0 && cache_elem_keys(vm, at) && s->epoch == vm->epoch &&
+        s->rel == r->cache_id && s->node == at)
         return s->v;
     uint32_t node = r->n ? alert_lookup(vm->doc, at, r->steps, r->n) : at;
     *s = (rule_elem_slot){.epoch = vm->epoch, .rel = r->cache_id, .node = at, .v = rule_value_of_node(vm->doc, node)};
     return s->v;
+}
+
+/* The value of a path relative to an element: many rules walk the same lists
+ * with the same predicates' paths, so values are cached per (path, element). */
+static inline rule_value elem_value(rule_vm *vm, const rule_relpath *r, uint32_t at)
+{
+    const rule_elem_slot *s = elem_slot(vm, r->cache_id, at);
+    if (s->epoch == vm->epoch && s->rel == r->cache_id && s->node == at)
+        return s->v;
+    return elem_value_miss(vm, r, at);
 }
 
 /* The rules of one rule_set_eval: run back to back in one dispatch loop. */
