@@ -351,10 +351,9 @@ static void reload_rules(run_state *r)
     proc_config nc;
     proc_diags d = {0};
     proc_rules *nr = NULL;
-    if (proc_config_load(r->opts.config_path, &nc, &d) == 0) {
+    if (proc_config_load(r->opts.config_path, &nc, &d) == 0 && proc_config_check_run(&nc, &d) == 0)
         nr = proc_rules_new(&nc, r->producer, &d);
-        proc_config_free(&nc);
-    }
+    proc_config_free(&nc);
     if (!nr) {
         proc_log(PROC_LOG_ERROR, "reload failed, keeping the current rules", "rules=%zu errors=%zu", r->rules->n, d.n);
         proc_diags_print(&d, stderr);
@@ -675,9 +674,10 @@ int proc_run(const proc_run_opts *opts)
     if (!r)
         return 1;
     r->opts = *opts;
-    if (proc_config_load(opts->config_path, &r->cfg, &d)) {
+    if (proc_config_load(opts->config_path, &r->cfg, &d) || proc_config_check_run(&r->cfg, &d)) {
         proc_diags_print(&d, stderr);
         proc_diags_free(&d);
+        proc_config_free(&r->cfg);
         free(r);
         return 1;
     }

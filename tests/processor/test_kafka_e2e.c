@@ -190,6 +190,21 @@ Test(kafka_e2e, bad_config_fails_before_connecting, .timeout = 20)
     free(cfg);
 }
 
+/* `check` and `eval` take a file with only rules; `run` must say what it lacks. */
+Test(kafka_e2e, config_without_input_topics_fails_before_connecting, .timeout = 20)
+{
+    char *cfg = kh_config("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
+                          "rules = ( { name = \"all\"; topic = \"all\"; where = \"true\"; } );\n");
+    char *log = run_failing(cfg, 2);
+    char want[256];
+    snprintf(want, sizeof want,
+             "%s: 'run' needs input.topics = [ \"TOPIC\", ... ]: the topics to read alerts from\n", cfg);
+    cr_assert_str_eq(log, want);
+    free(log);
+    unlink(cfg);
+    free(cfg);
+}
+
 Test(kafka_e2e, unknown_input_topic_fails, .timeout = 40)
 {
     kh_cluster c = kh_cluster_new(1);
