@@ -101,7 +101,7 @@ demo:
 
 # make bench: the benchmarks of bench/, ratios side by side in one run.
 bench:
-	@scripts/deps.sh test
+	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory $(BIN)
 	@ALERTFILTER_BIN=$(abspath $(BIN)) bench/run.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/deps.sh — installs the Debian packages alertfilter needs for a goal (build, test, fuzz, ci).
+# scripts/deps.sh — installs the Debian packages alertfilter needs for a goal (build, test, bench, fuzz, ci).
 # Called by the Makefile; installs only what is missing; as non-root it names the command to run.
 set -euo pipefail
 goal=${1:-build}
@@ -7,9 +7,10 @@ pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev)
 case "$goal" in
   build) ;;
   test)  pkgs+=(libcriterion-dev python3 kcat jq) ;;
+  bench) pkgs+=(libcriterion-dev python3 kcat jq time valgrind) ;;
   fuzz)  pkgs+=(libcriterion-dev clang libclang-rt-14-dev) ;;
   ci)    pkgs+=(libcriterion-dev python3 kcat jq clang libclang-rt-14-dev docker-compose) ;;
-  *) echo "deps.sh: unknown goal '$goal' (build|test|fuzz|ci)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown goal '$goal' (build|test|bench|fuzz|ci)" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
