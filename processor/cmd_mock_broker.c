@@ -106,12 +106,15 @@ int proc_cmd_mock_broker(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     /* test.mock.num.brokers makes librdkafka start the cluster and point the
-     * handle at it (a handle without bootstrap servers would warn). */
+     * handle at it (a handle without bootstrap servers would warn). The mock's
+     * sockets take their options from this handle: Nagle off, as a real broker
+     * runs, or every small reply waits out the client's delayed ACK (~40 ms). */
     char err[512], n[16];
     snprintf(n, sizeof n, "%d", brokers);
     rd_kafka_conf_t *conf = proc_kafka_conf_new();
     rd_kafka_t *rk = NULL;
-    if (proc_kafka_set(conf, "test.mock.num.brokers", n, err, sizeof err) == 0)
+    if (proc_kafka_set(conf, "test.mock.num.brokers", n, err, sizeof err) == 0 &&
+        proc_kafka_set(conf, "socket.nagle.disable", "true", err, sizeof err) == 0)
         rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     else
         rd_kafka_conf_destroy(conf);

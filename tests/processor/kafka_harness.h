@@ -88,7 +88,11 @@ static inline kh_cluster kh_cluster_new(int brokers)
 {
     kh_cluster c;
     char err[256];
-    c.host = rd_kafka_new(RD_KAFKA_PRODUCER, kh_conf(NULL), err, sizeof err);
+    /* The mock's sockets take their options from the host handle: Nagle off,
+     * as alertfilter mock-broker and a real broker run. */
+    rd_kafka_conf_t *conf = kh_conf(NULL);
+    kh_set(conf, "socket.nagle.disable", "true");
+    c.host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     cr_assert(c.host, "%s", err);
     c.mc = rd_kafka_mock_cluster_new(c.host, brokers);
     cr_assert(c.mc);
