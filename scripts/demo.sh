@@ -87,7 +87,7 @@ if ! timeout --foreground "$RUN_TIMEOUT" "$BIN" run -c "$tmp/demo.cfg" --until-e
 fi
 t1=$(now)
 secs=$(elapsed "$t0" "$t1")
-echo "   filtered $total messages in $secs s ($(awk -v n="$total" -v s="$secs" 'BEGIN { printf "%d", n / s }') messages/s, including startup and group join)"
+echo "   filtered $total messages in $secs s ($(awk -v n="$total" -v s="$secs" 'BEGIN { printf "%d", n / s }') messages/s, startup included)"
 
 # Messages in a topic, from the beginning to the current end.
 topic_count() {
