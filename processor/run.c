@@ -416,6 +416,16 @@ static void run_loop(run_state *r)
 
 /* ---- callbacks ---- */
 
+static bool assignment_empty(rd_kafka_t *rk)
+{
+    rd_kafka_topic_partition_list_t *now = NULL;
+    if (rd_kafka_assignment(rk, &now))
+        return false;
+    bool empty = now->cnt == 0;
+    rd_kafka_topic_partition_list_destroy(now);
+    return empty;
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     run_state *r = opaque;
@@ -436,13 +446,17 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
             if (rd_kafka_assignment_lost(rk) && r->b.open)
                 r->b.doomed = true;
             end_batch(r);
-            for (int i = 0; i < parts->cnt; i++)
+            for (int i = 0; i < parts->cnt; i++) {
                 drained_forget(r, parts->elems[i].topic, parts->elems[i].partition);
+                proc_metrics_lag(r->metrics, parts->elems[i].topic, parts->elems[i].partition, -1);
+            }
         }
         if (coop)
             e = rd_kafka_incremental_unassign(rk, parts);
         else
             ee = rd_kafka_assign(rk, NULL);
+        if (!r->closing)
+            proc_metrics_ready(r->metrics, !assignment_empty(rk));
     }
     if (!r->closing)
         proc_log(PROC_LOG_INFO, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "partitions assigned" : "partitions revoked",

@@ -491,6 +491,21 @@ static inline char *kh_slurp(const char *path)
     return s;
 }
 
+/* Waits until the file at path holds text; false after timeout_ms. */
+static inline bool kh_wait_log(const char *path, const char *text, int timeout_ms)
+{
+    double deadline = kh_now() + timeout_ms / 1000.0;
+    while (kh_now() < deadline) {
+        char *log = kh_slurp(path);
+        bool found = strstr(log, text) != NULL;
+        free(log);
+        if (found)
+            return true;
+        kh_sleep_ms(100);
+    }
+    return false;
+}
+
 /* The end of a log, short enough for an assertion message. */
 static inline const char *kh_tail(const char *log)
 {

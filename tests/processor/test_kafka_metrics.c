@@ -1,5 +1,6 @@
 /* tests/processor/test_kafka_metrics.c — scrapes a live `alertfilter run` on the
- * mock cluster and checks its counters against a known stream. */
+ * mock cluster and checks its counters against a known stream, and against a
+ * rebalance that takes partitions away. */
 #include "tests/processor/kafka_harness.h"
 #include "tests/processor/metrics_client.h"
 
@@ -127,5 +128,56 @@ Test(kafka_metrics, port_in_use_stops_run_with_a_clear_error, .timeout = 30)
     free(log_path);
     unlink(cfg);
     free(cfg);
+    kh_cluster_free(&c);
+}
+
+static int lag_series(const char *metrics)
+{
+    int n = 0;
+    for (const char *p = metrics; (p = strstr(p, "\nalertfilter_consumer_lag{")) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* Partitions handed to a newcomer are no longer this processor's: their lag
+ * series go, and the processor stays ready with the partitions it keeps. */
+Test(kafka_metrics, revoked_partitions_leave_the_lag_series, .timeout = 120)
+{
+    kh_cluster c = kh_cluster_new(1);
+    kh_topic(&c, "alerts", 4);
+    kh_produce_alerts(&c, "alerts", 0, N_ALERTS);
+    int port = free_port();
+    char *with_metrics = kh_config("kafka = { bootstrap_servers = \"%s\"; session_timeout_ms = \"6000\"; };\n"
+                                   "input = { topics = [ \"alerts\" ]; group = \"krevoke\"; };\n"
+                                   "output = { guarantee = \"at_least_once\"; };\n"
+                                   "metrics = { address = \"127.0.0.1\"; port = %d; };\n"
+                                   "rules = ( { name = \"all\"; topic = \"alerts-all\"; where = \"true\"; } );\n",
+                                   c.bootstraps, port);
+    char *plain = kh_run_config(&c, "session_timeout_ms = \"6000\";", "alerts", "krevoke", "auto",
+                                "guarantee = \"at_least_once\";",
+                                "{ name = \"all\"; topic = \"alerts-all\"; where = \"true\"; }");
+    char *log_a, *log_b;
+    pid_t a = kh_spawn(&log_a, "run", "-c", with_metrics, NULL);
+    mc_reply r;
+    scrape_until_consumed(port, a, log_a, N_ALERTS, &r);
+    cr_assert_eq(lag_series(r.body), 4, "before the rebalance:\n%s", r.body);
+
+    pid_t b = kh_spawn(&log_b, "run", "-c", plain, NULL);
+    cr_assert(kh_wait_log(log_a, "msg=\"partitions revoked\"", 60000), "nothing was revoked");
+    int series = 4;
+    for (int i = 0; i < 50 && series == 4; i++) {
+        kh_sleep_ms(100);
+        mc_request(port, "GET", "/metrics", &r);
+        series = lag_series(r.body);
+    }
+    cr_assert_lt(series, 4, "the revoked partitions still have lag series:\n%s", r.body);
+    mc_request(port, "GET", "/readyz", &r);
+    cr_assert_eq(r.status, 200, "readyz: %d %s", r.status, r.body);
+
+    kill(a, SIGTERM), kill(b, SIGTERM);
+    cr_assert_eq(kh_wait(a, 20000), 0);
+    cr_assert_eq(kh_wait(b, 20000), 0);
+    unlink(log_a), unlink(log_b), unlink(with_metrics), unlink(plain);
+    free(log_a), free(log_b), free(with_metrics), free(plain);
     kh_cluster_free(&c);
 }

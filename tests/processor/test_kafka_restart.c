@@ -90,21 +90,6 @@ Test(kafka_restart, survivor_takes_over_in_one_group, .timeout = 120)
     kh_cluster_free(&c);
 }
 
-/* Waits until the file at path contains text; returns whether it did. */
-static bool wait_log(const char *path, const char *text, int timeout_ms)
-{
-    double deadline = kh_now() + timeout_ms / 1000.0;
-    while (kh_now() < deadline) {
-        char *log = kh_slurp(path);
-        bool found = strstr(log, text) != NULL;
-        free(log);
-        if (found)
-            return true;
-        kh_sleep_ms(100);
-    }
-    return false;
-}
-
 Test(kafka_restart, newcomer_gets_partitions_committed_first, .timeout = 120)
 {
     /* at_least_once, where the mock stores committed offsets: the partitions
@@ -118,7 +103,7 @@ Test(kafka_restart, newcomer_gets_partitions_committed_first, .timeout = 120)
     kh_produce_alerts(&c, "in", 0, N_ALERTS / 2);
     cr_assert_geq(kh_wait_topic_size(&c, "out", N_ALERTS / 2, 30000), N_ALERTS / 2);
     pid_t b = kh_spawn(&err_b, "run", "-c", cfg, NULL);
-    bool revoked = wait_log(err_a, "msg=\"partitions revoked\"", 30000);
+    bool revoked = kh_wait_log(err_a, "msg=\"partitions revoked\"", 30000);
     kh_produce_alerts(&c, "in", N_ALERTS / 2, N_ALERTS);
     int64_t size = kh_wait_topic_settled(&c, "out", N_ALERTS, 40000, 2000);
     kill(a, SIGTERM);
