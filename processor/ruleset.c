@@ -79,6 +79,10 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
     int failed = 0;
     for (size_t i = 0; i < cfg->n_rules; i++) {
         const proc_rule_cfg *rule = &cfg->rules[i];
+        if (!rule->name || !rule->where) { /* a rule the config loader already reported */
+            failed = 1;
+            continue;
+        }
         rule_error errs[MAX_ERRS_PER_RULE];
         size_t n_errs = 0;
         if (rule_set_add(rs, rule->name, rule->where, errs, MAX_ERRS_PER_RULE, &n_errs) == 0)
@@ -99,7 +103,13 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
 
 rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diags)
 {
-    if (proc_config_load(path, cfg, diags) < 0)
+    /* The rules are compiled even when other settings are wrong, so that one
+     * `check` lists every error of the file. */
+    int config_failed = proc_config_load(path, cfg, diags) < 0;
+    rule_set *rs = proc_ruleset_build(cfg, diags);
+    if (config_failed && rs) {
+        rule_set_free(rs);
         return NULL;
-    return proc_ruleset_build(cfg, diags);
+    }
+    return rs;
 }

@@ -483,6 +483,38 @@ Test(ruleset, compile_errors_point_into_the_file)
     free(path);
 }
 
+/* One `check` lists every error of a file: a misspelt setting does not hide
+ * the rules' own errors, and a rule missing its `where` is reported once. */
+Test(ruleset, rules_compile_even_when_other_settings_are_wrong)
+{
+    const char *text = "input = { toipcs = [ \"x\" ]; };\n"
+                       "rules = (\n"
+                       "  { name = \"bad\"; topic = \"t\"; where = \"nosuch(1)\"; },\n"
+                       "  { name = \"nowhere\"; topic = \"t\"; }\n"
+                       ");\n";
+    char *path = temp_config(text);
+    proc_config cfg;
+    proc_diags d = {0};
+    cr_assert_null(proc_ruleset_load(path, &cfg, &d));
+    rule_error e[4];
+    cr_assert_eq(compile_errors("nosuch(1)", e, 4), 1);
+    char expected[1500];
+    snprintf(expected, sizeof expected,
+             "%s:1: unknown setting 'input.toipcs' (did you mean 'input.topics'?)\n"
+             "%s:4: missing required setting 'rules[1].where'\n"
+             "%s:3:41: rule 'bad': %s\n"
+             "    where = \"nosuch(1)\"\n"
+             "             ^~~~~~\n",
+             path, path, path, e[0].msg);
+    char *out = joined(&d);
+    cr_assert_str_eq(out, expected);
+    free(out);
+    proc_diags_free(&d);
+    proc_config_free(&cfg);
+    unlink(path);
+    free(path);
+}
+
 Test(ruleset, errors_in_an_included_file_name_that_file)
 {
     proc_config cfg;
