@@ -1,8 +1,8 @@
 /* processor/cmd_check.c — `alertfilter check`: validates a config, compiles its
  * rules and, with --disasm, prints each rule's bytecode. */
-#include <getopt.h>
 #include <stdio.h>
 
+#include "processor/cli.h"
 #include "processor/commands.h"
 #include "processor/ruleset.h"
 
@@ -35,9 +35,8 @@ int proc_cmd_check(int argc, char **argv)
     };
     const char *path = NULL;
     int disasm = 0, opt;
-    opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "+:c:dh", longopts, NULL)) != -1) {
+    while ((opt = proc_cli_getopt(argc, argv, "+:c:dh", longopts)) != -1) {
         if (opt == 'c') {
             path = optarg;
         } else if (opt == 'd') {
@@ -46,17 +45,13 @@ int proc_cmd_check(int argc, char **argv)
             usage(stdout);
             return 0;
         } else {
-            fprintf(stderr, "alertfilter check: %s '%s'\n", opt == ':' ? "missing value for" : "unknown option",
-                    argv[optind - 1]);
-            usage(stderr);
-            return 2;
+            return proc_cli_bad_option("check", opt, argv, usage);
         }
     }
-    if (!path || optind < argc) {
-        fprintf(stderr, "alertfilter check: %s\n", path ? "unexpected argument" : "-c CONFIG is required");
-        usage(stderr);
+    if (!path)
+        return proc_cli_usage_error("check", usage, "-c CONFIG is required");
+    if (proc_cli_no_operands("check", argc, argv, usage))
         return 2;
-    }
     proc_config cfg;
     proc_diags diags = {0};
     rule_set *rs = proc_ruleset_load(path, &cfg, &diags);

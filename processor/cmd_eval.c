@@ -2,7 +2,6 @@
  * per line from files or stdin; each match written as TOPIC<TAB>JSON. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "processor/cli.h"
 #include "processor/commands.h"
 #include "processor/ruleset.h"
 
@@ -416,33 +416,24 @@ int proc_cmd_eval(int argc, char **argv)
     bool stats = false;
     int opt;
     alert_format unused;
-    opterr = 0;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "+:c:f:sh", longopts, NULL)) != -1) {
+    while ((opt = proc_cli_getopt(argc, argv, "+:c:f:sh", longopts)) != -1) {
         if (opt == 'c') {
             config = optarg;
         } else if (opt == 'f' && alert_format_parse(optarg, &unused) == 0) {
             format = optarg;
         } else if (opt == 'f') {
-            fprintf(stderr, "alertfilter eval: unknown format '%s' (auto, python or json)\n", optarg);
-            usage(stderr);
-            return 2;
+            return proc_cli_usage_error("eval", usage, "unknown format '%s' (auto, python or json)", optarg);
         } else if (opt == 's') {
             stats = true;
         } else if (opt == 'h') {
             usage(stdout);
             return 0;
         } else {
-            fprintf(stderr, "alertfilter eval: %s '%s'\n", opt == ':' ? "missing value for" : "unknown option",
-                    argv[optind - 1]);
-            usage(stderr);
-            return 2;
+            return proc_cli_bad_option("eval", opt, argv, usage);
         }
     }
-    if (!config) {
-        fprintf(stderr, "alertfilter eval: -c CONFIG is required\n");
-        usage(stderr);
-        return 2;
-    }
+    if (!config)
+        return proc_cli_usage_error("eval", usage, "-c CONFIG is required");
     return run_eval(config, format, stats, argv + optind, argc - optind);
 }

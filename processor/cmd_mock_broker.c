@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "processor/cli.h"
 #include "processor/commands.h"
 #include "processor/log.h"
 #include "processor/run_kafka.h"
@@ -62,6 +63,37 @@ static int create_topic(rd_kafka_mock_cluster_t *mc, const char *spec)
     return 0;
 }
 
+/* Reads the options into brokers and topics (room for argc). Returns -1 to go
+ * on, or the exit status: 0 after --help, 2 after a usage error. */
+static int parse_opts(int argc, char **argv, int *brokers, const char **topics, size_t *n_topics)
+{
+    enum { OPT_BROKERS = 256, OPT_TOPIC }; /* long only: past every char value */
+    static const struct option longopts[] = {
+        {"brokers", required_argument, NULL, OPT_BROKERS},
+        {"topic", required_argument, NULL, OPT_TOPIC},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    optind = 0;
+    while ((opt = proc_cli_getopt(argc, argv, "+:h", longopts)) != -1) {
+        if (opt == OPT_TOPIC) {
+            topics[(*n_topics)++] = optarg;
+        } else if (opt == OPT_BROKERS) {
+            if (parse_bounded(optarg, 1, MOCK_MAX_BROKERS, brokers)) {
+                fprintf(stderr, "alertfilter mock-broker: --brokers wants 1..%d, got '%s'\n", MOCK_MAX_BROKERS, optarg);
+                return 2;
+            }
+        } else if (opt == 'h') {
+            mock_usage(stdout);
+            return 0;
+        } else {
+            return proc_cli_bad_option("mock-broker", opt, argv, mock_usage);
+        }
+    }
+    return proc_cli_no_operands("mock-broker", argc, argv, mock_usage) ? 2 : -1;
+}
+
 int proc_cmd_mock_broker(int argc, char **argv)
 {
     int brokers = 1;
@@ -69,29 +101,10 @@ int proc_cmd_mock_broker(int argc, char **argv)
     size_t n_topics = 0;
     if (!topics)
         return 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            mock_usage(stdout);
-            free(topics);
-            return 0;
-        }
-        if (!strcmp(a, "--topic") && i + 1 < argc) {
-            topics[n_topics++] = argv[++i];
-            continue;
-        }
-        if (!strcmp(a, "--brokers") && i + 1 < argc) {
-            if (parse_bounded(argv[++i], 1, MOCK_MAX_BROKERS, &brokers)) {
-                fprintf(stderr, "alertfilter mock-broker: --brokers wants 1..%d, got '%s'\n", MOCK_MAX_BROKERS, argv[i]);
-                free(topics);
-                return 2;
-            }
-            continue;
-        }
-        fprintf(stderr, "alertfilter mock-broker: unknown or incomplete argument '%s'\n", a);
-        mock_usage(stderr);
+    int parsed = parse_opts(argc, argv, &brokers, topics, &n_topics);
+    if (parsed >= 0) {
         free(topics);
-        return 2;
+        return parsed;
     }
 
     /* Blocked before librdkafka starts its threads, so that they inherit the

@@ -2,8 +2,8 @@
  * loop itself is processor/run.c. */
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 
+#include "processor/cli.h"
 #include "processor/commands.h"
 #include "processor/log.h"
 #include "processor/run.h"
@@ -40,31 +40,38 @@ static void run_usage(FILE *out)
 
 int proc_cmd_run(int argc, char **argv)
 {
+    enum { OPT_UNTIL_EOF = 256 }; /* long only: past every char value */
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"until-eof", no_argument, NULL, OPT_UNTIL_EOF},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     proc_run_opts opts = {.stop = &stop_requested, .reload = &reload_requested};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    int opt;
+    optind = 0;
+    while ((opt = proc_cli_getopt(argc, argv, "+:c:vqh", longopts)) != -1) {
+        if (opt == 'c') {
+            opts.config_path = optarg;
+        } else if (opt == OPT_UNTIL_EOF) {
+            opts.until_eof = true;
+        } else if (opt == 'v') {
+            proc_log_set_level(PROC_LOG_DEBUG);
+        } else if (opt == 'q') {
+            proc_log_set_level(PROC_LOG_WARN);
+        } else if (opt == 'h') {
             run_usage(stdout);
             return 0;
-        } else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc) {
-            opts.config_path = argv[++i];
-        } else if (!strcmp(a, "--until-eof")) {
-            opts.until_eof = true;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            proc_log_set_level(PROC_LOG_DEBUG);
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            proc_log_set_level(PROC_LOG_WARN);
         } else {
-            fprintf(stderr, "alertfilter run: unknown or incomplete argument '%s'\n", a);
-            run_usage(stderr);
-            return 2;
+            return proc_cli_bad_option("run", opt, argv, run_usage);
         }
     }
-    if (!opts.config_path) {
-        fprintf(stderr, "alertfilter run: -c CONFIG is required\n");
-        run_usage(stderr);
+    if (!opts.config_path)
+        return proc_cli_usage_error("run", run_usage, "-c CONFIG is required");
+    if (proc_cli_no_operands("run", argc, argv, run_usage))
         return 2;
-    }
     struct sigaction sa = {.sa_handler = on_stop};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);

@@ -10,6 +10,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "processor/cli.h"
 #include "processor/commands.h"
 #include "processor/run_kafka.h"
 #include "processor/sample.h"
@@ -83,53 +84,58 @@ static int parse_rate(const char *s, double *out)
     return 0;
 }
 
-/* Returns 0, 1 when --help was asked for, or -1 with err for a usage error. */
-static int parse_opts(int argc, char **argv, send_opts *o, send_error *err)
+/* Reads the options into o. Returns -1 to go on, or the exit status: 0 after
+ * --help, 2 after a usage error. */
+static int parse_opts(int argc, char **argv, send_opts *o)
 {
+    enum { OPT_FORMAT = 256, OPT_STAMPS, OPT_RATE, OPT_SEED }; /* long only: past every char value */
+    static const struct option longopts[] = {
+        {"brokers", required_argument, NULL, 'b'},
+        {"topic", required_argument, NULL, 't'},
+        {"count", required_argument, NULL, 'n'},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"stamps", no_argument, NULL, OPT_STAMPS},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     *o = (send_opts){.count = 1000, .seed = 1, .format = PROC_SAMPLE_PYTHON};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int opt;
+    optind = 0;
+    while ((opt = proc_cli_getopt(argc, argv, "+:b:t:n:o:h", longopts)) != -1) {
         int bad = 0;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            return 1;
-        if (!strcmp(a, "--stamps")) {
+        if (opt == 'b')
+            o->brokers = optarg;
+        else if (opt == 't')
+            o->topic = optarg;
+        else if (opt == 'o')
+            o->output = optarg;
+        else if (opt == 'n')
+            bad = parse_u64(optarg, &o->count);
+        else if (opt == OPT_SEED)
+            bad = parse_u64(optarg, &o->seed);
+        else if (opt == OPT_RATE)
+            bad = parse_rate(optarg, &o->rate);
+        else if (opt == OPT_FORMAT)
+            bad = proc_sample_format_parse(optarg, &o->format);
+        else if (opt == OPT_STAMPS)
             o->stamps = true;
-            continue;
-        }
-        if (!v) {
-            snprintf(err->msg, sizeof err->msg, "unknown or incomplete argument '%s'", a);
-            return -1;
-        }
-        i++;
-        if (!strcmp(a, "-b") || !strcmp(a, "--brokers"))
-            o->brokers = v;
-        else if (!strcmp(a, "-t") || !strcmp(a, "--topic"))
-            o->topic = v;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
-            o->output = v;
-        else if (!strcmp(a, "-n") || !strcmp(a, "--count"))
-            bad = parse_u64(v, &o->count);
-        else if (!strcmp(a, "--seed"))
-            bad = parse_u64(v, &o->seed);
-        else if (!strcmp(a, "--rate"))
-            bad = parse_rate(v, &o->rate);
-        else if (!strcmp(a, "--format"))
-            bad = proc_sample_format_parse(v, &o->format);
-        else {
-            snprintf(err->msg, sizeof err->msg, "unknown argument '%s'", a);
-            return -1;
-        }
-        if (bad) {
-            snprintf(err->msg, sizeof err->msg, "bad value '%s' for %s", v, a);
-            return -1;
-        }
+        else if (opt == 'h') {
+            send_usage(stdout);
+            return 0;
+        } else
+            return proc_cli_bad_option("send", opt, argv, send_usage);
+        if (bad)
+            return proc_cli_usage_error("send", send_usage, "bad value '%s' for %s", optarg,
+                                        proc_cli_option_name(argv, opt));
     }
-    if (!o->output && (!o->brokers || !o->topic)) {
-        snprintf(err->msg, sizeof err->msg, "-b BROKERS and -t TOPIC are required (or -o FILE)");
-        return -1;
-    }
-    return 0;
+    if (proc_cli_no_operands("send", argc, argv, send_usage))
+        return 2;
+    if (!o->output && (!o->brokers || !o->topic))
+        return proc_cli_usage_error("send", send_usage, "-b BROKERS and -t TOPIC are required (or -o FILE)");
+    return -1;
 }
 
 static double now_seconds(void)
@@ -298,17 +304,10 @@ static int produce_alerts(const send_opts *o, send_error *err)
 int proc_cmd_send(int argc, char **argv)
 {
     send_opts o;
+    int parsed = parse_opts(argc, argv, &o);
+    if (parsed >= 0)
+        return parsed;
     send_error err = {{0}};
-    int parsed = parse_opts(argc, argv, &o, &err);
-    if (parsed == 1) {
-        send_usage(stdout);
-        return 0;
-    }
-    if (parsed < 0) {
-        fprintf(stderr, "alertfilter send: %s\n", err.msg);
-        send_usage(stderr);
-        return 2;
-    }
     if ((o.output ? write_alerts(&o, &err) : produce_alerts(&o, &err)) == 0)
         return 0;
     fprintf(stderr, "alertfilter send: %s\n", err.msg);

@@ -79,4 +79,23 @@ Test(kafka_mock_broker, bad_arguments_are_usage_errors, .timeout = 30)
     free(log);
     unlink(errp);
     free(errp);
+    static const struct {
+        const char *arg, *first_line;
+    } options[] = {
+        {"--bogus", "alertfilter mock-broker: unknown option '--bogus'\n"},
+        {"-b", "alertfilter mock-broker: unknown option '-b'\n"},
+        {"--brokers", "alertfilter mock-broker: missing value for '--brokers'\n"},
+        {"extra", "alertfilter mock-broker: unexpected argument 'extra'\n"},
+    };
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        pid = kh_spawn(&errp, "mock-broker", options[i].arg, NULL);
+        cr_assert_eq(kh_wait(pid, 10000), 2, "%s", options[i].arg);
+        log = kh_slurp(errp);
+        size_t n = strlen(options[i].first_line);
+        cr_assert_eq(strncmp(log, options[i].first_line, n), 0, "%s", kh_tail(log));
+        cr_assert_eq(strncmp(log + n, "usage: alertfilter mock-broker ", 31), 0, "%s", kh_tail(log));
+        free(log);
+        unlink(errp);
+        free(errp);
+    }
 }

@@ -394,8 +394,12 @@ Test(send, usage_errors_exit_2, .timeout = 30)
         {"-o - --format xml", "alertfilter send: bad value 'xml' for --format\n"},
         {"-o - -n -3", "alertfilter send: bad value '-3' for -n\n"},
         {"-o - --rate 0", "alertfilter send: bad value '0' for --rate\n"},
-        {"-o - --bogus 1", "alertfilter send: unknown argument '--bogus'\n"},
-        {"-o", "alertfilter send: unknown or incomplete argument '-o'\n"},
+        {"-o - --count=5x", "alertfilter send: bad value '5x' for --count\n"},
+        {"-o - --bogus 1", "alertfilter send: unknown option '--bogus'\n"},
+        {"-o - -x", "alertfilter send: unknown option '-x'\n"},
+        {"-o", "alertfilter send: missing value for '-o'\n"},
+        {"-o - --seed", "alertfilter send: missing value for '--seed'\n"},
+        {"-o - extra", "alertfilter send: unexpected argument 'extra'\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char cmd[512], *out;
