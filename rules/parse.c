@@ -141,6 +141,57 @@ static void expect_close(parser *p, rule_tok_kind closer, size_t open_offset)
 }
 
 static int32_t parse_expr(parser *p, int min_bp);
+static int32_t parse_operators(parser *p, int32_t left, int min_bp);
+
+/* Tokens that can begin an operand (besides the prefix operators, which are
+ * also infix ones and so never left over after an expression). */
+static bool starts_operand(rule_tok_kind k)
+{
+    return k == RULE_TOK_INT || k == RULE_TOK_FLOAT || k == RULE_TOK_STR || k == RULE_TOK_IDENT ||
+           k == RULE_TOK_AT || k == RULE_TOK_LPAREN || k == RULE_TOK_TRUE || k == RULE_TOK_FALSE ||
+           k == RULE_TOK_NULL;
+}
+
+/* Recovery from text that cannot follow an expression: skips to the next
+ * `and`/`or` outside brackets, or to what ends the context (`closer`, and ','
+ * in a list), so that the clauses after a slip are still checked. */
+static void skip_to_sync(parser *p, rule_tok_kind closer, bool list)
+{
+    int depth = 0;
+    for (;; advance(p)) {
+        rule_tok_kind k = p->tok.kind;
+        if (k == RULE_TOK_EOF)
+            return;
+        if (depth == 0 && (k == RULE_TOK_AND || k == RULE_TOK_OR || k == closer || (list && k == RULE_TOK_COMMA)))
+            return;
+        if (k == RULE_TOK_LPAREN || k == RULE_TOK_LBRACK)
+            depth++;
+        else if ((k == RULE_TOK_RPAREN || k == RULE_TOK_RBRACK) && depth > 0)
+            depth--;
+    }
+}
+
+/* An expression up to what may follow it in its context: `closer`, or also
+ * ',' in a list. Anything else is reported once (`follow` says what was
+ * expected), skipped, and the rest read on as if an erroneous operand stood
+ * before it. In a list, the start of an operand is taken as the next item
+ * after a missing ',' and left for the caller. Sets *slipped when it reported. */
+static int32_t parse_until(parser *p, rule_tok_kind closer, bool list, const char *follow, bool *slipped)
+{
+    int32_t x = parse_expr(p, 0);
+    for (;;) {
+        rule_tok_kind k = p->tok.kind;
+        if (k == RULE_TOK_EOF || k == closer || (list && k == RULE_TOK_COMMA))
+            return x;
+        expected(p, follow);
+        *slipped = true;
+        x = 0;
+        if (list && starts_operand(k))
+            return x;
+        skip_to_sync(p, closer, list);
+        parse_operators(p, 0, 0);
+    }
+}
 
 static bool is_word(rule_tok_kind k)
 {
@@ -251,11 +302,18 @@ static int32_t parse_path(parser *p, bool at)
     return node;
 }
 
+typedef struct {
+    int32_t first; /* the first item's index into the tree's kids */
+    uint32_t n;
+    bool slipped; /* a syntax error inside: the count may be off, so it is not judged */
+} arg_list;
+
 /* Comma-separated expressions up to `closer`, after `lead` when it is not -1;
  * the opener was just read. */
-static int32_t parse_args(parser *p, int32_t lead, rule_tok_kind closer, size_t open_offset, bool quant,
-                          uint32_t *count)
+static arg_list parse_args(parser *p, int32_t lead, rule_tok_kind closer, size_t open_offset, bool quant)
 {
+    const char *follow = closer == RULE_TOK_RPAREN ? "an operator, ',' or ')'" : "an operator, ',' or ']'";
+    arg_list a = {0};
     idx_list args = {0};
     if (lead >= 0)
         list_push(p, &args, lead);
@@ -263,17 +321,19 @@ static int32_t parse_args(parser *p, int32_t lead, rule_tok_kind closer, size_t 
         for (;;) {
             if (quant && args.n == 1)
                 p->quant_depth++;
-            list_push(p, &args, parse_expr(p, 0));
+            list_push(p, &args, parse_until(p, closer, true, follow, &a.slipped));
             if (quant && args.n == 2)
                 p->quant_depth--;
-            if (p->tok.kind != RULE_TOK_COMMA)
+            if (p->tok.kind == closer || p->tok.kind == RULE_TOK_EOF)
                 break;
-            advance(p);
+            if (p->tok.kind == RULE_TOK_COMMA)
+                advance(p);
         }
     }
     expect_close(p, closer, open_offset);
-    *count = args.n;
-    return store_kids(p, &args);
+    a.n = args.n;
+    a.first = store_kids(p, &args);
+    return a;
 }
 
 static int32_t parse_call(parser *p)
@@ -283,14 +343,17 @@ static int32_t parse_call(parser *p)
     advance(p);
     size_t open = p->tok.offset;
     advance(p);
-    uint32_t argc;
-    int32_t first = parse_args(p, -1, RULE_TOK_RPAREN, open, bi && bi->kind == RULE_BI_QUANT, &argc);
+    arg_list args = parse_args(p, -1, RULE_TOK_RPAREN, open, bi && bi->kind == RULE_BI_QUANT);
+    int32_t first = args.first;
+    uint32_t argc = args.n;
     int nl = (int)name.len;
     const char *ns = p->src + name.offset;
     if (!bi) {
         rule_diag(p->diags, name.offset, name.len, "unknown function '%.*s'", nl, ns);
         return 0;
     }
+    if (args.slipped)
+        return 0;
     if (argc != bi->argc) {
         rule_diag(p->diags, name.offset, name.len, "'%.*s' takes %u argument%s, got %u", nl, ns, bi->argc,
                   bi->argc == 1 ? "" : "s", argc);
@@ -318,53 +381,6 @@ static int32_t literal(parser *p, rule_value v)
     p->t->nodes[node].lit = v;
     advance(p);
     return node;
-}
-
-static int32_t parse_prefix(parser *p)
-{
-    rule_token tok = p->tok;
-    switch (tok.kind) {
-    case RULE_TOK_NOT:
-    case RULE_TOK_MINUS: {
-        advance(p);
-        int32_t x = parse_expr(p, tok.kind == RULE_TOK_NOT ? 3 : 7);
-        int32_t node = new_node(p, tok.kind == RULE_TOK_NOT ? AST_NOT : AST_NEG, tok.offset, span_end(p, x) - tok.offset);
-        p->t->nodes[node].a = x;
-        return x ? set_height(p, node, &x, 1) : 0;
-    }
-    case RULE_TOK_INT:
-        return literal(p, rule_int(tok.i));
-    case RULE_TOK_FLOAT:
-        return literal(p, rule_float(tok.d));
-    case RULE_TOK_STR:
-        return literal(p, (rule_value){.t = RV_STR, .n = (uint32_t)tok.slen, .u.s = tok.s});
-    case RULE_TOK_TRUE:
-    case RULE_TOK_FALSE:
-        return literal(p, rule_bool(tok.kind == RULE_TOK_TRUE));
-    case RULE_TOK_NULL:
-        return literal(p, rule_null());
-    case RULE_TOK_LPAREN: {
-        advance(p);
-        int32_t x = parse_expr(p, 0);
-        expect_close(p, RULE_TOK_RPAREN, tok.offset);
-        return x;
-    }
-    case RULE_TOK_IDENT: {
-        rule_lexer saved = p->lx;
-        rule_token after;
-        rule_lex_next(&saved, &after);
-        if (after.kind == RULE_TOK_LPAREN)
-            return parse_call(p);
-        return parse_path(p, false);
-    }
-    case RULE_TOK_AT:
-        return parse_path(p, true);
-    default:
-        expected(p, "an expression");
-        if (!is_closer(tok.kind))
-            advance(p);
-        return 0;
-    }
 }
 
 /* Binding power of an infix operator (0: not one). `and`/`or` have no opcode:
@@ -395,6 +411,62 @@ static int infix_bp(rule_tok_kind k, rule_ast_kind *kind, rule_opcode *op)
     return 0;
 }
 
+static int32_t parse_prefix(parser *p)
+{
+    rule_token tok = p->tok;
+    switch (tok.kind) {
+    case RULE_TOK_NOT:
+    case RULE_TOK_MINUS: {
+        advance(p);
+        int32_t x = parse_expr(p, tok.kind == RULE_TOK_NOT ? 3 : 7);
+        int32_t node = new_node(p, tok.kind == RULE_TOK_NOT ? AST_NOT : AST_NEG, tok.offset, span_end(p, x) - tok.offset);
+        p->t->nodes[node].a = x;
+        return x ? set_height(p, node, &x, 1) : 0;
+    }
+    case RULE_TOK_INT:
+        return literal(p, rule_int(tok.i));
+    case RULE_TOK_FLOAT:
+        return literal(p, rule_float(tok.d));
+    case RULE_TOK_STR:
+        return literal(p, (rule_value){.t = RV_STR, .n = (uint32_t)tok.slen, .u.s = tok.s});
+    case RULE_TOK_TRUE:
+    case RULE_TOK_FALSE:
+        return literal(p, rule_bool(tok.kind == RULE_TOK_TRUE));
+    case RULE_TOK_NULL:
+        return literal(p, rule_null());
+    case RULE_TOK_LPAREN: {
+        advance(p);
+        bool slipped = false;
+        int32_t x = parse_until(p, RULE_TOK_RPAREN, false, "an operator or ')'", &slipped);
+        expect_close(p, RULE_TOK_RPAREN, tok.offset);
+        return x;
+    }
+    case RULE_TOK_IDENT: {
+        rule_lexer saved = p->lx;
+        rule_token after;
+        rule_lex_next(&saved, &after);
+        if (after.kind == RULE_TOK_LPAREN)
+            return parse_call(p);
+        return parse_path(p, false);
+    }
+    case RULE_TOK_AT:
+        return parse_path(p, true);
+    default: {
+        expected(p, "an expression");
+        rule_ast_kind kind;
+        rule_opcode op;
+        int bp = infix_bp(tok.kind, &kind, &op);
+        /* A missing operand: the stray operator is read with an erroneous
+         * operand on its left, so what follows it is still checked. */
+        if (bp)
+            parse_operators(p, 0, bp);
+        else if (!is_closer(tok.kind))
+            advance(p);
+        return 0;
+    }
+    }
+}
+
 /* `x in (...)` / `x not in (...)`: the operator was just read. */
 static int32_t parse_in(parser *p, int32_t left, rule_opcode op)
 {
@@ -412,8 +484,9 @@ static int32_t parse_in(parser *p, int32_t left, rule_opcode op)
     rule_tok_kind closer = p->tok.kind == RULE_TOK_LPAREN ? RULE_TOK_RPAREN : RULE_TOK_RBRACK;
     size_t open = p->tok.offset;
     advance(p);
-    uint32_t n;
-    int32_t first = parse_args(p, left, closer, open, false, &n);
+    arg_list items = parse_args(p, left, closer, open, false);
+    int32_t first = items.first;
+    uint32_t n = items.n;
     if (n == 1) {
         rule_diag(p->diags, open, 1, "the list after 'in' is empty");
         return 0;
@@ -437,7 +510,14 @@ static int32_t parse_expr(parser *p, int min_bp)
         p->depth--;
         return 0;
     }
-    int32_t left = parse_prefix(p);
+    int32_t left = parse_operators(p, parse_prefix(p), min_bp);
+    p->depth--;
+    return left;
+}
+
+/* The infix operators binding at least min_bp that follow the operand `left`. */
+static int32_t parse_operators(parser *p, int32_t left, int min_bp)
+{
     bool compared = false; /* a comparison was read at this level, outside parentheses */
     for (;;) {
         rule_ast_kind kind;
@@ -467,7 +547,6 @@ static int32_t parse_expr(parser *p, int min_bp)
         int32_t pair[2] = {left, right};
         left = set_height(p, node, pair, 2);
     }
-    p->depth--;
     return left;
 }
 
@@ -495,14 +574,8 @@ size_t rule_parse(rule_tree *t, const char *src, size_t len, rule_diags *diags)
     new_node(&p, AST_ERROR, 0, 0);
     rule_lex_init(&p.lx, src, len, &t->arena, diags);
     advance(&p);
-    t->root = parse_expr(&p, 0);
-    /* Whatever follows a complete expression is reported, then parsed on its own to find more errors. */
-    while (p.tok.kind != RULE_TOK_EOF) {
-        expected(&p, "an operator or the end of the rule");
-        advance(&p);
-        if (p.tok.kind != RULE_TOK_EOF)
-            parse_expr(&p, 0);
-    }
+    bool slipped = false;
+    t->root = parse_until(&p, RULE_TOK_EOF, false, "an operator or the end of the rule", &slipped);
     sort_errors(diags, before);
     return diags->n - before;
 }

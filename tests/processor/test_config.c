@@ -448,7 +448,7 @@ Test(ruleset, compile_errors_point_into_the_file)
 {
     const char *text = "rules = (\n"
                        "  { name = \"ok\"; topic = \"t\"; where = \"true\"; },\n"
-                       "  { name = \"bright\"; topic = \"t\"; where = \"diaSource.snr > > 5\"; },\n"
+                       "  { name = \"bright\"; topic = \"t\"; where = \"diaSource.snr > > 5 and sqr(2)\"; },\n"
                        "  { name = \"esc\"; topic = \"t\"; where = \"diaSource.filterName == \\\"r\\\" and nosuch(1)\"; }\n"
                        ");\n";
     char *path = temp_config(text);
@@ -456,20 +456,21 @@ Test(ruleset, compile_errors_point_into_the_file)
     proc_diags d = {0};
     cr_assert_null(proc_ruleset_load(path, &cfg, &d));
     rule_error e1[4], e2[4];
-    cr_assert_eq(compile_errors("diaSource.snr > > 5", e1, 4), 2);
+    cr_assert_eq(compile_errors("diaSource.snr > > 5 and sqr(2)", e1, 4), 2);
     cr_assert_eq(compile_errors("diaSource.filterName == \"r\" and nosuch(1)", e2, 4), 1);
     cr_assert_eq(e1[0].offset, 16);
-    cr_assert_eq(e1[1].offset, 18);
+    cr_assert_eq(e1[1].offset, 24);
+    cr_assert_eq(e1[1].len, 3);
     cr_assert_eq(e2[0].offset, 32);
     cr_assert_eq(e2[0].len, 6);
     char expected[1500];
     snprintf(expected, sizeof expected,
              "%s:3:60: rule 'bright': %s\n"
-             "    where = \"diaSource.snr > > 5\"\n"
+             "    where = \"diaSource.snr > > 5 and sqr(2)\"\n"
              "                             ^\n"
-             "%s:3:62: rule 'bright': %s\n"
-             "    where = \"diaSource.snr > > 5\"\n"
-             "                               ^\n"
+             "%s:3:68: rule 'bright': %s\n"
+             "    where = \"diaSource.snr > > 5 and sqr(2)\"\n"
+             "                                     ^~~\n"
              "%s:4:75: rule 'esc': %s\n"
              "    where = \"diaSource.filterName == \\\"r\\\" and nosuch(1)\"\n"
              "                                               ^~~~~~\n",

@@ -105,6 +105,55 @@ Test(errors, lexical)
     ERRS("a > 1 | b", {6, 1, "'|' is not an operator; use 'or'"});
 }
 
+/* A slip is reported once and the parser reads on, so the errors after it
+ * are real ones, not echoes of the first. */
+Test(errors, recovery_reports_each_slip_once)
+{
+    ERRS("diaSource.snr > > 5 and sqr(2)", {16, 1, "expected an expression, found '>'"},
+         {24, 3, "unknown function 'sqr'"});
+    ERRS("diaSource.snr > > 5", {16, 1, "expected an expression, found '>'"});
+    ERRS("diaSource.ra >> 350", {14, 1, "expected an expression, found '>'"});
+    ERRS("> 5", {0, 1, "expected an expression, found '>'"});
+    ERRS("a and and sqr(1)", {6, 3, "expected an expression, found 'and'"}, {10, 3, "unknown function 'sqr'"});
+    ERRS("in (1, 2) or sqr(1)", {0, 2, "expected an expression, found 'in'"}, {13, 3, "unknown function 'sqr'"});
+    ERRS("a > > 5 > 3", {4, 1, "expected an expression, found '>'"},
+         {8, 1, "comparisons cannot be chained; combine them with 'and'"});
+    ERRS("diaSource.ra >", {14, 0, "expected an expression, found the end of the rule"});
+    ERRS("(diaSource.ra > 1", {0, 1, "expected ')' to close '('"});
+    ERRS("diaSource.ra = 350", {13, 1, "'=' is not an operator; use '=='"});
+    ERRS("sqr(2) and cone(1,2)", {0, 3, "unknown function 'sqr'"}, {11, 4, "'cone' takes 5 arguments, got 2"});
+    ERRS("cone(sqr(1), 2)", {0, 4, "'cone' takes 5 arguments, got 2"}, {5, 3, "unknown function 'sqr'"});
+}
+
+/* Text that cannot follow an expression is skipped to the next `and`/`or`
+ * outside brackets, or to what ends the brackets, and the rest still checked. */
+Test(errors, recovery_resynchronises_after_junk)
+{
+    ERRS("diaSource.ra > 1 andd x", {17, 4, "expected an operator or the end of the rule, found 'andd'"});
+    ERRS("a b (c d) e and sqr(1) or f(g h)", {2, 1, "expected an operator or the end of the rule, found 'b'"},
+         {16, 3, "unknown function 'sqr'"}, {26, 1, "unknown function 'f'"},
+         {30, 1, "expected an operator, ',' or ')', found 'h'"});
+    ERRS("a > 1) and sqr(2)", {5, 1, "expected an operator or the end of the rule, found ')'"},
+         {11, 3, "unknown function 'sqr'"});
+    ERRS("(a b) and sqr(2)", {3, 1, "expected an operator or ')', found 'b'"}, {10, 3, "unknown function 'sqr'"});
+    ERRS("(a b and sqr(2))", {3, 1, "expected an operator or ')', found 'b'"}, {9, 3, "unknown function 'sqr'"});
+    ERRS("(a b", {0, 1, "expected ')' to close '('"}, {3, 1, "expected an operator or ')', found 'b'"});
+    ERRS("len(a]) or g(1)", {5, 1, "expected an operator, ',' or ')', found ']'"}, {11, 1, "unknown function 'g'"});
+    ERRS("a in [1, 2)", {5, 1, "expected ']' to close '['"}, {10, 1, "expected an operator, ',' or ']', found ')'"});
+}
+
+/* A missing ',' in a list: the next item is read as one, and the count of
+ * arguments, now a guess, is not judged. */
+Test(errors, recovery_from_a_missing_comma)
+{
+    ERRS("any(prv_diaSources @.snr > 5)", {19, 1, "expected an operator, ',' or ')', found '@'"});
+    ERRS("any(prv_diaSources @.snr > 5 and sqr(1))", {19, 1, "expected an operator, ',' or ')', found '@'"},
+         {33, 3, "unknown function 'sqr'"});
+    ERRS("min(a b, c)", {6, 1, "expected an operator, ',' or ')', found 'b'"});
+    ERRS("sqr(a b)", {0, 3, "unknown function 'sqr'"}, {6, 1, "expected an operator, ',' or ')', found 'b'"});
+    ERRS("a in (1 2)", {8, 1, "expected an operator, ',' or ')', found '2'"});
+}
+
 Test(errors, nesting_is_bounded)
 {
     char deep[1200];
