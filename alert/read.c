@@ -327,22 +327,45 @@ static inline __attribute__((always_inline)) size_t number_in(const unsigned cha
 }
 #endif
 
-/* Where the number at start ends when it has a common shape within the next
- * 16 bytes, or else 32, from digit masks, with its type and flags; 0 otherwise
- * (number_end reads it). */
-static inline __attribute__((always_inline)) size_t plain_number_end(const unsigned char *s, size_t len, size_t start,
-                                                                     uint8_t *type, uint8_t *flags)
-{
 #ifdef __SSE2__
+/* Where the number at start ends when it has a common shape within the next
+ * 16 bytes, or else 32, from digit masks, with its type and flags; 0 otherwise.
+ * The 32 bytes after the sign must be readable. */
+static inline __attribute__((always_inline)) size_t window_number_end(const unsigned char *s, size_t start,
+                                                                      uint8_t *type, uint8_t *flags)
+{
     size_t i = start + (s[start] == '-');
-    if (i + 32 > len)
-        return 0;
     uint64_t other = non_digits16(s + i);
     size_t end = number_in(s, start, i, other | ~(uint64_t)0 << 16, 16, type, flags);
     if (end == 0)
         end = number_in(s, start, i, other | (uint64_t)non_digits16(s + i + 16) << 16 | ~(uint64_t)0 << 32, 32, type,
                         flags);
     return end;
+}
+
+/* The same for a number less than 33 bytes from the end of the message (the
+ * last ones of a message are), on a copy padded with spaces: a space ends a
+ * number as the end of the message does. */
+static __attribute__((noinline)) size_t tail_number_end(const unsigned char *s, size_t len, size_t start,
+                                                        uint8_t *type, uint8_t *flags)
+{
+    unsigned char padded[48];
+    memset(padded, ' ', sizeof padded);
+    memcpy(padded, s + start, len - start);
+    size_t end = window_number_end(padded, 0, type, flags);
+    return end ? start + end : 0;
+}
+#endif
+
+/* Where the number at start ends when it has a common shape (see number_in),
+ * with its type and flags; 0 otherwise (number_end reads it). */
+static inline __attribute__((always_inline)) size_t plain_number_end(const unsigned char *s, size_t len, size_t start,
+                                                                     uint8_t *type, uint8_t *flags)
+{
+#ifdef __SSE2__
+    if (start + 33 > len)
+        return tail_number_end(s, len, start, type, flags);
+    return window_number_end(s, start, type, flags);
 #else
     (void)s, (void)len, (void)start, (void)type, (void)flags;
     return 0;
