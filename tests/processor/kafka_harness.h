@@ -384,6 +384,26 @@ static inline size_t kh_expect_values(const kh_recs *rs, char **expected, size_t
     return dups;
 }
 
+/* Asserts topic holds every generated alert of [0, n) at least once; returns the duplicates. */
+static inline size_t kh_expect_all_alerts(const kh_cluster *c, const char *topic, int n)
+{
+    char **exp = calloc((size_t)n, sizeof *exp);
+    for (int id = 0; id < n; id++) {
+        kh_alert a = kh_alert_make(id);
+        exp[id] = a.json;
+        a.json = NULL;
+        kh_alert_free(&a);
+    }
+    kh_recs rs = kh_read_topic(c, topic);
+    size_t dups = kh_expect_values(&rs, exp, (size_t)n, topic);
+    cr_log_info("%s: %zu records, %zu duplicates (read again after an aborted or uncommitted batch)", topic, rs.n, dups);
+    for (int id = 0; id < n; id++)
+        free(exp[id]);
+    free(exp);
+    kh_recs_free(&rs);
+    return dups;
+}
+
 /* ---- the binary ---- */
 
 static inline const char *kh_bin(void)

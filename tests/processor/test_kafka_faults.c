@@ -13,26 +13,6 @@
 #define KAFKA "transactional_id = \"" TXN_ID "\";"
 #define RULE_ALL "{ name = \"all\"; topic = \"out\"; where = \"true\"; }"
 
-/* Asserts "out" holds every alert at least once; returns the duplicates. */
-static size_t expect_all(const kh_cluster *c)
-{
-    char **exp = calloc(N_ALERTS, sizeof *exp);
-    for (int id = 0; id < N_ALERTS; id++) {
-        kh_alert a = kh_alert_make(id);
-        exp[id] = a.json;
-        a.json = NULL;
-        kh_alert_free(&a);
-    }
-    kh_recs rs = kh_read_topic(c, "out");
-    size_t dups = kh_expect_values(&rs, exp, N_ALERTS, "out");
-    cr_log_info("out: %zu records, %zu duplicates (read again after an aborted or uncommitted batch)", rs.n, dups);
-    for (int id = 0; id < N_ALERTS; id++)
-        free(exp[id]);
-    free(exp);
-    kh_recs_free(&rs);
-    return dups;
-}
-
 static kh_cluster setup(void)
 {
     kh_cluster c = kh_cluster_new(3);
@@ -50,7 +30,7 @@ static void run_with_errors(int16_t api, const rd_kafka_resp_err_t *errs, size_t
     rd_kafka_mock_push_request_errors_array(c.mc, api, n, errs);
     char *cfg = kh_run_config(&c, KAFKA, "in", "faults", "python", OUTPUT, RULE_ALL);
     kh_run_until_eof(cfg, 60000);
-    size_t dups = expect_all(&c);
+    size_t dups = kh_expect_all_alerts(&c, "out", N_ALERTS);
     cr_assert_leq(dups, abortable * BATCH, "%zu duplicates for %zu abortable errors", dups, abortable);
     unlink(cfg);
     free(cfg);
@@ -114,7 +94,7 @@ static void run_disrupted(void (*disrupt)(kh_cluster *), void (*recover)(kh_clus
     cr_assert_geq(size, N_ALERTS, "out holds %" PRId64 "; log:\n%s", size, kh_tail(log));
     cr_assert_eq(st, 0, "exit %d; log:\n%s", st, kh_tail(log));
     free(log);
-    size_t dups = expect_all(&c);
+    size_t dups = kh_expect_all_alerts(&c, "out", N_ALERTS);
     cr_assert_leq(dups, abortable * BATCH, "%zu duplicates", dups);
     unlink(errp), unlink(cfg);
     free(errp), free(cfg);

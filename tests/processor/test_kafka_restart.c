@@ -9,26 +9,6 @@
 #define BATCH 100
 #define RULE_ALL "{ name = \"all\"; topic = \"out\"; where = \"true\"; }"
 
-/* Asserts "out" holds every alert of [0, n) at least once; returns the duplicates. */
-static size_t expect_all(const kh_cluster *c, int n)
-{
-    char **exp = calloc((size_t)n, sizeof *exp);
-    for (int id = 0; id < n; id++) {
-        kh_alert a = kh_alert_make(id);
-        exp[id] = a.json;
-        a.json = NULL;
-        kh_alert_free(&a);
-    }
-    kh_recs rs = kh_read_topic(c, "out");
-    size_t dups = kh_expect_values(&rs, exp, (size_t)n, "out");
-    cr_log_info("out: %zu records, %zu duplicates (read again after an aborted or uncommitted batch)", rs.n, dups);
-    for (int id = 0; id < n; id++)
-        free(exp[id]);
-    free(exp);
-    kh_recs_free(&rs);
-    return dups;
-}
-
 static kh_cluster setup(void)
 {
     kh_cluster c = kh_cluster_new(1);
@@ -49,7 +29,7 @@ Test(kafka_restart, sigkill_then_restart_at_least_once, .timeout = 90)
     cr_assert_eq(kh_wait(pid, 10000), 128 + SIGKILL);
     kh_produce_alerts(&c, "in", N_ALERTS / 2, N_ALERTS);
     kh_run_until_eof(cfg, 40000);
-    size_t dups = expect_all(&c, N_ALERTS);
+    size_t dups = kh_expect_all_alerts(&c, "out", N_ALERTS);
     cr_assert_leq(dups, PARTITIONS * BATCH, "%zu duplicates", dups);
     unlink(cfg);
     free(cfg);
@@ -83,7 +63,7 @@ Test(kafka_restart, survivor_takes_over_in_one_group, .timeout = 120)
     /* exactly_once on the mock: offsets sent in transactions are not stored,
      * so the survivor re-reads the dead one's partitions from the start;
      * each alert is there, duplicates are at most the first half. */
-    size_t dups = expect_all(&c, N_ALERTS);
+    size_t dups = kh_expect_all_alerts(&c, "out", N_ALERTS);
     cr_assert_leq(dups, N_ALERTS / 2, "%zu duplicates", dups);
     unlink(err_a), unlink(err_b), unlink(cfg);
     free(err_a), free(err_b), free(cfg);
@@ -118,7 +98,7 @@ Test(kafka_restart, newcomer_gets_partitions_committed_first, .timeout = 120)
     /* The mock fails commits of the member it rebalances ("generation id is
      * not valid") where a real broker would let it commit in its callback:
      * each such batch is read again by the newcomer. */
-    size_t dups = expect_all(&c, N_ALERTS);
+    size_t dups = kh_expect_all_alerts(&c, "out", N_ALERTS);
     cr_assert_leq(dups, PARTITIONS * BATCH, "%zu duplicates", dups);
     free(log_a), free(log_b);
     unlink(err_a), unlink(err_b), unlink(cfg);
