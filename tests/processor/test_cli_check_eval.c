@@ -1,6 +1,6 @@
 /* tests/processor/test_cli_check_eval.c — `alertfilter check` and `alertfilter eval`,
- * and the usage errors of `alertfilter run`, through the real binary
- * ($ALERTFILTER_BIN): exact stdout, stderr and exit status. */
+ * the usage errors of `alertfilter run`, and every --help as README.md quotes
+ * it, through the real binary ($ALERTFILTER_BIN): exact stdout, stderr and exit status. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -517,4 +517,22 @@ Test(eval, progress_bar_only_on_a_terminal_for_a_file, .timeout = 10)
     free(seen);
     unlink(in);
     free(in);
+}
+
+/* README.md quotes every --help verbatim: the two must not drift apart. */
+Test(docs, every_help_text_is_quoted_in_the_readme, .timeout = 20)
+{
+    char *readme = slurp("README.md");
+    const char *commands[] = {"--help", "run", "check", "eval", "send", "mock-broker"};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        result r = i == 0 ? RUN(NULL, "--help") : RUN(NULL, commands[i], "--help");
+        cr_assert_eq(r.status, 0, "%s --help exits %d", commands[i], r.status);
+        size_t n = strlen(r.out);
+        while (n > 0 && r.out[n - 1] == '\n')
+            r.out[--n] = '\0';
+        cr_assert(n > 0 && strstr(readme, r.out), "README.md does not quote `alertfilter %s` as it prints it:\n%s",
+                  i == 0 ? "--help" : commands[i], r.out);
+        result_free(&r);
+    }
+    free(readme);
 }
