@@ -297,17 +297,22 @@ Test(metrics_http, metrics_endpoint_serves_the_render, .timeout = 10)
     proc_metrics_free(m);
 }
 
+/* Asserts what the server answers to METHOD PATH: the status and, unless NULL, the body. */
+static void expect_reply(proc_metrics *m, const char *method, const char *path, int status, const char *body)
+{
+    mc_reply r;
+    mc_request(proc_metrics_port(m), method, path, &r);
+    cr_assert_eq(r.status, status, "%s %s: %d %s", method, path, r.status, r.body);
+    if (body)
+        cr_assert_str_eq(r.body, body, "%s %s", method, path);
+}
+
 Test(metrics_http, healthz_ok_while_heartbeating, .timeout = 10)
 {
     proc_metrics *m = serving();
-    mc_reply r;
-    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
-    cr_assert_eq(r.status, 200);
-    cr_assert_str_eq(r.body, "ok\n");
+    expect_reply(m, "GET", "/healthz", 200, "ok\n");
     proc_metrics_heartbeat(m);
-    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
-    cr_assert_eq(r.status, 200);
-    cr_assert_str_eq(r.body, "ok\n");
+    expect_reply(m, "GET", "/healthz", 200, "ok\n");
     proc_metrics_free(m);
 }
 
@@ -317,15 +322,10 @@ Test(metrics_http, healthz_503_when_stalled_then_ok_on_heartbeat, .timeout = 10)
     proc_metrics_set_stall_seconds(m, 0.05);
     proc_metrics_heartbeat(m);
     nanosleep(&(struct timespec){.tv_nsec = 150 * 1000 * 1000}, NULL);
-    mc_reply r;
-    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
-    cr_assert_eq(r.status, 503);
-    cr_assert_str_eq(r.body, "stalled: no heartbeat from the run loop in the last 0.05 s\n");
+    expect_reply(m, "GET", "/healthz", 503, "stalled: no heartbeat from the run loop in the last 0.05 s\n");
     proc_metrics_set_stall_seconds(m, 30);
     proc_metrics_heartbeat(m);
-    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
-    cr_assert_eq(r.status, 200);
-    cr_assert_str_eq(r.body, "ok\n");
+    expect_reply(m, "GET", "/healthz", 200, "ok\n");
     proc_metrics_free(m);
 }
 
@@ -334,40 +334,26 @@ Test(metrics_http, healthz_503_after_failing_even_with_heartbeats, .timeout = 10
     proc_metrics *m = serving();
     proc_metrics_failing(m);
     proc_metrics_heartbeat(m);
-    mc_reply r;
-    mc_request(proc_metrics_port(m), "GET", "/healthz", &r);
-    cr_assert_eq(r.status, 503);
-    cr_assert_str_eq(r.body, "failing: the run loop reported a fatal error\n");
+    expect_reply(m, "GET", "/healthz", 503, "failing: the run loop reported a fatal error\n");
     proc_metrics_free(m);
 }
 
 Test(metrics_http, readyz_follows_ready, .timeout = 10)
 {
     proc_metrics *m = serving();
-    mc_reply r;
-    mc_request(proc_metrics_port(m), "GET", "/readyz", &r);
-    cr_assert_eq(r.status, 503);
-    cr_assert_str_eq(r.body, "not ready: no partitions assigned yet\n");
+    expect_reply(m, "GET", "/readyz", 503, "not ready: no partitions assigned yet\n");
     proc_metrics_ready(m, true);
-    mc_request(proc_metrics_port(m), "GET", "/readyz", &r);
-    cr_assert_eq(r.status, 200);
-    cr_assert_str_eq(r.body, "ready\n");
+    expect_reply(m, "GET", "/readyz", 200, "ready\n");
     proc_metrics_ready(m, false);
-    mc_request(proc_metrics_port(m), "GET", "/readyz", &r);
-    cr_assert_eq(r.status, 503);
+    expect_reply(m, "GET", "/readyz", 503, NULL);
     proc_metrics_free(m);
 }
 
 Test(metrics_http, unknown_path_and_method, .timeout = 10)
 {
     proc_metrics *m = serving();
-    mc_reply r;
-    mc_request(proc_metrics_port(m), "GET", "/", &r);
-    cr_assert_eq(r.status, 404);
-    cr_assert_str_eq(r.body, "not found: try /metrics, /healthz or /readyz\n");
-    mc_request(proc_metrics_port(m), "POST", "/metrics", &r);
-    cr_assert_eq(r.status, 405);
-    cr_assert_str_eq(r.body, "method not allowed: use GET\n");
+    expect_reply(m, "GET", "/", 404, "not found: try /metrics, /healthz or /readyz\n");
+    expect_reply(m, "POST", "/metrics", 405, "method not allowed: use GET\n");
     proc_metrics_free(m);
 }
 
