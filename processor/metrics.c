@@ -152,7 +152,12 @@ proc_metrics *proc_metrics_new(void)
     proc_metrics *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
-    pthread_mutex_init(&m->lock, NULL);
+    /* Recursive: the updates of a proc_metrics_hold section lock it again. */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&m->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
     /* Starting up counts as a sign of life: the loop has not had a chance
      * to beat yet, and a slow broker connection is not a stall. */
     clock_gettime(CLOCK_MONOTONIC, &m->last_heartbeat);
@@ -175,6 +180,16 @@ void proc_metrics_free(proc_metrics *m)
     free(m->lags);
     pthread_mutex_destroy(&m->lock);
     free(m);
+}
+
+void proc_metrics_hold(proc_metrics *m)
+{
+    pthread_mutex_lock(&m->lock);
+}
+
+void proc_metrics_release(proc_metrics *m)
+{
+    pthread_mutex_unlock(&m->lock);
 }
 
 void proc_metrics_consumed(proc_metrics *m, uint64_t n)

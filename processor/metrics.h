@@ -16,6 +16,11 @@ void proc_metrics_free(proc_metrics *m); /* stops the server if it runs */
 /* Starts serving on address:port. Returns 0, or -1 with a message in err. */
 int proc_metrics_serve(proc_metrics *m, const char *address, int port, char *err, size_t errcap);
 
+/* Updates between hold and release reach a scrape together or not at all
+ * (one batch's counters, say), never half of them. */
+void proc_metrics_hold(proc_metrics *m);
+void proc_metrics_release(proc_metrics *m);
+
 void proc_metrics_consumed(proc_metrics *m, uint64_t n);
 void proc_metrics_rejected(proc_metrics *m, uint64_t n);
 void proc_metrics_rule_matches(proc_metrics *m, const char *rule, uint64_t n);

@@ -234,6 +234,7 @@ static bool commit_at_least_once(run_state *r)
 
 static void report_batch(run_state *r, bool committed, double secs)
 {
+    proc_metrics_hold(r->metrics);
     proc_metrics_batch_seconds(r->metrics, secs);
     if (r->transactional)
         proc_metrics_transaction(r->metrics, committed);
@@ -251,6 +252,7 @@ static void report_batch(run_state *r, bool committed, double secs)
                 proc_metrics_lag(r->metrics, r->b.parts[i].topic, r->b.parts[i].partition, hi - r->b.parts[i].next);
         }
     }
+    proc_metrics_release(r->metrics);
     proc_log(PROC_LOG_DEBUG, committed ? "batch committed" : "batch aborted", "messages=%zu partitions=%zu seconds=%.4f",
              r->b.msgs, r->b.n, secs);
     r->out.rejected = 0;

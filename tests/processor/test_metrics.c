@@ -266,6 +266,42 @@ Test(metrics, concurrent_updates_are_all_counted_while_rendering, .timeout = 30)
     proc_metrics_free(m);
 }
 
+/* One batch's updates between hold and release, as the run loop reports them. */
+static void *batch_writer(void *arg)
+{
+    proc_metrics *m = arg;
+    for (int i = 0; i < UPDATES; i++) {
+        proc_metrics_hold(m);
+        proc_metrics_batch_seconds(m, 0.5);
+        proc_metrics_transaction(m, true);
+        proc_metrics_consumed(m, 3);
+        proc_metrics_rule_matches(m, "all", 3);
+        proc_metrics_release(m);
+    }
+    return NULL;
+}
+
+Test(metrics, a_scrape_sees_held_updates_together_or_not_at_all, .timeout = 30)
+{
+    proc_metrics *m = proc_metrics_new();
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, batch_writer, m), 0);
+    for (int i = 0; i < 500; i++) {
+        char *got = proc_metrics_render(m);
+        long long batches = mc_sample(got, "alertfilter_batch_seconds_count");
+        cr_assert_eq(mc_sample(got, "alertfilter_transactions_total{outcome=\"committed\"}"), batches, "%s", got);
+        cr_assert_eq(mc_sample(got, "alertfilter_messages_consumed_total"), 3 * batches, "%s", got);
+        if (batches)
+            cr_assert_eq(mc_sample(got, "alertfilter_rule_matches_total{rule=\"all\"}"), 3 * batches, "%s", got);
+        free(got);
+    }
+    pthread_join(th, NULL);
+    char *got = proc_metrics_render(m);
+    cr_assert_eq(mc_sample(got, "alertfilter_messages_consumed_total"), 3 * UPDATES);
+    free(got);
+    proc_metrics_free(m);
+}
+
 /* ---- the HTTP server, scraped with a plain socket client ---- */
 
 static proc_metrics *serving(void)
