@@ -384,17 +384,12 @@ typedef struct {
 /* Notes which of a verified program's predicates the VM runs without dispatch. */
 void rule_vm_prepare(rule_program *p);
 
-/* What the VM reads of each rule as it runs the set's rules back to back, one
- * rule after another in one block: its main segment's code (a copy, next to the
- * other rules' code) and its constants. */
-typedef struct {
-    const rule_insn *code;
-    const rule_value *consts;
-} rule_entry;
-
-/* Runs n verified programs (entries[i] is progs[i]'s), each answer to match[i]; returns how many matched.
+/* Runs n verified programs, each answer to match[i]; returns how many matched.
+ * code is their main segments' copies (see rule_set's lay_out) back to back,
+ * progs[0]'s first: jump targets count from code, and each RET's operand is its
+ * answer plus twice where the next rule's code starts (0 after the last rule).
  * stack has room for the largest segs[0].need among them. */
-size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_entry *entries, size_t n, rule_value *stack,
+size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code, size_t n, rule_value *stack,
                    unsigned char *match);
 
 #endif

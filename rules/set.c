@@ -20,8 +20,7 @@ struct rule_set {
     uint32_t n_rel_texts, cap_rel_texts;
     rule_elem_slot *elem;
     rule_kids elem_kids; /* one-key relative paths, by cache id */
-    rule_entry *entries; /* per rule, for the VM */
-    rule_insn *code;     /* every rule's main segment, back to back: few cache lines to run them all */
+    rule_insn *code; /* every rule's main segment, back to back, for the VM: few cache lines to run them all */
 };
 
 rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
@@ -43,7 +42,6 @@ void rule_set_free(rule_set *rs)
     free(rs->rel_texts);
     free(rs->elem);
     rule_kids_free(&rs->elem_kids);
-    free(rs->entries);
     free(rs->code);
     free(rs);
 }
@@ -310,32 +308,37 @@ static void fuse(rule_insn *code, uint32_t n)
     }
 }
 
-/* Lays the main segments of all rules out in one block, in rule order, and
- * points each rule's entry at its copy. */
+/* Lays the main segments of all rules out in one block, in rule order, as
+ * rule_vm_run runs them: jump targets count from the block's start, and each
+ * RET also says where the next rule starts (0: there is none), so one rule
+ * moves to the next without looking anything up. */
 static int lay_out(rule_set *rs)
 {
     size_t total = 0;
     for (size_t i = 0; i < rs->n; i++)
         total += rs->rules[i].segs[0].n_code;
-    rule_insn *code = malloc(total * sizeof *code);
-    rule_entry *entries = malloc(rs->n * sizeof *entries);
-    if (!code || !entries) {
-        free(code);
-        free(entries);
+    if (total > INT32_MAX / 2)
         return -1;
-    }
-    size_t at = 0;
+    rule_insn *code = malloc(total * sizeof *code);
+    if (!code)
+        return -1;
+    uint32_t at = 0;
     for (size_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
-        memcpy(code + at, seg0->code, seg0->n_code * sizeof *code);
-        fuse(code + at, seg0->n_code);
-        entries[i] = (rule_entry){.code = code + at, .consts = rs->rules[i].consts};
+        rule_insn *copy = code + at;
+        memcpy(copy, seg0->code, seg0->n_code * sizeof *code);
+        fuse(copy, seg0->n_code);
         at += seg0->n_code;
+        for (uint32_t pc = 0; pc < seg0->n_code; pc++) {
+            uint8_t kind = rule_op_kind[copy[pc].op];
+            if (kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO)
+                copy[pc].arg += (int32_t)(at - seg0->n_code);
+            else if (kind == RULE_ARG_RESULT && i + 1 < rs->n)
+                copy[pc].arg |= (int32_t)(at << 1);
+        }
     }
     free(rs->code);
-    free(rs->entries);
     rs->code = code;
-    rs->entries = entries;
     return 0;
 }
 
@@ -399,7 +402,7 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .epoch = rs->epoch,
                   .elem = rs->elem,
                   .elem_kids = &rs->elem_kids};
-    return rule_vm_run(&vm, rs->rules, rs->entries, rs->n, rs->stack, match);
+    return rule_vm_run(&vm, rs->rules, rs->code, rs->n, rs->stack, match);
 }
 
 void rule_set_disasm(const rule_set *rs, size_t i, FILE *out) { rule_program_disasm(&rs->rules[i], &rs->paths, out); }

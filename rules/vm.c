@@ -121,9 +121,9 @@ static inline rule_value elem_value(rule_vm *vm, const rule_relpath *r, uint32_t
 /* The rules of one rule_set_eval: run back to back in one dispatch loop. */
 typedef struct {
     const rule_program *progs;
-    const rule_entry *entries;
-    size_t n, i, hits;
+    const rule_insn *code; /* every rule's main segment, as rule_vm_run says */
     unsigned char *match;
+    size_t hits;
 } rule_batch;
 
 static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp);
@@ -154,8 +154,9 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
 
 /* Runs one segment: a predicate for the element `at` (batch NULL: returns its
  * answer), or, with a batch, the main segment of every rule in turn, each
- * answer going to batch->match. sp is the first free slot; the verifier proved
- * the stack deep enough and every operand in range, so nothing is checked here. */
+ * answer going to batch->match (and true returned). sp is the first free slot;
+ * the verifier proved the stack deep enough and every operand in range, so
+ * nothing is checked here. */
 static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp)
 {
     static const void *const labels[] = {
@@ -165,8 +166,11 @@ static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t 
     };
     /* Locals, not loads through vm and p: stores to the stack could alias those. */
     rule_value *const base = sp;
-    const rule_insn *code = batch ? batch->entries[0].code : p->segs[seg].code;
+    const rule_insn *code = batch ? batch->code : p->segs[seg].code;
     const rule_value *consts = p->consts;
+    /* The batch's progress, in locals: stores through match could alias the batch's fields. */
+    unsigned char *match = batch ? batch->match : NULL;
+    size_t hits = 0;
     const uint32_t *path_epoch = vm->path_epoch, epoch = vm->epoch;
     const rule_value *path_val = vm->path_val;
     uint32_t pc = 0;
@@ -232,18 +236,26 @@ op_NOTIN:
     sp -= in.arg;
     sp[-1] = rule_bool(sp[-1].t != RV_NULL && rule_in(&sp[-1], sp, (uint32_t)in.arg) == (in.op == RULE_OP_IN));
     NEXT();
+/* Builtins, by arity: the result replaces the arguments. */
 op_LEN:
 op_ABS:
 op_SQRT:
 op_LOG10:
+    sp[-1] = rule_builtin_call(vm->doc, in.op, sp - 1);
+    NEXT();
 op_MIN:
 op_MAX:
 op_STARTSWITH:
+    sp -= 1;
+    sp[-1] = rule_builtin_call(vm->doc, in.op, sp - 1);
+    NEXT();
 op_ANGSEP:
+    sp -= 3;
+    sp[-1] = rule_builtin_call(vm->doc, in.op, sp - 1);
+    NEXT();
 op_CONE:
-    sp -= rule_op_pops(in.op, 0);
-    *sp = rule_builtin_call(vm->doc, in.op, sp);
-    sp++;
+    sp -= 4;
+    sp[-1] = rule_builtin_call(vm->doc, in.op, sp - 1);
     NEXT();
 op_ANY:
 op_ALL:
@@ -305,17 +317,20 @@ op_PJT_GE:
     FUSED_COMPARE(RULE_OP_PJT_EQ, true);
     NEXT();
 #undef FUSED_COMPARE
+/* In the batch's code RET's operand also says where the next rule starts, 0
+ * after the last rule (rule_vm_run). */
 op_RET:
     if (!batch)
         return in.arg != 0;
-    batch->match[batch->i] = (unsigned char)in.arg;
-    batch->hits += (size_t)in.arg;
-    if (++batch->i == batch->n)
-        return false;
-    p = &batch->progs[batch->i];
-    code = batch->entries[batch->i].code;
-    consts = batch->entries[batch->i].consts;
-    pc = 0;
+    *match++ = (unsigned char)(in.arg & 1);
+    hits += (size_t)(in.arg & 1);
+    pc = (uint32_t)in.arg >> 1;
+    if (pc == 0) {
+        batch->hits = hits;
+        return true;
+    }
+    p++;
+    consts = p->consts;
     sp = base;
     NEXT();
 #undef NEXT
@@ -338,12 +353,12 @@ void rule_vm_prepare(rule_program *p)
     }
 }
 
-size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_entry *entries, size_t n, rule_value *stack,
+size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code, size_t n, rule_value *stack,
                    unsigned char *match)
 {
     if (n == 0)
         return 0;
-    rule_batch batch = {.progs = progs, .entries = entries, .n = n, .match = match};
+    rule_batch batch = {.progs = progs, .code = code, .match = match};
     run(vm, &batch, &progs[0], 0, ALERT_ABSENT, stack);
     return batch.hits;
 }
