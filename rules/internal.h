@@ -285,6 +285,10 @@ typedef struct {
     uint8_t cmp_op;
     uint16_t cmp_const;
     uint32_t cmp_rel;
+    /* The constant is a number a double holds exactly (cmp_d): then its
+     * comparison with a column of such numbers is one of doubles. */
+    bool cmp_num;
+    double cmp_d;
 } rule_segment;
 
 typedef struct {
@@ -369,6 +373,18 @@ typedef struct {
 
 #define RULE_ELEM_SLOTS 1024 /* a power of two */
 
+/* One entry of the column cache: the values of relative path `rel` over the
+ * elements of list `list`, as doubles, valid where epoch is the current
+ * alert's; n is RULE_COL_NONE when some value is no number a double holds exactly. */
+#define RULE_COL_MAX 32
+#define RULE_COL_NONE UINT32_MAX
+typedef struct {
+    uint32_t epoch, rel, list, n;
+    double v[RULE_COL_MAX];
+} rule_column;
+
+#define RULE_COL_SLOTS 64 /* a power of two */
+
 /* What one evaluation needs besides the program: the alert, the set's path cache and a stack. */
 typedef struct {
     alert_doc *doc;
@@ -378,6 +394,7 @@ typedef struct {
     uint32_t *path_epoch;  /* per path: the alert it was resolved for */
     uint32_t epoch;
     rule_elem_slot *elem; /* RULE_ELEM_SLOTS, direct-mapped: any/all/count over the same list share lookups */
+    rule_column *cols;    /* RULE_COL_SLOTS, direct-mapped: and comparisons with numbers share columns */
     const rule_kids *elem_kids; /* the set's one-key paths from '@', by cache id: one scan per element */
 } rule_vm;
 

@@ -19,6 +19,7 @@ struct rule_set {
     char **rel_texts; /* relative paths by cache id */
     uint32_t n_rel_texts, cap_rel_texts;
     rule_elem_slot *elem;
+    rule_column *cols;
     rule_kids elem_kids; /* one-key relative paths, by cache id */
     rule_insn *code; /* every rule's main segment, back to back, for the VM: few cache lines to run them all */
 };
@@ -41,6 +42,7 @@ void rule_set_free(rule_set *rs)
         free(rs->rel_texts[k]);
     free(rs->rel_texts);
     free(rs->elem);
+    free(rs->cols);
     rule_kids_free(&rs->elem_kids);
     free(rs->code);
     free(rs);
@@ -219,6 +221,8 @@ static int fit_runtime(rule_set *rs, uint32_t need)
     }
     if (!rs->elem && !(rs->elem = calloc(RULE_ELEM_SLOTS, sizeof *rs->elem)))
         return -1;
+    if (!rs->cols && !(rs->cols = calloc(RULE_COL_SLOTS, sizeof *rs->cols)))
+        return -1;
     if (need > rs->stack_cap) {
         rule_value *stack = realloc(rs->stack, need * sizeof *stack);
         if (!stack)
@@ -392,6 +396,8 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
         memset(rs->path_epoch, 0, rs->cache_cap * sizeof *rs->path_epoch);
         if (rs->elem)
             memset(rs->elem, 0, RULE_ELEM_SLOTS * sizeof *rs->elem);
+        if (rs->cols)
+            memset(rs->cols, 0, RULE_COL_SLOTS * sizeof *rs->cols);
         rs->epoch = 1;
     }
     rule_vm vm = {.doc = doc,
@@ -401,6 +407,7 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .path_epoch = rs->path_epoch,
                   .epoch = rs->epoch,
                   .elem = rs->elem,
+                  .cols = rs->cols,
                   .elem_kids = &rs->elem_kids};
     return rule_vm_run(&vm, rs->rules, rs->code, rs->n, rs->stack, match);
 }

@@ -128,6 +128,53 @@ typedef struct {
 
 static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp);
 
+/* The values of path r over the elements of list node `list` (n), as doubles,
+ * gathered once per alert for every quantifier that compares them with a
+ * number; NULL when the list is too long for a column or some value is no
+ * number a double holds exactly (null, a string, an int beyond 2^53...). */
+static const rule_column *column(rule_vm *vm, const rule_relpath *r, uint32_t list, const alert_node *n)
+{
+    if (n->count > RULE_COL_MAX)
+        return NULL;
+    rule_column *col = &vm->cols[((list * 2654435761u) ^ (r->cache_id * 40503u)) & (RULE_COL_SLOTS - 1)];
+    if (col->epoch != vm->epoch || col->rel != r->cache_id || col->list != list) {
+        *col = (rule_column){.epoch = vm->epoch, .rel = r->cache_id, .list = list, .n = n->count};
+        uint32_t elem = list + 1;
+        for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
+            rule_value v = elem_value(vm, r, elem);
+            if (v.t == RV_FLOAT)
+                col->v[k] = v.u.d;
+            else if (rule_is_int(&v) && v.u.i >= -RULE_EXACT_INT_MAX && v.u.i <= RULE_EXACT_INT_MAX)
+                col->v[k] = (double)v.u.i;
+            else {
+                col->n = RULE_COL_NONE;
+                break;
+            }
+        }
+    }
+    return col->n == RULE_COL_NONE ? NULL : col;
+}
+
+/* rule_compare of two numbers that doubles hold exactly: C's comparisons of
+ * doubles are the language's then (a NaN is only ever unequal). */
+static inline bool compare_doubles(uint8_t op, double x, double c)
+{
+    switch (op) {
+    case RULE_OP_EQ:
+        return x == c;
+    case RULE_OP_NE:
+        return x != c;
+    case RULE_OP_LT:
+        return x < c;
+    case RULE_OP_LE:
+        return x <= c;
+    case RULE_OP_GT:
+        return x > c;
+    default:
+        return x >= c;
+    }
+}
+
 /* any/all/count: the predicate segment run for each element of a list or tuple. */
 static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, uint32_t pred, const rule_value *arr,
                            rule_value *sp)
@@ -138,11 +185,18 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
     uint32_t elem = arr->n + 1;
     int64_t hits = 0;
     const rule_segment *sg = &p->segs[pred];
-    for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
+    const rule_column *col = sg->cmp_num ? column(vm, &p->rels[sg->cmp_rel], arr->n, n) : NULL;
+    for (uint32_t k = 0; k < n->count; k++) {
         rule_value v;
-        bool r = sg->cmp_op ? (v = elem_value(vm, &p->rels[sg->cmp_rel], elem),
-                               rule_compare(sg->cmp_op, &v, &p->consts[sg->cmp_const]))
-                            : run(vm, NULL, p, pred, elem, sp);
+        bool r;
+        if (col)
+            r = compare_doubles(sg->cmp_op, col->v[k], sg->cmp_d);
+        else {
+            r = sg->cmp_op ? (v = elem_value(vm, &p->rels[sg->cmp_rel], elem),
+                              rule_compare(sg->cmp_op, &v, &p->consts[sg->cmp_const]))
+                           : run(vm, NULL, p, pred, elem, sp);
+            elem = alert_at(vm->doc, elem)->next;
+        }
         if (op == RULE_OP_ANY && r)
             return rule_bool(true);
         if (op == RULE_OP_ALL && !r)
@@ -349,6 +403,9 @@ void rule_vm_prepare(rule_program *p)
             sg->cmp_op = (uint8_t)(RULE_OP_EQ + (c[1].op - RULE_OP_JF_EQ));
             sg->cmp_rel = (uint32_t)c[0].arg;
             sg->cmp_const = c[0].b;
+            const rule_value *k = &p->consts[c[0].b];
+            sg->cmp_num = k->t == RV_FLOAT || (rule_is_int(k) && k->u.i >= -RULE_EXACT_INT_MAX && k->u.i <= RULE_EXACT_INT_MAX);
+            sg->cmp_d = rule_as_double(k);
         }
     }
 }

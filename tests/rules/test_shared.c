@@ -1,6 +1,7 @@
 /* tests/rules/test_shared.c — what a rule set shares across its rules gives each
- * rule the answer it gets alone: the keys of one dict found in one scan, and
- * predicates of the shape `@.path OP constant` run without the dispatch loop. */
+ * rule the answer it gets alone: the keys of one dict found in one scan,
+ * predicates of the shape `@.path OP constant` run without the dispatch loop,
+ * and the columns of numbers such predicates compare. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -191,4 +192,85 @@ Test(shared, fused_field_comparisons_as_unfused_ones)
     cr_assert_eq(alone("d.i > 2 and d.f < 3"), 1);
     cr_assert_eq(alone("d.i > 3 or d.s == 'r'"), 1);
     cr_assert_eq(alone("d.i > 3 or d.s != 'r'"), 0);
+}
+
+/* The number N with `count(list, (pred) == true) == N`, counted by the dispatch loop; -1 if none. */
+static int count_of(const char *list, const char *pred)
+{
+    char where[160];
+    for (int k = 0; k <= 40; k++) {
+        snprintf(where, sizeof where, "count(%s, (%s) == true) == %d", list, pred, k);
+        if (alone(where))
+            return k;
+    }
+    return -1;
+}
+
+/* Element values as doubles in one column per list and path, shared by the
+ * quantifiers comparing them with numbers: each answer is the dispatch loop's,
+ * alone and in a set, on two alerts whose lists sit at the same nodes. */
+Test(shared, number_columns_as_the_dispatch_loop_runs_them)
+{
+    static const char *const alerts[2][2] = {
+        {"{'a': [{'x': 1}, {'x': 2.5}, {'x': True}, {'x': -0.0}], 'big': [{'x': 2}, {'x': 9007199254740993}],",
+         "'edge': [{'x': 9007199254740992}, {'x': -9007199254740992}, {'x': 3}], 'n': [{'x': 3}, {'x': None}],"},
+        {"{'a': [{'x': 3}, {'x': 0.5}, {'x': False}, {'x': 2.0}], 'big': [{'x': 3}, {'x': -9007199254740993}],",
+         "'edge': [{'x': 2.5}, {'x': 9007199254740992.0}, {'x': 1}], 'n': [{'x': 'r'}, {'x': 3.5}],"},
+    };
+    static const char *const lists[] = {"a", "big", "edge", "n", "t", "l31", "l32", "l33"};
+    static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    static const char *const consts[] = {"2", "2.5", "3", "true", "-0.0", "9007199254740992", "9007199254740993", "1e300"};
+    static const char *const quants[] = {"any(%s, %s)", "all(%s, %s)"};
+    static char where[2][1200][96];
+    static int want[1200];
+    for (int a = 0; a < 2; a++) {
+        /* A tuple, and lists of 31, 32 and 33 numbers: a column holds 32. */
+        char alert[4096];
+        size_t len = (size_t)snprintf(alert, sizeof alert, "%s %s 't': ({'x': %d}, {'x': 2.5}),", alerts[a][0],
+                                      alerts[a][1], a ? 1 : 3);
+        for (int l = 31; l <= 33; l++) {
+            len += (size_t)snprintf(alert + len, sizeof alert - len, " 'l%d': [", l);
+            for (int k = 0; k < l; k++)
+                len += (size_t)snprintf(alert + len, sizeof alert - len, "%s{'x': %s}", k ? ", " : "",
+                                        (k + a) % 3 == 0 ? "2" : (k + a) % 3 == 1 ? "2.5" : "3.0");
+            len += (size_t)snprintf(alert + len, sizeof alert - len, "],");
+        }
+        snprintf(alert + len, sizeof alert - len, " 'z': 0}");
+        parse(alert);
+        size_t n = 0;
+        for (size_t l = 0; l < sizeof lists / sizeof *lists; l++)
+            for (size_t o = 0; o < 6; o++)
+                for (size_t c = 0; c < sizeof consts / sizeof *consts; c++) {
+                    char pred[48], other[64];
+                    snprintf(pred, sizeof pred, "@.x %s %s", ops[o], consts[c]);
+                    snprintf(other, sizeof other, "(%s) == true", pred);
+                    for (size_t q = 0; q < 2; q++) {
+                        char ref[160];
+                        snprintf(where[a][n], sizeof where[a][n], quants[q], lists[l], pred);
+                        snprintf(ref, sizeof ref, quants[q], lists[l], other);
+                        cr_assert_eq(alone(where[a][n]), alone(ref), "'%s' and '%s' differ", where[a][n], ref);
+                        n++;
+                    }
+                    int count = count_of(lists[l], pred);
+                    snprintf(where[a][n], sizeof where[a][n], "count(%s, %s) == %d", lists[l], pred, count);
+                    cr_assert_eq(alone(where[a][n]), 1, "'%s'", where[a][n]);
+                    n++;
+                }
+        /* The set holds the first alert's rules; alone, each gets a set of its own. */
+        if (a == 0)
+            for (size_t k = 0; k < n; k++)
+                add(where[0][k]);
+        unsigned char match[1200];
+        size_t hits = 0;
+        for (size_t k = 0; k < n; k++)
+            hits += (size_t)(want[k] = alone(where[0][k]));
+        cr_assert_eq(rule_set_eval(rs, &doc, match), hits);
+        for (size_t k = 0; k < n; k++)
+            cr_assert_eq(match[k], want[k], "'%s' in the set, alert %d", where[0][k], a);
+    }
+    /* Spot checks: 2^53 + 1 is no double, so 'big' is compared exactly; 'n' has a null. */
+    parse("{'big': [{'x': 9007199254740993}], 'n': [{'x': None}, {'x': 3}]}");
+    cr_assert_eq(alone("any(big, @.x > 9007199254740992)"), 1);
+    cr_assert_eq(alone("any(big, @.x == 9007199254740992)"), 0);
+    cr_assert_eq(alone("count(n, @.x != 2) == 1"), 1);
 }
