@@ -38,34 +38,6 @@ double rule_angsep(double ra1, double dec1, double ra2, double dec2)
     return 2 * atan2(sqrt(hav), sqrt(hav_anti)) / rad;
 }
 
-/* Python's len(): code points of a str, bytes of a bytes, items of a container. */
-static rule_value builtin_len(alert_doc *doc, const rule_value *v)
-{
-    if (v->t == RV_STR) {
-        int64_t n = 0;
-        for (uint32_t k = 0; k < v->n; k++)
-            n += ((unsigned char)v->u.s[k] & 0xC0) != 0x80;
-        return rule_int(n);
-    }
-    if (v->t != RV_NODE)
-        return rule_null();
-    const alert_node *n = alert_at(doc, v->n);
-    if (n->type != ALERT_BYTES)
-        return rule_int(n->count);
-    const char *s;
-    size_t len;
-    return alert_string(doc, v->n, &s, &len) == 0 ? rule_int((int64_t)len) : rule_null();
-}
-
-static rule_value builtin_abs(const rule_value *v)
-{
-    if (v->t == RV_FLOAT)
-        return rule_float(fabs(v->u.d));
-    if (!rule_is_num(v))
-        return rule_null();
-    return v->u.i < 0 ? rule_negate(v) : rule_int(v->u.i);
-}
-
 /* Python's min/max: the first argument unless the second is strictly beyond it. */
 static rule_value builtin_minmax(const rule_value *a, const rule_value *b, int beyond)
 {
@@ -103,9 +75,9 @@ rule_value rule_builtin_call(alert_doc *doc, rule_opcode op, const rule_value *a
 {
     switch (op) {
     case RULE_OP_LEN:
-        return builtin_len(doc, &args[0]);
+        return rule_len(doc, &args[0]);
     case RULE_OP_ABS:
-        return builtin_abs(&args[0]);
+        return rule_abs(&args[0]);
     case RULE_OP_SQRT:
         return rule_is_num(&args[0]) && rule_as_double(&args[0]) >= 0 ? rule_float(sqrt(rule_as_double(&args[0]))) : rule_null();
     case RULE_OP_LOG10:

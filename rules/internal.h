@@ -187,6 +187,35 @@ rule_value rule_arith(rule_opcode op, const rule_value *a, const rule_value *b);
 rule_value rule_negate(const rule_value *a);
 bool rule_in(const rule_value *x, const rule_value *items, uint32_t n);
 
+/* The builtins abs() and len(), inline: the VM runs them without a call. */
+static inline rule_value rule_abs(const rule_value *v)
+{
+    if (v->t == RV_FLOAT)
+        return rule_float(fabs(v->u.d));
+    if (!rule_is_num(v))
+        return rule_null();
+    return v->u.i < 0 ? rule_negate(v) : rule_int(v->u.i);
+}
+
+/* Python's len(): code points of a str, bytes of a bytes, items of a container. */
+static inline rule_value rule_len(alert_doc *doc, const rule_value *v)
+{
+    if (v->t == RV_STR) {
+        int64_t n = 0;
+        for (uint32_t k = 0; k < v->n; k++)
+            n += ((unsigned char)v->u.s[k] & 0xC0) != 0x80;
+        return rule_int(n);
+    }
+    if (v->t != RV_NODE)
+        return rule_null();
+    const alert_node *n = alert_at(doc, v->n);
+    if (n->type != ALERT_BYTES)
+        return rule_int(n->count);
+    const char *s;
+    size_t len;
+    return alert_string(doc, v->n, &s, &len) == 0 ? rule_int((int64_t)len) : rule_null();
+}
+
 /* builtins.c */
 typedef enum { RULE_BI_PLAIN, RULE_BI_PATH, RULE_BI_QUANT } rule_bi_kind;
 typedef struct {
@@ -391,7 +420,8 @@ typedef struct {
     const rule_paths *paths;
     rule_value *path_val;  /* per path: its value for the current alert */
     uint32_t *path_node;   /* per path: its node for the current alert (ALERT_ABSENT: missing) */
-    uint32_t *path_epoch;  /* per path: the alert it was resolved for */
+    uint32_t *node_epoch;  /* per path: the alert its node was found for */
+    uint32_t *path_epoch;  /* per path: the alert its value was read for (after its node: a rule reads it) */
     uint32_t epoch;
     rule_elem_slot *elem; /* RULE_ELEM_SLOTS, direct-mapped: any/all/count over the same list share lookups */
     rule_column *cols;    /* RULE_COL_SLOTS, direct-mapped: and comparisons with numbers share columns */

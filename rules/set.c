@@ -9,9 +9,9 @@ struct rule_set {
     rule_program *rules;
     size_t n, cap;
     rule_paths paths;
-    /* Per-path cache for the current alert, valid where path_epoch == epoch. */
+    /* Per-path cache for the current alert: nodes valid where node_epoch == epoch, values where path_epoch == epoch. */
     rule_value *path_val;
-    uint32_t *path_node, *path_epoch;
+    uint32_t *path_node, *node_epoch, *path_epoch;
     uint32_t cache_cap;
     uint32_t epoch;
     rule_value *stack;
@@ -36,6 +36,7 @@ void rule_set_free(rule_set *rs)
     rule_paths_free(&rs->paths);
     free(rs->path_val);
     free(rs->path_node);
+    free(rs->node_epoch);
     free(rs->path_epoch);
     free(rs->stack);
     for (uint32_t k = 0; k < rs->n_rel_texts; k++)
@@ -211,11 +212,15 @@ static int fit_runtime(rule_set *rs, uint32_t need)
         uint32_t *node = realloc(rs->path_node, cap * sizeof *node);
         if (node)
             rs->path_node = node;
+        uint32_t *node_epoch = realloc(rs->node_epoch, cap * sizeof *node_epoch);
+        if (node_epoch)
+            rs->node_epoch = node_epoch;
         uint32_t *epoch = realloc(rs->path_epoch, cap * sizeof *epoch);
         if (epoch)
             rs->path_epoch = epoch;
-        if (!val || !node || !epoch)
+        if (!val || !node || !node_epoch || !epoch)
             return -1;
+        memset(node_epoch + rs->cache_cap, 0, (cap - rs->cache_cap) * sizeof *node_epoch);
         memset(epoch + rs->cache_cap, 0, (cap - rs->cache_cap) * sizeof *epoch);
         rs->cache_cap = cap;
     }
@@ -393,6 +398,7 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
 {
     if (++rs->epoch == 0) {
         /* After 2^32 alerts the epoch wraps: forget every cached path. */
+        memset(rs->node_epoch, 0, rs->cache_cap * sizeof *rs->node_epoch);
         memset(rs->path_epoch, 0, rs->cache_cap * sizeof *rs->path_epoch);
         if (rs->elem)
             memset(rs->elem, 0, RULE_ELEM_SLOTS * sizeof *rs->elem);
@@ -404,6 +410,7 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .paths = &rs->paths,
                   .path_val = rs->path_val,
                   .path_node = rs->path_node,
+                  .node_epoch = rs->node_epoch,
                   .path_epoch = rs->path_epoch,
                   .epoch = rs->epoch,
                   .elem = rs->elem,

@@ -8,15 +8,41 @@ _Static_assert(RULE_OP_JF_GE - RULE_OP_JF_EQ == RULE_OP_GE - RULE_OP_EQ &&
                    RULE_OP_PJT_EQ == RULE_OP_PJF_GE + 1 && RULE_OP_PJT_GE - RULE_OP_PJT_EQ == RULE_OP_GE - RULE_OP_EQ,
                "JF_xx, JT_xx, PJF_xx and PJT_xx list the comparisons as EQ..GE do, JT right after JF");
 
-/* Caches node as path id's node and value for the current alert. */
+/* Caches node as path id's node for the current alert; its value is read
+ * when a rule needs it (resolve), as a scan finds keys no rule may reach. */
 static void settle(rule_vm *vm, uint32_t id, uint32_t node)
 {
     vm->path_node[id] = node;
-    vm->path_val[id] = rule_value_of_node(vm->doc, node);
-    vm->path_epoch[id] = vm->epoch;
+    vm->node_epoch[id] = vm->epoch;
 }
 
 #define RULE_SCAN_MAX 64 /* a dict read by more keys than this is left to alert_lookup */
+
+/* Whether a[0..n) and b[0..n) are the same bytes: keys are short, so words
+ * from both ends (overlapping) decide without a call; nothing is read past n. */
+static inline bool same_bytes(const char *a, const char *b, uint32_t n)
+{
+    if (n >= 8) {
+        uint64_t a0, b0, a1, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&a1, a + n - 8, 8);
+        memcpy(&b1, b + n - 8, 8);
+        return a0 == b0 && a1 == b1 && (n <= 16 || memcmp(a + 8, b + 8, n - 16) == 0);
+    }
+    if (n >= 4) {
+        uint32_t a0, b0, a1, b1;
+        memcpy(&a0, a, 4);
+        memcpy(&b0, b, 4);
+        memcpy(&a1, a + n - 4, 4);
+        memcpy(&b1, b + n - 4, 4);
+        return a0 == b0 && a1 == b1;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        if (a[k] != b[k])
+            return false;
+    return true;
+}
 
 /* Finds every key of kids in dict node with one scan: found[k] is the value
  * node of kids->steps[k] or ALERT_ABSENT. A str key without escapes is spelled
@@ -42,9 +68,7 @@ static bool scan_kids(const alert_doc *doc, const rule_kids *kids, uint32_t node
         const char *text = doc->src + kn->start;
         uint32_t k = kids->from[kn->len < RULE_KID_LENS ? kn->len : RULE_KID_LENS - 1];
         for (; k < kids->n && kids->steps[k].key_len <= kn->len; k++) {
-            const char *want = kids->steps[k].key;
-            if (kids->steps[k].key_len == kn->len &&
-                (kn->len == 0 || (want[0] == text[0] && memcmp(want + 1, text + 1, kn->len - 1) == 0)))
+            if (kids->steps[k].key_len == kn->len && same_bytes(kids->steps[k].key, text, kn->len))
                 found[k] = value;
         }
     }
@@ -63,17 +87,24 @@ static void resolve_kids(rule_vm *vm, const rule_kids *kids, uint32_t node)
 /* The node at interned path id for the current alert, looked up once per alert
  * (a parent prefix shared by many paths is looked up once too, and so are all
  * the keys the set reads from one dict). */
-static uint32_t resolve(rule_vm *vm, int32_t id)
+static uint32_t find_node(rule_vm *vm, int32_t id)
 {
-    if (vm->path_epoch[id] == vm->epoch)
+    if (vm->node_epoch[id] == vm->epoch)
         return vm->path_node[id];
     const rule_path *pt = &vm->paths->items[id];
-    uint32_t parent = pt->parent < 0 ? 0 : resolve(vm, pt->parent);
+    uint32_t parent = pt->parent < 0 ? 0 : find_node(vm, pt->parent);
     if (pt->step.index >= 0)
         settle(vm, (uint32_t)id, alert_lookup(vm->doc, parent, &pt->step, 1));
     else
         resolve_kids(vm, pt->parent < 0 ? &vm->paths->root_kids : &vm->paths->items[pt->parent].kids, parent);
     return vm->path_node[id];
+}
+
+/* Reads path id's value for the current alert into path_val, once per alert. */
+static void resolve(rule_vm *vm, int32_t id)
+{
+    vm->path_val[id] = rule_value_of_node(vm->doc, find_node(vm, id));
+    vm->path_epoch[id] = vm->epoch;
 }
 
 static rule_elem_slot *elem_slot(const rule_vm *vm, uint32_t rel, uint32_t at)
@@ -292,7 +323,11 @@ op_NOTIN:
     NEXT();
 /* Builtins, by arity: the result replaces the arguments. */
 op_LEN:
+    sp[-1] = rule_len(vm->doc, &sp[-1]);
+    NEXT();
 op_ABS:
+    sp[-1] = rule_abs(&sp[-1]);
+    NEXT();
 op_SQRT:
 op_LOG10:
     sp[-1] = rule_builtin_call(vm->doc, in.op, sp - 1);

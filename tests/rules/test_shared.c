@@ -274,3 +274,45 @@ Test(shared, number_columns_as_the_dispatch_loop_runs_them)
     cr_assert_eq(alone("any(big, @.x == 9007199254740992)"), 0);
     cr_assert_eq(alone("count(n, @.x != 2) == 1"), 1);
 }
+
+/* Keys are compared by words from both ends: keys of every length up to 33,
+ * beside keys of the same length that differ in their first, middle or last
+ * byte, are found in a dict and in a list's elements, and the near misses are not. */
+Test(shared, keys_compared_by_words_at_every_length)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+    static const int lens[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33};
+    char dict[8192], rule[160];
+    size_t n = 0;
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+        int len = lens[l];
+        int at[3] = {0, len / 2, len - 1};
+        /* The key first: a near miss taken for it would win, as the last of duplicate keys does. */
+        n += (size_t)snprintf(dict + n, sizeof dict - n, "'%.*s': %d, ", len, letters, 100 + len);
+        for (int m = 0; m < 3; m++) {
+            char miss[40];
+            memcpy(miss, letters, (size_t)len);
+            miss[at[m]] = '_';
+            n += (size_t)snprintf(dict + n, sizeof dict - n, "'%.*s': %d, ", len, miss, m);
+        }
+    }
+    dict[n - 2] = '\0';
+    char alert[20000];
+    snprintf(alert, sizeof alert, "{'d': {%s}, 'l': [{%s}]}", dict, dict);
+    parse(alert);
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+        int len = lens[l];
+        snprintf(rule, sizeof rule, "d[\"%.*s\"] == %d", len, letters, 100 + len);
+        add(rule);
+        cr_assert_eq(alone(rule), 1, "'%s'", rule);
+        snprintf(rule, sizeof rule, "any(l, @[\"%.*s\"] == %d)", len, letters, 100 + len);
+        add(rule);
+        cr_assert_eq(alone(rule), 1, "'%s'", rule);
+        /* The same length, a byte no key has: absent. */
+        snprintf(rule, sizeof rule, "d[\"%.*s-\"] == null and all(l, @[\"-%.*s\"] == null)", len - 1, letters, len - 1,
+                 letters + 1);
+        add(rule);
+        cr_assert_eq(alone(rule), 1, "'%s'", rule);
+    }
+    expect_all_match();
+}
