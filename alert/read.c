@@ -41,6 +41,12 @@ static inline unsigned non_digits16(const unsigned char *p)
     __m128i x = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8('0'));
     return ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x)) & 0xFFFF;
 }
+
+/* Of the 48 bytes at p, a bit for each that is not an ASCII digit. */
+static inline uint64_t non_digits48(const unsigned char *p)
+{
+    return non_digits16(p) | (uint64_t)non_digits16(p + 16) << 16 | (uint64_t)non_digits16(p + 32) << 32;
+}
 #endif
 
 /* The first byte at or after i that ends plain string content, or len. */
@@ -308,22 +314,29 @@ static inline __attribute__((always_inline)) size_t number_in(const unsigned cha
     unsigned whole = (unsigned)__builtin_ctzll(other), n = whole;
     if (whole - 1 >= width - 1 || (s[i] == '0' && whole > 1))
         return 0;
-    *type = ALERT_INT;
-    *flags = 0;
+    uint8_t t = ALERT_INT, f = 0;
     if (s[i + whole] == '.') {
         unsigned fraction = (unsigned)__builtin_ctzll(other >> (whole + 1));
-        n = fraction == 0 ? width : whole + 1 + fraction;
-        *type = ALERT_FLOAT;
+        if (fraction == 0)
+            return 0;
+        n = whole + 1 + fraction;
+        t = ALERT_FLOAT;
     }
-    if (n + 1 < width && (s[i + n] | 0x20) == 'e') {
+    if (n + 1 >= width) /* what follows, and the byte after, must be in the window */
+        return 0;
+    if ((s[i + n] | 0x20) == 'e') {
         unsigned digits = n + 1 + (s[i + n + 1] == '+' || s[i + n + 1] == '-');
         unsigned exponent = (unsigned)__builtin_ctzll(other >> digits);
-        n = exponent == 0 ? width : digits + exponent;
-        *type = ALERT_FLOAT;
-    } else if (*type == ALERT_INT && whole >= 19 && beyond_int64(s + i, whole, i > start)) {
-        *flags = ALERT_F_BIGINT;
+        n = digits + exponent;
+        if (exponent == 0 || n >= width)
+            return 0;
+        t = ALERT_FLOAT;
+    } else if (t == ALERT_INT && whole >= 19 && beyond_int64(s + i, whole, i > start)) {
+        f = ALERT_F_BIGINT;
     }
-    return n < width && (s[i + n] | 0x20) != 'e' ? i + n : 0;
+    *type = t;
+    *flags = f;
+    return i + n;
 }
 #endif
 
@@ -466,6 +479,13 @@ static const char *after_element(uint8_t type)
                               : "expected ',' or ')' after tuple element";
 }
 
+/* A turn of the pair loop (see run) reads no byte more than 49 past where it
+ * starts: the quote, the 48 bytes of its masks (a number ends within them) and
+ * the one after; or a str of 15 bytes after a key of 15, then ", ". It runs no
+ * closer than this to the message's end. */
+#define PAIR_REACH 64
+#define PAIR_NUMBER_WIDTH 29 /* the bytes of a value's digit mask the pair loop sees */
+
 /* Where the reading machine resumes, and why it stopped. */
 typedef enum { AT_VALUE, AT_KEY, AFTER_VALUE } machine_state;
 typedef enum { STOP_DONE, STOP_FAILED, STOP_GROW, STOP_STRING, STOP_NUMBER, STOP_NAME } machine_stop;
@@ -497,6 +517,13 @@ static inline __attribute__((always_inline)) machine_stop run(reader *r, machine
     uint8_t type, flags;
     unsigned char c;
     machine_stop stop;
+#ifdef __SSE2__
+    const unsigned char quote = python ? '\'' : '"'; /* what a format's plain keys are quoted with */
+    size_t pairs_end;                                  /* the pair loop's last start (see key) */
+    size_t window;                                     /* where the pair loop's masks start */
+    unsigned stops;
+    uint64_t non_digits;
+#endif
 
     if (m->state == AT_KEY)
         goto key;
@@ -577,7 +604,22 @@ value:
     last = t.n - 1;
     goto after;
 
-key: /* a dict's key is due: a plain str key directly followed by ':' goes straight to its value */
+key: /* a dict's key is due: the pair loop takes the common pairs while it may run */
+#ifdef __SSE2__
+    if (len >= PAIR_REACH && t.cap - t.n >= 2) {
+        /* A turn of the pair loop that goes on to the next pushes 2 nodes and
+         * moves at least 4 bytes (the shortest, '':0, moves 5). So turn k
+         * starts at least 4k bytes from here with at most 2k nodes pushed; if
+         * it starts at most 2 * room - 4 bytes from here, 4k <= 2 * room - 4
+         * and its 2 nodes fit: 2k + 2 <= room. */
+        pairs_end = pos + 2 * (size_t)(t.cap - t.n) - 4;
+        if (pairs_end > len - PAIR_REACH)
+            pairs_end = len - PAIR_REACH;
+        if (pos <= pairs_end)
+            goto pair;
+    }
+#endif
+key_general: /* a plain str key directly followed by ':' goes straight to its value */
     if (t.n == t.cap) {
         m->state = AT_KEY;
         stop = STOP_GROW;
@@ -593,6 +635,54 @@ key: /* a dict's key is due: a plain str key directly followed by ':' goes strai
         pos = past_one_space(s, len, pos + 1);
     }
     goto value;
+
+#ifdef __SSE2__
+pair: /* 'key': VALUE, with a plain key of at most 15 bytes and a plain number or
+       * short str value, up to the next key; nothing read here needs a bound
+       * check (see PAIR_REACH), and room for both nodes was made sure (see key).
+       * What else is met, the general states read from where the loop is. */
+    if (s[pos] != quote)
+        goto key_general;
+    /* The digit masks of the value are taken with the key's, from the same
+     * loads: a number's end is then found without waiting for one more load. */
+    window = pos + 1;
+    stops = string_stops16(s + window);
+    non_digits = non_digits48(s + window);
+    if (stops == 0)
+        goto key_general;
+    end = window + (unsigned)__builtin_ctz(stops);
+    if (s[end] != quote || s[end + 1] != ':')
+        goto key_general;
+    push(&t, ALERT_STR, window, end - window, ALERT_F_VERBATIM);
+    o.count++;
+    pos = past_one_space(s, len, end + 2);
+    c = s[pos];
+    if (is_digit(c) || c == '-') {
+        size_t digits = pos + (c == '-');
+        /* At most 19 bytes from the window's start (a 15-byte key, "': ", a
+         * sign): at least 29 bytes of the window are after them. */
+        uint64_t other = non_digits >> (digits - window) | ~(uint64_t)0 << PAIR_NUMBER_WIDTH;
+        if ((end = number_in(s, pos, digits, other, PAIR_NUMBER_WIDTH, &type, &flags)) == 0)
+            goto value;
+        push(&t, type, pos, end - pos, flags);
+    } else if (c == quote && (stops = string_stops16(s + pos + 1)) != 0 &&
+               s[end = pos + 1 + (unsigned)__builtin_ctz(stops)] == quote) {
+        push(&t, ALERT_STR, pos + 1, end - pos - 1, ALERT_F_VERBATIM);
+        end++;
+    } else {
+        goto value;
+    }
+    pos = end;
+    if (s[pos] != ',') {
+        last = t.n - 1;
+        goto after;
+    }
+    o.count++;
+    pos = past_one_space(s, len, pos + 1);
+    if (pos <= pairs_end)
+        goto pair;
+    goto key_general;
+#endif
 
 after: /* the separator of the value just completed, or the closers of what it ends */
     if (last == ALERT_ABSENT)
