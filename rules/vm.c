@@ -253,18 +253,15 @@ static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t 
     rule_value *const base = sp;
     const rule_insn *code = batch ? batch->code : p->segs[seg].code;
     const rule_value *consts = p->consts;
-    /* The batch's progress, in locals: stores through match could alias the batch's fields. */
-    unsigned char *match = batch ? batch->match : NULL;
-    size_t hits = 0;
     const uint32_t *path_epoch = vm->path_epoch, epoch = vm->epoch;
     const rule_value *path_val = vm->path_val;
-    uint32_t pc = 0;
+    const rule_insn *ip = code; /* the next instruction */
     rule_insn in;
 /* Each handler dispatches the next instruction itself, so the CPU predicts
  * every handler's successor separately. */
 #define NEXT()               \
     do {                     \
-        in = code[pc++];     \
+        in = *ip++;          \
         goto *labels[in.op]; \
     } while (0)
     NEXT();
@@ -352,13 +349,13 @@ op_COUNTIF:
     sp[-1] = quantify(vm, p, in.op, (uint32_t)in.arg, &sp[-1], sp);
     NEXT();
 op_JUMP:
-    pc = (uint32_t)in.arg;
+    ip = code + in.arg;
     NEXT();
 op_JUMPT:
 op_JUMPF:
     sp--;
     if (rule_truthy(vm->doc, sp) == (in.op == RULE_OP_JUMPT))
-        pc = (uint32_t)in.arg;
+        ip = code + in.arg;
     NEXT();
 op_JF_EQ:
 op_JF_NE:
@@ -368,7 +365,7 @@ op_JF_GT:
 op_JF_GE:
     sp -= 2;
     if (!rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JF_EQ), sp, sp + 1))
-        pc = (uint32_t)in.arg;
+        ip = code + in.arg;
     NEXT();
 op_JT_EQ:
 op_JT_NE:
@@ -378,16 +375,16 @@ op_JT_GT:
 op_JT_GE:
     sp -= 2;
     if (rule_compare(RULE_OP_EQ + (in.op - RULE_OP_JT_EQ), sp, sp + 1))
-        pc = (uint32_t)in.arg;
+        ip = code + in.arg;
     NEXT();
 /* A fused PATHK + JF_xx / JT_xx: the jump, left in place, holds the target. */
 #define FUSED_COMPARE(first, jump_if)                                                               \
     do {                                                                                           \
         if (path_epoch[in.arg] != epoch)                                                           \
             resolve(vm, in.arg);                                                                   \
-        uint32_t target = (uint32_t)code[pc++].arg;                                                \
+        int32_t target = ip++->arg;                                                                \
         if (rule_compare(RULE_OP_EQ + (in.op - (first)), &path_val[in.arg], &consts[in.b]) == (jump_if)) \
-            pc = target;                                                                           \
+            ip = code + target;                                                                    \
     } while (0)
 op_PJF_EQ:
 op_PJF_NE:
@@ -407,17 +404,17 @@ op_PJT_GE:
     NEXT();
 #undef FUSED_COMPARE
 /* In the batch's code RET's operand also says where the next rule starts, 0
- * after the last rule (rule_vm_run). */
+ * after the last rule (rule_vm_run); only a match is written, as few rules match. */
 op_RET:
     if (!batch)
         return in.arg != 0;
-    *match++ = (unsigned char)(in.arg & 1);
-    hits += (size_t)(in.arg & 1);
-    pc = (uint32_t)in.arg >> 1;
-    if (pc == 0) {
-        batch->hits = hits;
-        return true;
+    if (in.arg & 1) {
+        batch->match[p - batch->progs] = 1;
+        batch->hits++;
     }
+    if (in.arg >> 1 == 0)
+        return true;
+    ip = code + (in.arg >> 1);
     p++;
     consts = p->consts;
     sp = base;
@@ -451,6 +448,7 @@ size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code
     if (n == 0)
         return 0;
     rule_batch batch = {.progs = progs, .code = code, .match = match};
+    memset(match, 0, n);
     run(vm, &batch, &progs[0], 0, ALERT_ABSENT, stack);
     return batch.hits;
 }
