@@ -536,3 +536,141 @@ Test(docs, every_help_text_is_quoted_in_the_readme, .timeout = 20)
     }
     free(readme);
 }
+
+/* ---- eval: where one read of a file ends and the next begins ---- */
+
+/* A file laid out for small.cfg (max_message_bytes = 64) line by line, and
+ * the rejections eval must report for it, '@' standing for the input's name. */
+typedef struct {
+    FILE *text, *err; /* memory streams */
+    char *text_buf, *err_buf;
+    size_t text_len, err_len, at;
+    unsigned lineno, rejected;
+} layout;
+
+static void layout_init(layout *l)
+{
+    *l = (layout){.lineno = 1};
+    l->text = open_memstream(&l->text_buf, &l->text_len);
+    l->err = open_memstream(&l->err_buf, &l->err_len);
+}
+
+/* The line last appended is rejected as too long. */
+static void layout_reject(layout *l)
+{
+    fprintf(l->err, "@:%u: offset 64: line longer than input.max_message_bytes (64)\n", l->lineno - 1);
+    l->rejected++;
+}
+
+/* Appends a line of n bytes (its '\n' included) too long for small.cfg. */
+static void layout_too_long(layout *l, size_t n)
+{
+    cr_assert_gt(n, 66);
+    for (size_t i = 0; i + 1 < n; i++)
+        fputc('x', l->text);
+    fputc('\n', l->text);
+    l->at += n;
+    l->lineno++;
+    layout_reject(l);
+}
+
+/* Appends `line` (with its end of line) at offset `at` of the file, after a
+ * line too long to fill the gap, if any. */
+static void layout_put(layout *l, size_t at, const char *line)
+{
+    cr_assert_geq(at, l->at);
+    if (at > l->at)
+        layout_too_long(l, at - l->at);
+    fputs(line, l->text);
+    l->at += strlen(line);
+    l->lineno++;
+}
+
+/* The stderr expected for the layout read as `name`. */
+static char *layout_err(const layout *l, const char *name)
+{
+    char *err = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&err, &len);
+    for (const char *p = l->err_buf; *p; p++)
+        *p == '@' ? fputs(name, f) : fputc(*p, f);
+    fprintf(f, "eval: %u of %u lines rejected\n", l->rejected, l->lineno - 1);
+    fclose(f);
+    return err;
+}
+
+Test(eval, lines_across_the_boundaries_of_reading_a_file, .timeout = 20)
+{
+    /* A file is read in pieces of 1 MiB: at each k MiB a line meets the end
+     * of a piece differently. */
+    const size_t mib = 1 << 20;
+    char e64[100], f65[100];
+    snprintf(e64, sizeof e64, "{'e': '%055d'}\r\n", 5); /* 64 bytes, then "\r\n" */
+    snprintf(f65, sizeof f65, "{'f': '%056d'}\n", 6);   /* 65 bytes */
+    layout l;
+    layout_init(&l);
+    layout_put(&l, mib - 9, "{'a': 1}\n");       /* its '\n' ends a piece */
+    layout_put(&l, mib, "{'b': 2}\n");           /* it starts one */
+    layout_put(&l, 2 * mib - 9, "{'c': 3}\r\n"); /* '\r' ends a piece, '\n' starts the next */
+    layout_put(&l, 3 * mib - 4, "{'d': 4}\n");   /* across */
+    layout_put(&l, 4 * mib - 65, e64);           /* the limit and a '\r' wait whole for the '\n' */
+    layout_put(&l, 5 * mib - 65, f65);           /* over the limit once whole */
+    layout_reject(&l);
+    layout_too_long(&l, 3 * mib);                /* across two */
+    layout_put(&l, l.at, "{'g': 7}");            /* no '\n' at the end */
+    fclose(l.text);
+    fclose(l.err);
+    char *in = temp_file(l.text_buf, l.text_len);
+    char *out;
+    cr_assert_gt(asprintf(&out,
+                          "all\t{\"a\":1}\nall\t{\"b\":2}\nall\t{\"c\":3}\nall\t{\"d\":4}\n"
+                          "all\t{\"e\":\"%055d\"}\nall\t{\"g\":7}\n",
+                          5),
+                 0);
+    char *err = layout_err(&l, in), *err_stdin = layout_err(&l, "<stdin>");
+    result r = RUN(NULL, "eval", "-c", DIR "small.cfg", in);
+    cr_assert_str_eq(r.out, out);
+    cr_assert_str_eq(r.err, err);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    /* Through stdin: the same lines, the same rejections. */
+    r = RUN(in, "eval", "-c", DIR "small.cfg");
+    cr_assert_str_eq(r.out, out);
+    cr_assert_str_eq(r.err, err_stdin);
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    unlink(in);
+    free(in);
+    free(out);
+    free(err);
+    free(err_stdin);
+    free(l.text_buf);
+    free(l.err_buf);
+}
+
+Test(eval, a_line_longer_than_a_piece_and_an_empty_file, .timeout = 20)
+{
+    /* Under minimal.cfg's limit (16 MiB), a line of 2.5 MiB is held whole
+     * over three pieces of 1 MiB; an empty file has no line. */
+    size_t n = (5 << 20) / 2;
+    char *text = malloc(n + 100), *out = malloc(n + 100);
+    size_t len = (size_t)sprintf(text, "{'a': 1}\n{'s': '");
+    memset(text + len, 'y', n);
+    len += n;
+    len += (size_t)sprintf(text + len, "'}\r\n{'b': 2}");
+    size_t out_len = (size_t)sprintf(out, "all\t{\"a\":1}\nall\t{\"s\":\"");
+    memset(out + out_len, 'y', n);
+    sprintf(out + out_len + n, "\"}\nall\t{\"b\":2}\n");
+    char *in = temp_file(text, len), *empty = temp_file("", 0);
+    result r = RUN(NULL, "eval", "-c", DIR "minimal.cfg", empty, in, empty);
+    cr_assert(!strcmp(r.out, out), "%zu bytes out, %zu expected", strlen(r.out), strlen(out));
+    cr_assert_str_eq(r.err, "");
+    cr_assert_eq(r.status, 0);
+    result_free(&r);
+    unlink(in);
+    unlink(empty);
+    free(in);
+    free(empty);
+    free(text);
+    free(out);
+}
