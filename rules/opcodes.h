@@ -18,15 +18,18 @@
     K(RESULT) /* the program's answer */                                                          \
     K(PATH_CONST) /* PATH's operand, and a constant's index in the second operand */              \
     K(ELEM_CONST) /* ELEM's operand, and a constant's index in the second operand */              \
-    K(FUSED)  /* PATH_CONST, and the next instruction's operand is the jump target: only in the  \
-                 set's copy of the code for the VM, never in a program the verifier passes */
+    K(FUSED)  /* PATH_CONST (PJF/PJT) or CONST (KJF/KJT), and the next instruction's operand is   \
+                 the jump target: only in the set's copy of the code for the VM, never in a      \
+                 program the verifier passes */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
  * jump when the comparison is false / true: a condition in one dispatch. They
  * list the comparisons in the order EQ..GE do, so one maps to the other by offset.
- * PJF_xx / PJT_xx are PATHK followed by JF_xx / JT_xx, fused by the rule set in
- * the VM's copy of verified code (the JF/JT stays in place, holding the target). */
+ * PJF_xx / PJT_xx are PATHK followed by JF_xx / JT_xx, and KJF_xx / KJT_xx are
+ * CONST followed by JF_xx / JT_xx (a computed value compared with a constant),
+ * fused by the rule set in the VM's copy of verified code (the JF/JT stays in
+ * place, holding the target). */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -88,7 +91,19 @@
     OP(PJT_LT, FUSED, 0, 0)         \
     OP(PJT_LE, FUSED, 0, 0)         \
     OP(PJT_GT, FUSED, 0, 0)         \
-    OP(PJT_GE, FUSED, 0, 0)
+    OP(PJT_GE, FUSED, 0, 0)         \
+    OP(KJF_EQ, FUSED, 0, 0)         \
+    OP(KJF_NE, FUSED, 0, 0)         \
+    OP(KJF_LT, FUSED, 0, 0)         \
+    OP(KJF_LE, FUSED, 0, 0)         \
+    OP(KJF_GT, FUSED, 0, 0)         \
+    OP(KJF_GE, FUSED, 0, 0)         \
+    OP(KJT_EQ, FUSED, 0, 0)         \
+    OP(KJT_NE, FUSED, 0, 0)         \
+    OP(KJT_LT, FUSED, 0, 0)         \
+    OP(KJT_LE, FUSED, 0, 0)         \
+    OP(KJT_GT, FUSED, 0, 0)         \
+    OP(KJT_GE, FUSED, 0, 0)
 
 typedef enum {
 #define RULE_ARG_ENUM(k) RULE_ARG_##k,

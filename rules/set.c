@@ -304,16 +304,18 @@ static bool jumped_to(const rule_insn *code, uint32_t n, uint32_t pc)
     return false;
 }
 
-/* Fuses each PATHK with the JF_xx or JT_xx after it into PJF_xx or PJT_xx, in
- * a copy of verified code: a field compared with a constant then costs one
- * dispatch and no stack. The jump stays in place as the target's holder; it
- * must not be a jump target itself, as the stack would differ there. */
+/* Fuses each PATHK or CONST with the JF_xx or JT_xx after it into PJF_xx or
+ * PJT_xx, KJF_xx or KJT_xx, in a copy of verified code: a field or a computed
+ * value compared with a constant then costs one dispatch and less stack. The
+ * jump stays in place as the target's holder; it must not be a jump target
+ * itself, as the stack would differ there. */
 static void fuse(rule_insn *code, uint32_t n)
 {
     for (uint32_t pc = 0; pc + 1 < n; pc++) {
-        uint8_t next = code[pc + 1].op;
-        if (code[pc].op == RULE_OP_PATHK && next >= RULE_OP_JF_EQ && next <= RULE_OP_JT_GE && !jumped_to(code, n, pc + 1))
-            code[pc].op = (uint8_t)(RULE_OP_PJF_EQ + (next - RULE_OP_JF_EQ));
+        uint8_t op = code[pc].op, next = code[pc + 1].op;
+        if ((op == RULE_OP_PATHK || op == RULE_OP_CONST) && next >= RULE_OP_JF_EQ && next <= RULE_OP_JT_GE &&
+            !jumped_to(code, n, pc + 1))
+            code[pc].op = (uint8_t)((op == RULE_OP_PATHK ? RULE_OP_PJF_EQ : RULE_OP_KJF_EQ) + (next - RULE_OP_JF_EQ));
     }
 }
 

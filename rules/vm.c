@@ -5,8 +5,10 @@
 _Static_assert(RULE_OP_JF_GE - RULE_OP_JF_EQ == RULE_OP_GE - RULE_OP_EQ &&
                    RULE_OP_JT_GE - RULE_OP_JT_EQ == RULE_OP_GE - RULE_OP_EQ &&
                    RULE_OP_JT_EQ == RULE_OP_JF_GE + 1 && RULE_OP_PJF_GE - RULE_OP_PJF_EQ == RULE_OP_GE - RULE_OP_EQ &&
-                   RULE_OP_PJT_EQ == RULE_OP_PJF_GE + 1 && RULE_OP_PJT_GE - RULE_OP_PJT_EQ == RULE_OP_GE - RULE_OP_EQ,
-               "JF_xx, JT_xx, PJF_xx and PJT_xx list the comparisons as EQ..GE do, JT right after JF");
+                   RULE_OP_PJT_EQ == RULE_OP_PJF_GE + 1 && RULE_OP_PJT_GE - RULE_OP_PJT_EQ == RULE_OP_GE - RULE_OP_EQ &&
+                   RULE_OP_KJF_GE - RULE_OP_KJF_EQ == RULE_OP_GE - RULE_OP_EQ && RULE_OP_KJT_EQ == RULE_OP_KJF_GE + 1 &&
+                   RULE_OP_KJT_GE - RULE_OP_KJT_EQ == RULE_OP_GE - RULE_OP_EQ,
+               "JF_xx, JT_xx, PJF_xx, PJT_xx, KJF_xx and KJT_xx list the comparisons as EQ..GE do, JT right after JF");
 
 /* Caches node as path id's node for the current alert; its value is read
  * when a rule needs it (resolve), as a scan finds keys no rule may reach. */
@@ -403,6 +405,31 @@ op_PJT_GE:
     FUSED_COMPARE(RULE_OP_PJT_EQ, true);
     NEXT();
 #undef FUSED_COMPARE
+/* A fused CONST + JF_xx / JT_xx: the value on the stack compared with the constant. */
+#define FUSED_CONST_COMPARE(first, jump_if)                                                        \
+    do {                                                                                           \
+        int32_t target = ip++->arg;                                                                \
+        sp--;                                                                                      \
+        if (rule_compare(RULE_OP_EQ + (in.op - (first)), sp, &consts[in.arg]) == (jump_if))        \
+            ip = code + target;                                                                    \
+    } while (0)
+op_KJF_EQ:
+op_KJF_NE:
+op_KJF_LT:
+op_KJF_LE:
+op_KJF_GT:
+op_KJF_GE:
+    FUSED_CONST_COMPARE(RULE_OP_KJF_EQ, false);
+    NEXT();
+op_KJT_EQ:
+op_KJT_NE:
+op_KJT_LT:
+op_KJT_LE:
+op_KJT_GT:
+op_KJT_GE:
+    FUSED_CONST_COMPARE(RULE_OP_KJT_EQ, true);
+    NEXT();
+#undef FUSED_CONST_COMPARE
 /* In the batch's code RET's operand also says where the next rule starts, 0
  * after the last rule (rule_vm_run); only a match is written, as few rules match. */
 op_RET:

@@ -231,6 +231,19 @@ Test(verify, rejects_fused_constants_out_of_range)
     }
 }
 
+Test(verify, rejects_fused_compare_jumps)
+{
+    /* They exist only in a rule set's copy of verified code. */
+    {
+        PROGRAM({.op = RULE_OP_PJF_GT, .arg = 0, .b = 0}, I(JF_GT, 2), I(RET, 1));
+        rejects(&p_, 1, "segment 0, pc 0: operand 0 out of range");
+    }
+    {
+        PROGRAM(I(CONST, 0), I(KJT_LE, 1), I(JT_LE, 3), I(RET, 1));
+        rejects(&p_, 0, "segment 0, pc 1: operand 1 out of range");
+    }
+}
+
 Test(verify, rejects_elem_outside_predicates)
 {
     PROGRAM(I(ELEM, 0), I(RET, 1));

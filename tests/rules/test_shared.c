@@ -316,3 +316,40 @@ Test(shared, keys_compared_by_words_at_every_length)
     }
     expect_all_match();
 }
+
+/* A computed value compared with a constant (CONST and the jump after it, fused
+ * in the set's code) answers as the same comparison used as a number does,
+ * alone and in and/or/not, and in a set of all of them. */
+Test(shared, constant_comparisons_of_computed_values_as_unfused_ones)
+{
+    parse("{'d': {'i': -3, 'f': 2.5, 's': 'r', 'n': None}, 'l': [1, 2, 3], 'x': 1}");
+    static const char *const values[] = {"abs(d.i)", "abs(d.f)", "len(d.s)", "len(l)", "count(l, @ > 1)",
+                                         "d.i + 0", "d.s + 1", "min(d.f, 3)", "abs(d.n)"};
+    static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    static const char *const consts[] = {"3", "2.5", "'r'", "null", "1", "2", "-3"};
+    /* The reference: the comparison's answer as a number, compared with 1. */
+    static const char *const shapes[][2] = {
+        {"%s %s %s", "((%s %s %s) + 0) == 1"},
+        {"%s %s %s or x == 2", "((%s %s %s) + 0) == 1 or x == 2"},
+        {"x == 1 and %s %s %s", "x == 1 and ((%s %s %s) + 0) == 1"},
+        {"not (%s %s %s) or x == 2", "not (((%s %s %s) + 0) == 1) or x == 2"},
+    };
+    char where[128], other[128];
+    int matched = 0;
+    for (size_t s = 0; s < 4; s++)
+        for (size_t v = 0; v < sizeof values / sizeof *values; v++)
+            for (size_t o = 0; o < 6; o++)
+                for (size_t c = 0; c < sizeof consts / sizeof *consts; c++) {
+                    snprintf(where, sizeof where, shapes[s][0], values[v], ops[o], consts[c]);
+                    snprintf(other, sizeof other, shapes[s][1], values[v], ops[o], consts[c]);
+                    int want = alone(other);
+                    cr_assert_eq(alone(where), want, "'%s' and '%s' differ", where, other);
+                    add(where);
+                    matched += want;
+                }
+    unsigned char match[2048];
+    cr_assert_eq(rule_set_eval(rs, &doc, match), (size_t)matched);
+    cr_assert_eq(alone("abs(d.i) == 3 and len(l) >= 3 and count(l, @ > 1) != 1"), 1);
+    cr_assert_eq(alone("abs(d.i) > 3 or len(d.s) < 1 or min(d.f, 3) == 2.5"), 1);
+    cr_assert_eq(alone("abs(d.n) != 1 or d.s + 1 != null"), 0);
+}
