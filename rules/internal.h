@@ -433,9 +433,9 @@ void rule_vm_prepare(rule_program *p);
 
 /* Runs n verified programs, each answer to match[i]; returns how many matched.
  * code is their main segments' copies (see rule_set's lay_out) back to back,
- * progs[0]'s first: jump targets count from code, and each RET's operand is its
- * answer plus twice where the next rule's code starts (0 after the last rule).
- * stack has room for the largest segs[0].need among them. */
+ * progs[0]'s first: jump targets count from code, and each RET is a RETN whose
+ * operand is its answer plus twice where the next rule's code starts (0 after
+ * the last rule). stack has room for the largest segs[0].need among them. */
 size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code, size_t n, rule_value *stack,
                    unsigned char *match);
 

@@ -20,7 +20,9 @@
     K(ELEM_CONST) /* ELEM's operand, and a constant's index in the second operand */              \
     K(FUSED)  /* PATH_CONST (PJF/PJT) or CONST (KJF/KJT), and the next instruction's operand is   \
                  the jump target: only in the set's copy of the code for the VM, never in a      \
-                 program the verifier passes */
+                 program the verifier passes */                                                  \
+    K(CHAIN)  /* RESULT, plus twice where the next rule's code starts (0: none): RETN, the RET   \
+                 of the set's copy of the code, never in a program the verifier passes */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
@@ -80,6 +82,7 @@
     OP(JT_GT, BRANCH, 2, 0)         \
     OP(JT_GE, BRANCH, 2, 0)         \
     OP(RET, RESULT, 0, 0)           \
+    OP(RETN, CHAIN, 0, 0)           \
     OP(PJF_EQ, FUSED, 0, 0)         \
     OP(PJF_NE, FUSED, 0, 0)         \
     OP(PJF_LT, FUSED, 0, 0)         \

@@ -321,8 +321,8 @@ static void fuse(rule_insn *code, uint32_t n)
 
 /* Lays the main segments of all rules out in one block, in rule order, as
  * rule_vm_run runs them: jump targets count from the block's start, and each
- * RET also says where the next rule starts (0: there is none), so one rule
- * moves to the next without looking anything up. */
+ * RET becomes a RETN that also says where the next rule starts (0: there is
+ * none), so one rule moves to the next without looking anything up. */
 static int lay_out(rule_set *rs)
 {
     size_t total = 0;
@@ -344,8 +344,10 @@ static int lay_out(rule_set *rs)
             uint8_t kind = rule_op_kind[copy[pc].op];
             if (kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO)
                 copy[pc].arg += (int32_t)(at - seg0->n_code);
-            else if (kind == RULE_ARG_RESULT && i + 1 < rs->n)
-                copy[pc].arg |= (int32_t)(at << 1);
+            else if (kind == RULE_ARG_RESULT) {
+                copy[pc].op = RULE_OP_RETN;
+                copy[pc].arg |= i + 1 < rs->n ? (int32_t)(at << 1) : 0;
+            }
         }
     }
     free(rs->code);

@@ -430,11 +430,11 @@ op_KJT_GE:
     FUSED_CONST_COMPARE(RULE_OP_KJT_EQ, true);
     NEXT();
 #undef FUSED_CONST_COMPARE
-/* In the batch's code RET's operand also says where the next rule starts, 0
- * after the last rule (rule_vm_run); only a match is written, as few rules match. */
 op_RET:
-    if (!batch)
-        return in.arg != 0;
+    return in.arg != 0;
+/* A rule of the batch ends: its operand also says where the next rule starts,
+ * 0 after the last rule (rule_vm_run); only a match is written, as few rules match. */
+op_RETN:
     if (in.arg & 1) {
         batch->match[p - batch->progs] = 1;
         batch->hits++;

@@ -233,7 +233,7 @@ Test(verify, rejects_fused_constants_out_of_range)
 
 Test(verify, rejects_fused_compare_jumps)
 {
-    /* They exist only in a rule set's copy of verified code. */
+    /* They, and RETN, exist only in a rule set's copy of verified code. */
     {
         PROGRAM({.op = RULE_OP_PJF_GT, .arg = 0, .b = 0}, I(JF_GT, 2), I(RET, 1));
         rejects(&p_, 1, "segment 0, pc 0: operand 0 out of range");
@@ -241,6 +241,10 @@ Test(verify, rejects_fused_compare_jumps)
     {
         PROGRAM(I(CONST, 0), I(KJT_LE, 1), I(JT_LE, 3), I(RET, 1));
         rejects(&p_, 0, "segment 0, pc 1: operand 1 out of range");
+    }
+    {
+        PROGRAM(I(RETN, 1));
+        rejects(&p_, 0, "segment 0, pc 0: operand 1 out of range");
     }
 }
 
