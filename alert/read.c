@@ -561,7 +561,9 @@ value:
     case '{': case '[':
         if (open_container(r, &t, pos, &o) != 0)
             return STOP_FAILED;
-        pos = skip_space(s, len, pos + 1);
+        pos++;
+    opened: /* just inside the opener of o */
+        pos = skip_space(s, len, pos);
         if (pos < len && s[pos] == closer[o.type]) {
             last = close_container(r, &t, pos++, false, &o); /* empty */
             goto after;
@@ -685,19 +687,36 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes and a plain number o
                s[end = pos + 1 + (unsigned)__builtin_ctz(stops)] == quote) {
         push(&t, ALERT_STR, pos + 1, end - pos - 1, ALERT_F_VERBATIM);
         end++;
+    } else if (c == '{') {
+        /* The key and the dict: 2 nodes for at least 4 bytes, as a turn may. */
+        if (open_container(r, &t, pos, &o) != 0)
+            return STOP_FAILED;
+        pos++;
+        if (s[pos] == quote && pos <= pairs_end)
+            goto pair;
+        goto opened;
     } else {
         goto value;
     }
     pos = end;
-    if (s[pos] != ',') {
-        last = t.n - 1;
-        goto after;
+    last = t.n - 1;
+pair_after: /* after the value `last` of the dict o, its key counted */
+    if (s[pos] == ',') {
+        o.count++;
+        pos = past_one_space(s, len, pos + 1);
+        if (pos <= pairs_end)
+            goto pair;
+        goto key_general;
     }
-    o.count++;
-    pos = past_one_space(s, len, pos + 1);
-    if (pos <= pairs_end)
-        goto pair;
-    goto key_general;
+    if (s[pos] == '}') {
+        o.count++;
+        last = close_container(r, &t, pos++, false, &o);
+        /* On in the pair loop if what was closed is a dict's value (not a
+         * key, nor at the top); closers push nothing, and pairs_end bounds a run of them. */
+        if (o.node != ALERT_ABSENT && o.type == ALERT_DICT && (o.count & 1) && pos <= pairs_end)
+            goto pair_after;
+    }
+    goto after;
 #endif
 
 after: /* the separator of the value just completed, or the closers of what it ends */
