@@ -21,6 +21,7 @@
 
 #define STARTUP_TIMEOUT_MS 10000 /* reaching the cluster, checking topics, init_transactions */
 #define TXN_TIMEOUT_MS 30000     /* one commit or abort, including flushing the batch */
+#define COMMIT_TIMEOUT_MS 10000  /* at_least_once: one offset commit (a missed one is covered by the next) */
 #define TXN_COMMIT_TRIES 3       /* retriable commit errors before giving up and aborting */
 #define SHUTDOWN_TIMEOUT_MS 5000 /* consumer close + destroy, before we stop waiting for librdkafka */
 #define IDLE_POLL_MS 100         /* poll timeout with no open batch: how fast signals are seen */
@@ -215,6 +216,23 @@ static void abort_txn(run_state *r)
     }
 }
 
+/* Commits offsets and waits for the answer at most COMMIT_TIMEOUT_MS: a plain
+ * synchronous commit has no deadline of its own, and one that waits on a group
+ * in the middle of a rebalance must not stop a shutdown. */
+static rd_kafka_resp_err_t commit_offsets(run_state *r, const rd_kafka_topic_partition_list_t *offsets)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(r->consumer);
+    rd_kafka_resp_err_t e = rd_kafka_commit_queue(r->consumer, offsets, q, NULL, NULL);
+    if (!e) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, COMMIT_TIMEOUT_MS);
+        e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_queue_destroy(q);
+    return e;
+}
+
 /* Flushes the batch's records and, if every one was delivered, commits its offsets. */
 static bool commit_at_least_once(run_state *r)
 {
@@ -225,7 +243,7 @@ static bool commit_at_least_once(run_state *r)
         return false;
     }
     rd_kafka_topic_partition_list_t *offsets = batch_offsets(&r->b, false);
-    rd_kafka_resp_err_t ce = rd_kafka_commit(r->consumer, offsets, 0);
+    rd_kafka_resp_err_t ce = commit_offsets(r, offsets);
     rd_kafka_topic_partition_list_destroy(offsets);
     if (ce) /* the records are out; the next commit covers these offsets */
         proc_log(PROC_LOG_WARN, "offset commit failed", "error=\"%s\"", rd_kafka_err2str(ce));

@@ -174,9 +174,11 @@ Test(kafka_metrics, revoked_partitions_leave_the_lag_series, .timeout = 120)
     mc_request(port, "GET", "/readyz", &r);
     cr_assert_eq(r.status, 200, "readyz: %d %s", r.status, r.body);
 
+    /* Both leave the group at once, the slowest shutdown there is: each may
+     * wait out one offset commit (10 s) and its consumer close (5 s). */
     kill(a, SIGTERM), kill(b, SIGTERM);
-    cr_assert_eq(kh_wait(a, 20000), 0);
-    cr_assert_eq(kh_wait(b, 20000), 0);
+    cr_assert_eq(kh_wait(a, 30000), 0);
+    cr_assert_eq(kh_wait(b, 30000), 0);
     unlink(log_a), unlink(log_b), unlink(with_metrics), unlink(plain);
     free(log_a), free(log_b), free(with_metrics), free(plain);
     kh_cluster_free(&c);
