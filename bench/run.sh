@@ -113,8 +113,18 @@ fi
 if [ -n "$EVAL_RATE" ]; then
     R_SEED=$(div "$EVAL_RATE" "$SEED_RATE")
     R_JQ=$(div "$EVAL_RATE" "${JQ_RATE:-0}")
-    echo "  targets: >= 300x seed method: ${R_SEED}x $(verdict "$R_SEED" 300);" \
+    echo "  targets, eval encoding every alert: >= 300x seed method: ${R_SEED}x $(verdict "$R_SEED" 300);" \
         ">= 30x jq: ${R_JQ}x $(verdict "$R_JQ" 30); >= 1000 MB/s/core: $EVAL_MBS $(verdict "$EVAL_MBS" 1000)"
+    # The baselines' own job: the same filter, only the matches encoded.
+    measure /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py"
+    SAME_PY=$(div "$N_EVAL" "$CPU" %.0f)
+    measure /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.json"
+    SAME_JSON=$(div "$N_EVAL" "$CPU" %.0f)
+    R_SEED_SAME=$(div "$SAME_PY" "$SEED_RATE")
+    R_JQ_SAME=$(div "$SAME_JSON" "${JQ_RATE:-0}")
+    echo "  the baselines' own job (diaSource.ra > 350, matches encoded): eval $SAME_PY alerts/s on the Python" \
+        "corpus = ${R_SEED_SAME}x seed method ($(verdict "$R_SEED_SAME" 300) at 300x); $SAME_JSON alerts/s on the" \
+        "JSON copy = ${R_JQ_SAME}x jq ($(verdict "$R_JQ_SAME" 30) at 30x)"
     I_ALL=$(instructions "$BIN" eval -c "$OUT/all.cfg" "$OUT/grind.py")
     [ -n "$I_ALL" ] && echo "  callgrind, $N_GRIND alerts: $(div "$I_ALL" "$N_GRIND" %.0f) instructions/alert," \
         "$(div "$I_ALL" "$(bytes "$OUT/grind.py")" %.2f) instructions/byte (startup included)"
