@@ -128,6 +128,14 @@ static inline size_t past_one_space(const unsigned char *s, size_t len, size_t p
     return pos;
 }
 
+/* The same where s[pos] is known to be in the message (the pair loop). */
+static inline size_t past_one_space_in_reach(const unsigned char *s, size_t pos)
+{
+    if (__builtin_expect(s[pos] == ' ', 1))
+        return pos + 1;
+    return pos;
+}
+
 /* The nodes being written, in the reading machine's locals while it runs (see
  * run): node stores cannot alias them, so they can stay in registers. */
 typedef struct {
@@ -670,7 +678,7 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes and a plain number o
         goto key_general;
     push(&t, ALERT_STR, window, end - window, ALERT_F_VERBATIM);
     o.count++;
-    pos = past_one_space(s, len, end + 2);
+    pos = past_one_space_in_reach(s, end + 2);
     c = s[pos];
     if (is_digit(c) || c == '-') {
         /* The sign from the mask rather than from c: one load less in the chain. */
@@ -703,7 +711,7 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes and a plain number o
 pair_after: /* after the value `last` of the dict o, its key counted */
     if (s[pos] == ',') {
         o.count++;
-        pos = past_one_space(s, len, pos + 1);
+        pos = past_one_space_in_reach(s, pos + 1);
         if (pos <= pairs_end)
             goto pair;
         goto key_general;
