@@ -188,24 +188,33 @@ static const rule_column *column(rule_vm *vm, const rule_relpath *r, uint32_t li
     return col->n == RULE_COL_NONE ? NULL : col;
 }
 
-/* rule_compare of two numbers that doubles hold exactly: C's comparisons of
- * doubles are the language's then (a NaN is only ever unequal). */
-static inline bool compare_doubles(uint8_t op, double x, double c)
+/* How many of v[0..n) compare with c as op (RULE_OP_EQ..GE) says, for numbers
+ * that doubles hold exactly: C's comparisons of doubles are the language's
+ * then (a NaN is only ever unequal). Comparing has no effect, so any and all
+ * count too rather than stop early: one short loop per comparison. */
+static uint32_t count_doubles(uint8_t op, const double *v, uint32_t n, double c)
 {
+    uint32_t hits = 0;
+#define COUNT(cmp)                         \
+    for (uint32_t k = 0; k < n; k++)       \
+        hits += v[k] cmp c;                \
+    break
     switch (op) {
     case RULE_OP_EQ:
-        return x == c;
+        COUNT(==);
     case RULE_OP_NE:
-        return x != c;
+        COUNT(!=);
     case RULE_OP_LT:
-        return x < c;
+        COUNT(<);
     case RULE_OP_LE:
-        return x <= c;
+        COUNT(<=);
     case RULE_OP_GT:
-        return x > c;
+        COUNT(>);
     default:
-        return x >= c;
+        COUNT(>=);
     }
+#undef COUNT
+    return hits;
 }
 
 /* any/all/count: the predicate segment run for each element of a list or tuple. */
@@ -219,17 +228,16 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
     int64_t hits = 0;
     const rule_segment *sg = &p->segs[pred];
     const rule_column *col = sg->cmp_num ? column(vm, &p->rels[sg->cmp_rel], arr->n, n) : NULL;
-    for (uint32_t k = 0; k < n->count; k++) {
+    if (col) {
+        hits = count_doubles(sg->cmp_op, col->v, col->n, sg->cmp_d);
+        return op == RULE_OP_COUNTIF ? rule_int(hits)
+                                     : rule_bool(op == RULE_OP_ANY ? hits > 0 : hits == (int64_t)col->n);
+    }
+    for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
         rule_value v;
-        bool r;
-        if (col)
-            r = compare_doubles(sg->cmp_op, col->v[k], sg->cmp_d);
-        else {
-            r = sg->cmp_op ? (v = elem_value(vm, &p->rels[sg->cmp_rel], elem),
-                              rule_compare(sg->cmp_op, &v, &p->consts[sg->cmp_const]))
-                           : run(vm, NULL, p, pred, elem, sp);
-            elem = alert_at(vm->doc, elem)->next;
-        }
+        bool r = sg->cmp_op ? (v = elem_value(vm, &p->rels[sg->cmp_rel], elem),
+                               rule_compare(sg->cmp_op, &v, &p->consts[sg->cmp_const]))
+                            : run(vm, NULL, p, pred, elem, sp);
         if (op == RULE_OP_ANY && r)
             return rule_bool(true);
         if (op == RULE_OP_ALL && !r)
