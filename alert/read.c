@@ -343,7 +343,7 @@ static inline __attribute__((always_inline)) size_t number_in(const unsigned cha
         if (exponent == 0 || n >= width)
             return 0;
         t = ALERT_FLOAT;
-    } else if (t == ALERT_INT && whole >= 19 && beyond_int64(s + i, whole, i > start)) {
+    } else if (whole >= 19 && t == ALERT_INT && beyond_int64(s + i, whole, i > start)) {
         f = ALERT_F_BIGINT;
     }
     *type = t;
