@@ -140,6 +140,12 @@ int rule_order_rest(const rule_value *a, const rule_value *b);
 
 #define RULE_EXACT_INT_MAX (INT64_C(1) << 53) /* every int up to here is a double exactly */
 
+/* A number that a double holds exactly: comparing such numbers as doubles is comparing their values. */
+static inline bool rule_is_exact_double(const rule_value *v)
+{
+    return v->t == RV_FLOAT || (rule_is_int(v) && v->u.i >= -RULE_EXACT_INT_MAX && v->u.i <= RULE_EXACT_INT_MAX);
+}
+
 /* The commonest pairs are ordered inline: a float field with a float or an int
  * that a double holds exactly (then comparing doubles is comparing values), two
  * ints, two strings. */

@@ -175,10 +175,8 @@ static const rule_column *column(rule_vm *vm, const rule_relpath *r, uint32_t li
         uint32_t elem = list + 1;
         for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
             rule_value v = elem_value(vm, r, elem);
-            if (v.t == RV_FLOAT)
-                col->v[k] = v.u.d;
-            else if (rule_is_int(&v) && v.u.i >= -RULE_EXACT_INT_MAX && v.u.i <= RULE_EXACT_INT_MAX)
-                col->v[k] = (double)v.u.i;
+            if (rule_is_exact_double(&v))
+                col->v[k] = rule_as_double(&v);
             else {
                 col->n = RULE_COL_NONE;
                 break;
@@ -470,9 +468,8 @@ void rule_vm_prepare(rule_program *p)
             sg->cmp_op = (uint8_t)(RULE_OP_EQ + (c[1].op - RULE_OP_JF_EQ));
             sg->cmp_rel = (uint32_t)c[0].arg;
             sg->cmp_const = c[0].b;
-            const rule_value *k = &p->consts[c[0].b];
-            sg->cmp_num = k->t == RV_FLOAT || (rule_is_int(k) && k->u.i >= -RULE_EXACT_INT_MAX && k->u.i <= RULE_EXACT_INT_MAX);
-            sg->cmp_d = rule_as_double(k);
+            sg->cmp_num = rule_is_exact_double(&p->consts[c[0].b]);
+            sg->cmp_d = rule_as_double(&p->consts[c[0].b]);
         }
     }
 }
