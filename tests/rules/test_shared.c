@@ -219,7 +219,7 @@ Test(shared, number_columns_as_the_dispatch_loop_runs_them)
     };
     static const char *const lists[] = {"a", "big", "edge", "n", "t", "l31", "l32", "l33"};
     static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
-    static const char *const consts[] = {"2",    "2.5", "3", "true", "-0.0", "9007199254740992", "9007199254740993",
+    static const char *const consts[] = {"2", "2.5", "3", "true", "-0.0", "9007199254740992", "9007199254740993",
                                          "1e300"};
     static const char *const quants[] = {"any(%s, %s)", "all(%s, %s)"};
     static char where[2][1200][96];
