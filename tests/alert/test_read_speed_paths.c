@@ -351,3 +351,26 @@ Test(pairs, errors_far_from_the_end)
         alert_doc_free(&d);
     }
 }
+
+Test(pairs, nesting_limit_met_in_the_loop)
+{
+    /* The dict that goes one level too deep is opened by the pair loop when
+     * the message goes on for 64 bytes or more after it. */
+    const char *text = "{'a': {'b': {'c': {'d': 1}}}}";
+    size_t n = strlen(text);
+    for (size_t pad = 0; pad <= MAX_PAD; pad += 8) {
+        char *msg = malloc(n + pad);
+        cr_assert_not_null(msg);
+        memcpy(msg, text, n);
+        memset(msg + n, ' ', pad);
+        alert_doc d;
+        alert_doc_init(&d);
+        d.max_depth = 3;
+        alert_error err;
+        cr_assert_eq(alert_parse(&d, msg, n + pad, ALERT_FORMAT_PYTHON, &err), -1);
+        cr_assert_str_eq(err.msg, "offset 18: nesting deeper than 3 levels", "+%zu spaces", pad);
+        cr_assert_eq(err.offset, 18);
+        alert_doc_free(&d);
+        free(msg);
+    }
+}
