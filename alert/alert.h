@@ -60,6 +60,8 @@ typedef struct {
     const char *src;
     size_t len;
     alert_format format; /* the format the message was read as (never AUTO) */
+    bool compact;        /* read as JSON with no space between the tokens of its root value:
+                          * any container's JSON is then its source span as it is */
     alert_node *nodes;
     uint32_t n_nodes, cap_nodes;
     char *scratch; /* decoded strings of the current message (alert_string) */

@@ -118,21 +118,26 @@ static inline size_t skip_space(const unsigned char *s, size_t len, size_t pos)
     return pos;
 }
 
-/* Past the one space Python writes after ',' and ':'. A branch, which is
- * always predicted right, rather than arithmetic on the byte, which would put
- * a load in the chain of dependencies from one token to the next. */
-static inline size_t past_one_space(const unsigned char *s, size_t len, size_t pos)
+/* Past the one space Python writes after ',' and ':', clearing *compact if
+ * there is one. A branch, which is always predicted right, rather than
+ * arithmetic on the byte, which would put a load in the chain of dependencies
+ * from one token to the next. */
+static inline size_t past_one_space(const unsigned char *s, size_t len, size_t pos, bool *compact)
 {
-    if (__builtin_expect(pos < len && s[pos] == ' ', 1))
+    if (__builtin_expect(pos < len && s[pos] == ' ', 1)) {
+        *compact = false;
         return pos + 1;
+    }
     return pos;
 }
 
 /* The same where s[pos] is known to be in the message (the pair loop). */
-static inline size_t past_one_space_in_reach(const unsigned char *s, size_t pos)
+static inline size_t past_one_space_in_reach(const unsigned char *s, size_t pos, bool *compact)
 {
-    if (__builtin_expect(s[pos] == ' ', 1))
+    if (__builtin_expect(s[pos] == ' ', 1)) {
+        *compact = false;
         return pos + 1;
+    }
     return pos;
 }
 
@@ -519,6 +524,7 @@ typedef struct {
     uint32_t last; /* the value just completed */
     uint8_t state; /* machine_state */
     uint8_t type;  /* STOP_STRING: ALERT_STR or ALERT_BYTES */
+    bool compact;  /* JSON, and no space met yet inside the root value (see alert_doc) */
 } machine;
 
 /* Runs the machine over the message until it is read, fails, or meets what
@@ -535,6 +541,7 @@ static inline __attribute__((always_inline)) machine_stop run(reader *r, machine
     open_state o = m->o;
     size_t pos = m->pos, end;
     uint32_t last = m->last;
+    bool compact = m->compact; /* Python's is never used: its updates are left out */
     uint8_t type, flags;
     unsigned char c;
     machine_stop stop;
@@ -560,6 +567,7 @@ value:
     c = pos < len ? s[pos] : 0;
     switch (c) {
     case ' ': case '\t': case '\n': case '\r':
+        compact &= o.node == ALERT_ABSENT; /* spaces before the root value are outside it */
         pos = skip_space(s, len, pos);
         goto value;
     case '(':
@@ -571,7 +579,9 @@ value:
             return STOP_FAILED;
         pos++;
     opened: /* just inside the opener of o */
-        pos = skip_space(s, len, pos);
+        end = skip_space(s, len, pos);
+        compact &= end == pos;
+        pos = end;
         if (pos < len && s[pos] == closer[o.type]) {
             last = close_container(r, &t, pos++, false, &o); /* empty */
             goto after;
@@ -655,7 +665,7 @@ key_general: /* a plain str key directly followed by ':' goes straight to its va
         if (pos >= len || s[pos] != ':')
             goto after;
         o.count++;
-        pos = past_one_space(s, len, pos + 1);
+        pos = past_one_space(s, len, pos + 1, &compact);
     }
     goto value;
 
@@ -678,7 +688,7 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes and a plain number o
         goto key_general;
     push(&t, ALERT_STR, window, end - window, ALERT_F_VERBATIM);
     o.count++;
-    pos = past_one_space_in_reach(s, end + 2);
+    pos = past_one_space_in_reach(s, end + 2, &compact);
     c = s[pos];
     if (is_digit(c) || c == '-') {
         /* The sign from the mask rather than from c: one load less in the chain. */
@@ -711,7 +721,7 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes and a plain number o
 pair_after: /* after the value `last` of the dict o, its key counted */
     if (s[pos] == ',') {
         o.count++;
-        pos = past_one_space_in_reach(s, pos + 1);
+        pos = past_one_space_in_reach(s, pos + 1, &compact);
         if (pos <= pairs_end)
             goto pair;
         goto key_general;
@@ -732,6 +742,7 @@ after: /* the separator of the value just completed, or the closers of what it e
         return STOP_FAILED;
     c = pos < len ? s[pos] : 0;
     if (c <= ' ' && space[c]) {
+        compact &= o.node == ALERT_ABSENT; /* spaces after the root value are outside it */
         pos = skip_space(s, len, pos);
         c = pos < len ? s[pos] : 0;
     }
@@ -760,7 +771,7 @@ after: /* the separator of the value just completed, or the closers of what it e
     if (o.type != ALERT_DICT)
         o.count++;
     if (c == ',') {
-        pos = past_one_space(s, len, pos + 1);
+        pos = past_one_space(s, len, pos + 1, &compact);
         if (o.type == ALERT_DICT)
             goto key;
         goto value;
@@ -779,6 +790,7 @@ stopped:
     m->o = o;
     m->pos = pos;
     m->last = last;
+    m->compact = compact && !python;
     return stop;
 }
 
@@ -819,11 +831,13 @@ static int read_tape(reader *r)
 {
     machine m = {.t = {.nodes = r->d->nodes, .n = 0, .cap = r->d->cap_nodes},
                  .o = {.node = ALERT_ABSENT},
-                 .state = AT_VALUE};
+                 .state = AT_VALUE,
+                 .compact = true};
     for (;;) {
         machine_stop stop = r->python ? run(r, &m, true) : run(r, &m, false);
         if (stop == STOP_DONE) {
             r->d->n_nodes = m.t.n;
+            r->d->compact = m.compact;
             return 0;
         }
         if (stop == STOP_FAILED || unstop(r, &m, stop) != 0)
@@ -841,6 +855,7 @@ static int read_as(alert_doc *d, const char *msg, size_t len, alert_format fmt, 
                 .quiet = quiet,
                 .err = err};
     d->format = fmt;
+    d->compact = false;
     if (read_tape(&r) != 0)
         return -1;
     if (r.escaped && d->scratch_cap < len) {

@@ -244,21 +244,22 @@ static inline bool pair_is_plain(message m, const alert_node *k)
 /* A pair that pair_is_plain took, as "key":value in one straight line: each
  * span moved as 32 bytes (the slack of a whole reservation takes what is past
  * its end), a str value's quotes stored whether or not it is one and kept only
- * for a str (q), so no branch depends on the value's type. */
+ * for a str (q), so no branch depends on the value's type. The nodes are read
+ * before the first store, which could alias them as far as the compiler knows. */
 static inline __attribute__((always_inline)) char *put_pair(char *w, message m, const alert_node *k)
 {
-    const alert_node *v = k + 1;
-    size_t q = v->type == ALERT_STR;
+    const char *key = m.src + k->start, *value = m.src + k[1].start;
+    size_t key_len = k->len, value_len = k[1].len, q = k[1].type == ALERT_STR;
     *w = '"';
-    memcpy(w + 1, m.src + k->start, 16);
-    memcpy(w + 17, m.src + k->start + 16, 16);
-    w += 1 + k->len;
+    memcpy(w + 1, key, 16);
+    memcpy(w + 17, key + 16, 16);
+    w += 1 + key_len;
     memcpy(w, "\":", 2);
     w += 2;
     *w = '"';
-    memcpy(w + q, m.src + v->start, 16);
-    memcpy(w + q + 16, m.src + v->start + 16, 16);
-    w += q + v->len;
+    memcpy(w + q, value, 16);
+    memcpy(w + q + 16, value + 16, 16);
+    w += q + value_len;
     *w = '"';
     return w + q;
 }
@@ -340,50 +341,6 @@ static inline __attribute__((always_inline)) int write_nodes(const alert_doc *d,
     return 0;
 }
 
-/* Whether the container node's source has a space at its first element's
- * edges: after the opening bracket, or around the separator that follows.
- * Formatted JSON (json.dumps' ", " and ": ", indentation) shows there, and is
- * told apart without walking the subtree. Outside strings a byte up to ' ' is
- * a space. */
-static bool spaced_at_first_element(const alert_doc *d, const alert_node *n)
-{
-    const unsigned char *s = (const unsigned char *)d->src;
-    size_t end = (size_t)n->start + n->len;
-    if (n->count == 0)
-        return false;
-    const alert_node *first = n + 1;
-    size_t after = (size_t)first->start + first->len + (first->type == ALERT_STR); /* past its closing quote */
-    return s[n->start + 1] <= ' ' || s[after] <= ' ' || (after + 1 < end && s[after + 1] <= ' ');
-}
-
-/* Whether what the writer would produce for the container node is its source
- * span as it is. For JSON input the writer changes no token (numbers and
- * names as read, every str verbatim), only drops the spaces between them: the
- * span is the compact rendering plus those spaces, so the two are equal when
- * the span is as long as the compact rendering would be. Summing the tokens
- * and separators of the subtree costs a few instructions a node, a fraction
- * of writing it. */
-static bool source_is_compact(const alert_doc *d, const alert_node *n)
-{
-    if (d->format != ALERT_FORMAT_JSON || spaced_at_first_element(d, n))
-        return false;
-    size_t compact = 0;
-    for (const alert_node *k = n, *end = d->nodes + n->next; k < end; k++) {
-        if (k->type <= ALERT_FLOAT) {
-            compact += k->len;
-        } else if (k->type == ALERT_STR && (k->flags & ALERT_F_VERBATIM)) {
-            compact += k->len + 2;
-        } else if (k->type == ALERT_LIST || k->type == ALERT_DICT) {
-            /* The brackets and the separators: a list's commas, a dict's colons and commas. */
-            size_t tokens = (size_t)k->count << (k->type == ALERT_DICT);
-            compact += tokens ? tokens + 1 : 2;
-        } else {
-            return false; /* a str to re-escape (JSON input has none, nor bytes or tuples) */
-        }
-    }
-    return compact == n->len;
-}
-
 int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
 {
     if (node >= d->n_nodes)
@@ -391,7 +348,9 @@ int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
     int rc;
     char *w = out->data ? out->data + out->len : NULL;
     const alert_node *n = &d->nodes[node];
-    if (n->type >= ALERT_LIST && source_is_compact(d, n)) {
+    if (n->type >= ALERT_LIST && d->compact) {
+        /* JSON with no spaces: the writer would change no token (numbers and
+         * names as read, every str verbatim) and drop nothing. */
         if (reserve(out, &w, n->len) != 0)
             return -1;
         out->len += n->len;

@@ -121,6 +121,64 @@ Test(passthrough, one_space_anywhere_is_dropped)
         }
 }
 
+/* The reader says a doc is compact (and so copied) when no space is between
+ * its root value's tokens, wherever its states met one: a long doc (the pair
+ * loop reads it), one space (each kind) at each place, and spaces that come
+ * before and after the reader stops for an escape, an uncommon number or room. */
+Test(passthrough, compact_is_told_by_the_reader)
+{
+    static const char *const tokens[] = {
+        "{",     "\"alpha\"", ":", "1",    ",", "\"beta\"", ":", "\"two\"", ",", "\"gamma\"", ":", "{", "\"delta\"", ":",
+        "-3.5",  ",",         "\"eps\"", ":", "[", "1", ",", "{", "\"z\"", ":", "null", "}", "]", "}", ",",
+        "\"long_key_here\"", ":", "\"a long enough value\"", ",", "\"esc\"", ":", "\"\\u00e9x\"", ",", "\"num\"", ":",
+        "1.0E+5", ",", "\"t\"", ":", "true", ",", "\"end\"", ":", "0", "}"};
+    static const char *const spaces[] = {" ", "\n", "\t", "\r", "  "};
+    const size_t n_tokens = sizeof tokens / sizeof *tokens;
+    char compact[512] = "", text[512];
+    for (size_t i = 0; i < n_tokens; i++)
+        strcat(compact, tokens[i]);
+    cr_assert_gt(strlen(compact), 128);
+    parse_n(compact, strlen(compact), ALERT_FORMAT_JSON);
+    cr_assert(doc.compact);
+    for (size_t gap = 0; gap <= n_tokens; gap++)
+        for (size_t s = 0; s < sizeof spaces / sizeof *spaces; s++) {
+            text[0] = '\0';
+            for (size_t i = 0; i < n_tokens; i++) {
+                if (i == gap)
+                    strcat(text, spaces[s]);
+                strcat(text, tokens[i]);
+            }
+            if (gap == n_tokens)
+                strcat(text, spaces[s]);
+            expect_json(text, ALERT_FORMAT_JSON, compact);
+            /* Around the root the spaces are outside its span: still copied. */
+            cr_assert_eq(doc.compact, gap == 0 || gap == n_tokens, "%s", text);
+            /* Nodes: 0 {, 1 "alpha", 2 1, 3 "beta", 4 "two", 5 "gamma", 6 {, ... */
+            expect_node(6, "{\"delta\":-3.5,\"eps\":[1,{\"z\":null}]}");
+        }
+    /* Hundreds of nodes: the reader stops for room, and a space after that is seen. */
+    char big[4096] = "[";
+    for (int i = 0; i < 600; i++)
+        strcat(big, i ? ",1" : "1");
+    strcat(big, ", 2]");
+    parse_n(big, strlen(big), ALERT_FORMAT_JSON);
+    cr_assert_not(doc.compact);
+    /* A space before a stop is kept through it. */
+    expect_json("[1, \"\\n\", 1e+5, true]", ALERT_FORMAT_JSON, "[1,\"\\n\",1e+5,true]");
+    cr_assert_not(doc.compact);
+    expect_json("[1,\"\\n\",1e+5,true]", ALERT_FORMAT_JSON, "[1,\"\\n\",1e+5,true]");
+    cr_assert(doc.compact);
+    /* Python is never compact, nor what AUTO reads as Python after a long JSON try. */
+    expect_json("[1,2,3]", ALERT_FORMAT_PYTHON, "[1,2,3]");
+    cr_assert_not(doc.compact);
+    expect_json("[1,2,3,4,5,6,7,8,9,'a']", ALERT_FORMAT_AUTO, "[1,2,3,4,5,6,7,8,9,\"a\"]");
+    cr_assert_not(doc.compact);
+    /* Nor a doc whose read failed. */
+    alert_error err;
+    cr_assert_eq(alert_parse(&doc, "[1,2", 4, ALERT_FORMAT_JSON, &err), -1);
+    cr_assert_not(doc.compact);
+}
+
 Test(passthrough, formatted_json_is_compacted)
 {
     expect_json("{\"a\": 1, \"b\": [1, 2], \"c\": {}}", ALERT_FORMAT_JSON, "{\"a\":1,\"b\":[1,2],\"c\":{}}");
