@@ -59,6 +59,7 @@ typedef struct {
     int aborts;                               /* batches aborted in a row */
     bool failed;                              /* fatal: leave the loop, exit 1 */
     bool closing;                             /* teardown: the rebalance callback only unassigns */
+    bool assigned_once;                       /* the group has handed us an assignment (maybe empty) */
     int64_t offset_reset;                     /* auto.offset.reset as a logical offset (--until-eof start) */
 } run_state;
 
@@ -453,6 +454,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     rd_kafka_error_t *e = NULL;
     rd_kafka_resp_err_t ee = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        r->assigned_once = true;
         if (coop)
             e = rd_kafka_incremental_assign(rk, parts);
         else
@@ -680,6 +682,7 @@ static int start(run_state *r)
 
 typedef struct {
     rd_kafka_t *consumer, *producer;
+    bool keep_consumer; /* closed but not destroyed: see consumer_destroyable */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool done;
@@ -690,7 +693,8 @@ static void *teardown_main(void *arg)
     teardown *t = arg;
     if (t->consumer) {
         rd_kafka_consumer_close(t->consumer);
-        rd_kafka_destroy(t->consumer);
+        if (!t->keep_consumer)
+            rd_kafka_destroy(t->consumer);
     }
     if (t->producer)
         rd_kafka_destroy(t->producer);
@@ -701,17 +705,31 @@ static void *teardown_main(void *arg)
     return NULL;
 }
 
+/* librdkafka before 2.3.0 aborts the process (assertion `assignor_state' in
+ * rd_kafka_sticky_assignor_state_destroy, librdkafka issue #4312) when a
+ * consumer that joined a cooperative-sticky group is destroyed before its first
+ * assignment: a replica stopped while the group rebalances. Such a consumer is
+ * closed (it leaves the group) but not destroyed; the process exits next. */
+static bool consumer_destroyable(run_state *r)
+{
+    const char *protocol = rd_kafka_rebalance_protocol(r->consumer);
+    return r->assigned_once || rd_kafka_version() >= 0x020300ff || !protocol || strcmp(protocol, "COOPERATIVE") != 0;
+}
+
 /* Closes and destroys both clients, giving up after SHUTDOWN_TIMEOUT_MS: a
  * consumer destroyed right after a transaction has been seen to hang, and a
  * supervisor waiting on us must not. Returns false when it gave up (the
- * clients, and r which their callbacks use, are then left alive). */
+ * clients, and r which their callbacks use, are then left alive), or when
+ * the consumer had to be kept (consumer_destroyable). */
 static bool destroy_clients(run_state *r)
 {
     r->closing = true;
     teardown *t = calloc(1, sizeof *t);
     if (!t)
         return false;
-    *t = (teardown){.consumer = r->consumer, .producer = r->producer};
+    *t = (teardown){.consumer = r->consumer,
+                    .producer = r->producer,
+                    .keep_consumer = r->consumer && !consumer_destroyable(r)};
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     pthread_t th;
@@ -734,10 +752,11 @@ static bool destroy_clients(run_state *r)
         return false;
     }
     pthread_join(th, NULL);
+    bool kept = t->keep_consumer; /* its callbacks may still use r */
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     free(t);
-    return true;
+    return !kept;
 }
 
 int proc_run(const proc_run_opts *opts)
