@@ -177,8 +177,11 @@ Test(kafka_metrics, revoked_partitions_leave_the_lag_series, .timeout = 120)
     /* Both leave the group at once, the slowest shutdown there is: each may
      * wait out one offset commit (10 s) and its consumer close (5 s). */
     kill(a, SIGTERM), kill(b, SIGTERM);
-    cr_assert_eq(kh_wait(a, 30000), 0);
-    cr_assert_eq(kh_wait(b, 30000), 0);
+    int st_a = kh_wait(a, 30000), st_b = kh_wait(b, 30000);
+    char *text_a = kh_slurp(log_a), *text_b = kh_slurp(log_b);
+    cr_assert_eq(st_a, 0, "a exited %d; its log ends:\n%s", st_a, kh_tail(text_a));
+    cr_assert_eq(st_b, 0, "b exited %d; its log ends:\n%s", st_b, kh_tail(text_b));
+    free(text_a), free(text_b);
     unlink(log_a), unlink(log_b), unlink(with_metrics), unlink(plain);
     free(log_a), free(log_b), free(with_metrics), free(plain);
     kh_cluster_free(&c);
