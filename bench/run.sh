@@ -35,6 +35,22 @@ measure() {
     CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 }
 
+# best OUTFILE CMD...: measure, BENCH_REPEAT times (default 3), keeping the run
+# that took the least CPU: on a shared machine a slower run is interference,
+# not the program. Stops at the first failed run.
+REPEAT=${BENCH_REPEAT:-3}
+best() {
+    local cpu="" wall="" rss="" i
+    for ((i = 0; i < REPEAT; i++)); do
+        measure "$@"
+        [ "$RC" -eq 0 ] || return 0
+        if [ -z "$cpu" ] || awk -v a="$CPU" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then
+            cpu=$CPU wall=$WALL rss=$RSS
+        fi
+    done
+    CPU=$cpu WALL=$wall RSS=$rss
+}
+
 # instructions CMD...: instructions executed by CMD under callgrind (stdout discarded), or "".
 instructions() {
     command -v valgrind >/dev/null || return 0
@@ -76,7 +92,7 @@ echo "corpus: $N_EVAL sample alerts (seed $SEED), Python str(dict) $(div "$PY_BY
     "mean $(div "$PY_BYTES" "$N_EVAL" %.0f) B/alert; JSON copy $(div "$JSON_BYTES" 1000000 %.1f) MB;" \
     "baselines on the first $N_SLOW"
 echo "rates are per CPU-second (= per core): input MB/s and alerts/s; ratios compare alerts/s"
-measure /dev/null "$BIN" send -o - -n "$N_EVAL" --seed $SEED
+best /dev/null "$BIN" send -o - -n "$N_EVAL" --seed $SEED
 echo "generator: alertfilter send -o - writes $(div "$N_EVAL" "$CPU" %.0f) alerts/s/core"
 
 # ---- issue 2: parse + encode ----
@@ -85,25 +101,25 @@ echo
 echo "== issue 2: parse + encode every alert (eval, where = \"true\", output to /dev/null)"
 row "method" "alerts" "MB/s/core" "alerts/s/core" "eval is"
 EVAL_RATE=""
-measure /dev/null "$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.py"
+best /dev/null "$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.py"
 if [ "$RC" -eq 0 ]; then
     EVAL_RATE=$(div "$N_EVAL" "$CPU" %.0f)
     EVAL_MBS=$(div "$PY_BYTES" "$CPU" %.1f)
     EVAL_MBS=$(div "$EVAL_MBS" 1000000 %.1f)
     row "alertfilter eval (Python input)" "$N_EVAL" "$EVAL_MBS" "$EVAL_RATE" "1.0x"
-    measure /dev/null "$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.json"
+    best /dev/null "$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.json"
     [ "$RC" -eq 0 ] && row "alertfilter eval (JSON input)" "$N_EVAL" \
         "$(div "$(div "$JSON_BYTES" "$CPU" %.0f)" 1000000)" "$(div "$N_EVAL" "$CPU" %.0f)" "-"
 else
     echo "  alertfilter eval: failed: $(why_failed)"
 fi
-measure /dev/null python3 bench/seed_method.py "$OUT/slow.py"
+best /dev/null python3 bench/seed_method.py "$OUT/slow.py"
 SEED_RATE=$(div "$N_SLOW" "$CPU" %.1f)
 row "seed method (literal_eval, ra > 350, dumps)" "$N_SLOW" "$(div "$(div "$SLOW_BYTES" "$CPU" %.0f)" 1000000 %.2f)" \
     "$SEED_RATE" "$(div "${EVAL_RATE:-0}" "$SEED_RATE")x"
 JQ_RATE=""
 if command -v jq >/dev/null; then
-    measure /dev/null jq -c 'select(.diaSource.ra > 350)' "$OUT/slow.json"
+    best /dev/null jq -c 'select(.diaSource.ra > 350)' "$OUT/slow.json"
     JQ_RATE=$(div "$N_SLOW" "$CPU" %.1f)
     row "jq -c 'select(.diaSource.ra > 350)' (JSON)" "$N_SLOW" \
         "$(div "$(div "$SLOW_JSON_BYTES" "$CPU" %.0f)" 1000000 %.2f)" "$JQ_RATE" "$(div "${EVAL_RATE:-0}" "$JQ_RATE")x"
@@ -116,9 +132,9 @@ if [ -n "$EVAL_RATE" ]; then
     echo "  targets, eval encoding every alert: >= 300x seed method: ${R_SEED}x $(verdict "$R_SEED" 300);" \
         ">= 30x jq: ${R_JQ}x $(verdict "$R_JQ" 30); >= 1000 MB/s/core: $EVAL_MBS $(verdict "$EVAL_MBS" 1000)"
     # The baselines' own job: the same filter, only the matches encoded.
-    measure /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py"
+    best /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py"
     SAME_PY=$(div "$N_EVAL" "$CPU" %.0f)
-    measure /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.json"
+    best /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.json"
     SAME_JSON=$(div "$N_EVAL" "$CPU" %.0f)
     R_SEED_SAME=$(div "$SAME_PY" "$SEED_RATE")
     R_JQ_SAME=$(div "$SAME_JSON" "${JQ_RATE:-0}")
@@ -148,9 +164,9 @@ echo
 echo "== issue 3: 100 rules of mixed shape (bench/rules.py) against 1 rule (diaSource.ra > 350)"
 row "method" "alerts" "MB/s/core" "alerts/s/core" "eval100 is"
 if "$BIN" check -c "$OUT/rules100.cfg" >/dev/null 2>"$OUT/stderr.txt"; then
-    measure /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py"
+    best /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py"
     CPU1=$CPU
-    measure /dev/null "$BIN" eval -c "$OUT/rules100.cfg" "$OUT/corpus.py"
+    best /dev/null "$BIN" eval -c "$OUT/rules100.cfg" "$OUT/corpus.py"
     CPU100=$CPU
     R100=$(div "$N_EVAL" "$CPU100" %.0f)
     MATCHES1=$("$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py" 2>/dev/null | wc -l)
@@ -158,7 +174,7 @@ if "$BIN" check -c "$OUT/rules100.cfg" >/dev/null 2>"$OUT/stderr.txt"; then
     row "alertfilter eval, 1 rule" "$N_EVAL" "$(div "$(div "$PY_BYTES" "$CPU1" %.0f)" 1000000)" \
         "$(div "$N_EVAL" "$CPU1" %.0f)" "-"
     row "alertfilter eval, 100 rules" "$N_EVAL" "$(div "$(div "$PY_BYTES" "$CPU100" %.0f)" 1000000)" "$R100" "1.0x"
-    measure "$OUT/seed100.txt" python3 bench/seed_method.py --rules "$OUT/rules100.json" "$OUT/slow.py"
+    best "$OUT/seed100.txt" python3 bench/seed_method.py --rules "$OUT/rules100.json" "$OUT/slow.py"
     PY100=$(div "$N_SLOW" "$CPU" %.1f)
     row "seed method, 100 predicates (parse once)" "$N_SLOW" \
         "$(div "$(div "$SLOW_BYTES" "$CPU" %.0f)" 1000000 %.2f)" "$PY100" "$(div "$R100" "$PY100")x"
