@@ -278,8 +278,8 @@ static inline __attribute__((always_inline)) int write_nodes(const alert_doc *d,
     unsigned dict = 0;
     size_t depth = 0;
     char *w = *cursor;
+    const alert_node *n = &nodes[i]; /* the node due: a pointer, not an index to scale at each use */
     do {
-        const alert_node *n = &nodes[i];
         if (n->type >= ALERT_LIST) {
             unsigned is_dict = n->type == ALERT_DICT;
             if (!whole && reserve(out, &w, 2) != 0)
@@ -291,7 +291,7 @@ static inline __attribute__((always_inline)) int write_nodes(const alert_doc *d,
                 remaining = n->count;
                 dict = is_dict;
                 depth++;
-                i++;
+                n++;
                 if (dict)
                     goto key;
                 continue;
@@ -302,7 +302,7 @@ static inline __attribute__((always_inline)) int write_nodes(const alert_doc *d,
                 return -1;
             w = put_scalar(w, d, m, n, whole);
         }
-        i = n->next;
+        n = &nodes[n->next];
         /* The element is done: its separator (and a dict's next key), or the closers of what it ends. */
         while (depth > 0) {
             if (!whole && reserve(out, &w, 1) != 0)
@@ -322,20 +322,20 @@ static inline __attribute__((always_inline)) int write_nodes(const alert_doc *d,
             }
         }
         continue;
-    key: /* a dict's key is due, at i; plain pairs loop here, without the general steps */
+    key: /* a dict's key is due, at n; plain pairs loop here, without the general steps */
         if (whole) {
-            while (pair_is_plain(m, &nodes[i])) {
-                w = put_pair(w, m, &nodes[i]);
-                i += 2;
+            while (pair_is_plain(m, n)) {
+                w = put_pair(w, m, n);
+                n += 2;
                 if (--remaining == 0)
                     goto closes;
                 *w++ = ',';
             }
         }
-        if (!whole && reserve(out, &w, scalar_room(&nodes[i]) + 1) != 0)
+        if (!whole && reserve(out, &w, scalar_room(n) + 1) != 0)
             return -1;
-        w = put_key(w, d, m, &nodes[i], whole);
-        i++;
+        w = put_key(w, d, m, n, whole);
+        n++;
     } while (depth > 0);
     *cursor = w;
     return 0;
