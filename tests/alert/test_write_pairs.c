@@ -8,32 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert/alert.h"
-
-static alert_doc doc;
-static alert_buf out;
-
-static void setup(void) { alert_doc_init(&doc); }
-static void teardown(void)
-{
-    alert_buf_free(&out);
-    alert_doc_free(&doc);
-}
+#include "tests/alert/write_check.h"
 
 TestSuite(pairs, .init = setup, .fini = teardown);
 
-/* Writes node of text read as fmt and checks the JSON exactly. */
-static void expect_node(const char *text, alert_format fmt, uint32_t node, const char *json)
-{
-    alert_error err = {0};
-    cr_assert_eq(alert_parse(&doc, text, strlen(text), fmt, &err), 0, "%s: %s", text, err.msg);
-    out.len = 0;
-    cr_assert_eq(alert_write_json(&doc, node, &out), 0);
-    cr_assert(out.len == strlen(json) && memcmp(out.data, json, out.len) == 0, "node %u of %s: got %.*s, want %s",
-              node, text, (int)out.len, out.data, json);
-}
-
-static void expect_python(const char *text, const char *json) { expect_node(text, ALERT_FORMAT_PYTHON, 0, json); }
+static void expect_python(const char *text, const char *json) { expect_json(text, ALERT_FORMAT_PYTHON, json); }
 
 /* n bytes of c, as a string. */
 static char *repeat(char c, size_t n)
@@ -161,13 +140,14 @@ Test(pairs, subtrees)
 {
     const char *text = "{'a': {'b': 1, 'c': 'x'}, 'd': {'e': 2.5}}";
     /* Nodes: 0 {, 1 'a', 2 {, 3 'b', 4 1, 5 'c', 6 'x', 7 'd', 8 {, 9 'e', 10 2.5. */
-    expect_node(text, ALERT_FORMAT_PYTHON, 2, "{\"b\":1,\"c\":\"x\"}");
-    expect_node(text, ALERT_FORMAT_PYTHON, 8, "{\"e\":2.5}");
-    expect_node(text, ALERT_FORMAT_PYTHON, 0, "{\"a\":{\"b\":1,\"c\":\"x\"},\"d\":{\"e\":2.5}}");
+    parse_n(text, strlen(text), ALERT_FORMAT_PYTHON);
+    expect_node(2, "{\"b\":1,\"c\":\"x\"}");
+    expect_node(8, "{\"e\":2.5}");
+    expect_node(0, "{\"a\":{\"b\":1,\"c\":\"x\"},\"d\":{\"e\":2.5}}");
 }
 
 Test(pairs, formatted_json)
 {
-    expect_node("{\"a\": 1, \"b\": {\"c\": \"d\"}}", ALERT_FORMAT_JSON, 0, "{\"a\":1,\"b\":{\"c\":\"d\"}}");
-    expect_node("{ \"a\" : -2e5 ,\n \"b\" : \"\\u00e9\" }", ALERT_FORMAT_JSON, 0, "{\"a\":-2e5,\"b\":\"\\u00e9\"}");
+    expect_json("{\"a\": 1, \"b\": {\"c\": \"d\"}}", ALERT_FORMAT_JSON, "{\"a\":1,\"b\":{\"c\":\"d\"}}");
+    expect_json("{ \"a\" : -2e5 ,\n \"b\" : \"\\u00e9\" }", ALERT_FORMAT_JSON, "{\"a\":-2e5,\"b\":\"\\u00e9\"}");
 }

@@ -7,17 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert/alert.h"
-
-static alert_doc doc;
-static alert_buf out;
-
-static void setup(void) { alert_doc_init(&doc); }
-static void teardown(void)
-{
-    alert_buf_free(&out);
-    alert_doc_free(&doc);
-}
+#include "tests/alert/write_check.h"
 
 TestSuite(passthrough, .init = setup, .fini = teardown);
 
@@ -32,28 +22,6 @@ static void join_spaced(char *text, const char *const *tokens, size_t n, size_t 
     }
     if (gap == n)
         strcat(text, space);
-}
-
-static void parse_n(const char *text, size_t n, alert_format fmt)
-{
-    alert_error err = {0};
-    cr_assert_eq(alert_parse(&doc, text, n, fmt, &err), 0, "%.*s: %s", (int)n, text, err.msg);
-}
-
-/* Writes node of the doc read last and checks the JSON exactly. */
-static void expect_node(uint32_t node, const char *json)
-{
-    out.len = 0;
-    cr_assert_eq(alert_write_json(&doc, node, &out), 0);
-    cr_assert(out.len == strlen(json) && memcmp(out.data, json, out.len) == 0, "node %u of %.*s: got %.*s, want %s",
-              node, (int)doc.len, doc.src, (int)out.len, out.data, json);
-}
-
-/* Reads text as fmt and checks the JSON written for its root. */
-static void expect_json(const char *text, alert_format fmt, const char *json)
-{
-    parse_n(text, strlen(text), fmt);
-    expect_node(0, json);
 }
 
 static void expect_copied(const char *text) { expect_json(text, ALERT_FORMAT_JSON, text); }

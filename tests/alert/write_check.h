@@ -1,0 +1,45 @@
+/* tests/alert/write_check.h — what the writer's tests share: one doc and one
+ * output buffer per test, and exact checks of the JSON written for a node.
+ * Included (static functions), so the Makefile does not build it alone; each
+ * test file names its suite with .init = setup, .fini = teardown. */
+#ifndef WRITE_CHECK_H
+#define WRITE_CHECK_H
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "alert/alert.h"
+
+static alert_doc doc;
+static alert_buf out;
+
+static void setup(void) { alert_doc_init(&doc); }
+static void teardown(void)
+{
+    alert_buf_free(&out);
+    alert_doc_free(&doc);
+}
+
+static void parse_n(const char *text, size_t n, alert_format fmt)
+{
+    alert_error err = {0};
+    cr_assert_eq(alert_parse(&doc, text, n, fmt, &err), 0, "%.*s: %s", (int)n, text, err.msg);
+}
+
+/* Writes node of the doc read last and checks the JSON exactly. */
+static void expect_node(uint32_t node, const char *json)
+{
+    out.len = 0;
+    cr_assert_eq(alert_write_json(&doc, node, &out), 0);
+    cr_assert(out.len == strlen(json) && memcmp(out.data, json, out.len) == 0, "node %u of %.*s: got %.*s, want %s",
+              node, (int)doc.len, doc.src, (int)out.len, out.data, json);
+}
+
+/* Reads text as fmt and checks the JSON written for its root. */
+static void expect_json(const char *text, alert_format fmt, const char *json)
+{
+    parse_n(text, strlen(text), fmt);
+    expect_node(0, json);
+}
+
+#endif
