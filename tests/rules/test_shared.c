@@ -68,19 +68,26 @@ Test(shared, keys_of_one_dict_found_together)
     expect_all_match();
 }
 
-Test(shared, more_keys_of_one_dict_than_a_scan_holds)
+/* A dict of 70 keys 'k0': 0 ... 'k69': 69 between open and close, and one rule
+ * per key, where_format (with %d for the key's number, twice) finding it. */
+static void expect_seventy_keys_found(const char *open, const char *close, const char *where_format)
 {
     char alert[4096], where[64];
-    size_t n = (size_t)snprintf(alert, sizeof alert, "{'d': {");
+    size_t n = (size_t)snprintf(alert, sizeof alert, "%s", open);
     for (int k = 0; k < 70; k++)
         n += (size_t)snprintf(alert + n, sizeof alert - n, "%s'k%d': %d", k ? ", " : "", k, k);
-    snprintf(alert + n, sizeof alert - n, "}}");
+    snprintf(alert + n, sizeof alert - n, "%s", close);
     parse(alert);
     for (int k = 0; k < 70; k++) {
-        snprintf(where, sizeof where, "d.k%d == %d", k, k);
+        snprintf(where, sizeof where, where_format, k, k);
         add(where);
     }
     expect_all_match();
+}
+
+Test(shared, more_keys_of_one_dict_than_a_scan_holds)
+{
+    expect_seventy_keys_found("{'d': {", "}}", "d.k%d == %d");
 }
 
 /* The answer of one rule on doc, in a set of its own. */
@@ -153,17 +160,7 @@ Test(shared, element_keys_found_together)
 
 Test(shared, more_element_keys_than_a_scan_holds)
 {
-    char alert[4096], where[64];
-    size_t n = (size_t)snprintf(alert, sizeof alert, "{'l': [{");
-    for (int k = 0; k < 70; k++)
-        n += (size_t)snprintf(alert + n, sizeof alert - n, "%s'k%d': %d", k ? ", " : "", k, k);
-    snprintf(alert + n, sizeof alert - n, "}]}");
-    parse(alert);
-    for (int k = 0; k < 70; k++) {
-        snprintf(where, sizeof where, "any(l, @.k%d == %d)", k, k);
-        add(where);
-    }
-    expect_all_match();
+    expect_seventy_keys_found("{'l': [{", "}]}", "any(l, @.k%d == %d)");
 }
 
 Test(shared, fused_field_comparisons_as_unfused_ones)
