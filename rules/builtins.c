@@ -63,12 +63,7 @@ static rule_value builtin_sky(rule_opcode op, const rule_value *args)
     double ra = rule_as_double(&args[0]), dec = rule_as_double(&args[1]), ra0 = rule_as_double(&args[2]), dec0 = rule_as_double(&args[3]);
     if (op == RULE_OP_ANGSEP)
         return rule_float(rule_angsep(ra, dec, ra0, dec0));
-    double radius = rule_as_double(&args[4]);
-    /* On the sphere the separation is at least the difference in declination:
-     * most alerts are outside a small cone, and this needs no trigonometry. */
-    if (fabs(dec) <= 90 && fabs(dec0) <= 90 && fabs(dec - dec0) > radius)
-        return rule_bool(false);
-    return rule_bool(rule_angsep(ra, dec, ra0, dec0) <= radius);
+    return rule_bool(rule_in_cone(ra, dec, ra0, dec0, rule_as_double(&args[4])));
 }
 
 rule_value rule_builtin_call(alert_doc *doc, rule_opcode op, const rule_value *args)

@@ -236,6 +236,21 @@ const rule_builtin *rule_builtin_find(const char *name, size_t len);
 rule_value rule_builtin_call(alert_doc *doc, rule_opcode op, const rule_value *args);
 double rule_angsep(double ra1, double dec1, double ra2, double dec2);
 
+/* cone(): within radius degrees. On the sphere the separation is at least the
+ * difference in declination: most alerts are outside a small cone, and this
+ * needs no trigonometry. Inline, as the VM runs it for constant cones. */
+static inline bool rule_in_cone(double ra, double dec, double ra0, double dec0, double radius)
+{
+    if (fabs(dec) <= 90 && fabs(dec0) <= 90 && fabs(dec - dec0) > radius)
+        return false;
+    return rule_angsep(ra, dec, ra0, dec0) <= radius;
+}
+
+/* A cone() with a constant centre and radius, as the set's code runs it (CONEK). */
+typedef struct {
+    double ra0, dec0, radius;
+} rule_cone;
+
 /* ---- lexer ---- */
 
 #define RULE_TOKENS(T)                                                                             \
@@ -432,6 +447,7 @@ typedef struct {
     rule_elem_slot *elem; /* RULE_ELEM_SLOTS, direct-mapped: any/all/count over the same list share lookups */
     rule_column *cols;    /* RULE_COL_SLOTS, direct-mapped: and comparisons with numbers share columns */
     const rule_kids *elem_kids; /* the set's one-key paths from '@', by cache id: one scan per element */
+    const rule_cone *cones;     /* by CONEK's operand */
 } rule_vm;
 
 /* Notes which of a verified program's predicates the VM runs without dispatch. */

@@ -22,7 +22,10 @@
                  the jump target: only in the set's copy of the code for the VM, never in a      \
                  program the verifier passes */                                                  \
     K(CHAIN)  /* RESULT, plus twice where the next rule's code starts (0: none): RETN, the RET   \
-                 of the set's copy of the code, never in a program the verifier passes */
+                 of the set's copy of the code, never in a program the verifier passes */         \
+    K(CONE)   /* index of one of the set's cones with constant centre and radius, and in the      \
+                 second operand how many of the instructions after it it stands for: CONEK, only  \
+                 in the set's copy of the code */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
@@ -31,7 +34,8 @@
  * PJF_xx / PJT_xx are PATHK followed by JF_xx / JT_xx, and KJF_xx / KJT_xx are
  * CONST followed by JF_xx / JT_xx (a computed value compared with a constant),
  * fused by the rule set in the VM's copy of verified code (the JF/JT stays in
- * place, holding the target). */
+ * place, holding the target). CONEK is a cone() whose last three arguments are
+ * numeric constants, made the same way. */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -83,6 +87,7 @@
     OP(JT_GE, BRANCH, 2, 0)         \
     OP(RET, RESULT, 0, 0)           \
     OP(RETN, CHAIN, 0, 0)           \
+    OP(CONEK, CONE, 2, 1)           \
     OP(PJF_EQ, FUSED, 0, 0)         \
     OP(PJF_NE, FUSED, 0, 0)         \
     OP(PJF_LT, FUSED, 0, 0)         \

@@ -22,6 +22,7 @@ struct rule_set {
     rule_column *cols;
     rule_kids elem_kids; /* one-key relative paths, by cache id */
     rule_insn *code; /* every rule's main segment, back to back, for the VM: few cache lines to run them all */
+    rule_cone *cones; /* CONEK's operands in code */
 };
 
 rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
@@ -46,6 +47,7 @@ void rule_set_free(rule_set *rs)
     free(rs->cols);
     rule_kids_free(&rs->elem_kids);
     free(rs->code);
+    free(rs->cones);
     free(rs);
 }
 
@@ -319,6 +321,34 @@ static void fuse(rule_insn *code, uint32_t n)
     }
 }
 
+/* Rewrites each cone() of code whose centre and radius are numeric constants
+ * (`PATHK p k0; CONST k1; CONST k2; CONE` or `CONST k0; CONST k1; CONST k2;
+ * CONE`) into one CONEK of the two values before them, its constants read
+ * once, here, into cones[*n_cones] (counted on): the first instruction becomes
+ * PATH p, or the CONEK. No jump may land after the first. */
+static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, rule_cone *cones, uint32_t *n_cones)
+{
+    for (uint32_t pc = 3; pc < n; pc++) {
+        rule_insn *first = &code[pc - 3];
+        if (code[pc].op != RULE_OP_CONE || code[pc - 1].op != RULE_OP_CONST || code[pc - 2].op != RULE_OP_CONST ||
+            (first->op != RULE_OP_PATHK && first->op != RULE_OP_CONST) || jumped_to(code, n, pc - 2) ||
+            jumped_to(code, n, pc - 1) || jumped_to(code, n, pc))
+            continue;
+        const rule_value *ra0 = &consts[first->op == RULE_OP_PATHK ? first->b : first->arg],
+                         *dec0 = &consts[code[pc - 2].arg], *radius = &consts[code[pc - 1].arg];
+        if (!rule_is_num(ra0) || !rule_is_num(dec0) || !rule_is_num(radius))
+            continue;
+        cones[*n_cones] = (rule_cone){rule_as_double(ra0), rule_as_double(dec0), rule_as_double(radius)};
+        rule_insn conek = {.op = RULE_OP_CONEK, .arg = (int32_t)(*n_cones)++, .b = 3};
+        if (first->op == RULE_OP_PATHK) {
+            first->op = RULE_OP_PATH;
+            first++;
+            conek.b = 2;
+        }
+        *first = conek;
+    }
+}
+
 /* Lays the main segments of all rules out in one block, in rule order, as
  * rule_vm_run runs them: jump targets count from the block's start, and each
  * RET becomes a RETN that also says where the next rule starts (0: there is
@@ -331,13 +361,18 @@ static int lay_out(rule_set *rs)
     if (total > INT32_MAX / 2)
         return -1;
     rule_insn *code = malloc(total * sizeof *code);
-    if (!code)
+    rule_cone *cones = malloc((total / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
+    if (!code || !cones) {
+        free(code);
+        free(cones);
         return -1;
-    uint32_t at = 0;
+    }
+    uint32_t at = 0, n_cones = 0;
     for (size_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
         rule_insn *copy = code + at;
         memcpy(copy, seg0->code, seg0->n_code * sizeof *code);
+        fuse_cones(rs->rules[i].consts, copy, seg0->n_code, cones, &n_cones);
         fuse(copy, seg0->n_code);
         at += seg0->n_code;
         for (uint32_t pc = 0; pc < seg0->n_code; pc++) {
@@ -352,6 +387,8 @@ static int lay_out(rule_set *rs)
     }
     free(rs->code);
     rs->code = code;
+    free(rs->cones);
+    rs->cones = cones;
     return 0;
 }
 
@@ -419,7 +456,8 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .epoch = rs->epoch,
                   .elem = rs->elem,
                   .cols = rs->cols,
-                  .elem_kids = &rs->elem_kids};
+                  .elem_kids = &rs->elem_kids,
+                  .cones = rs->cones};
     return rule_vm_run(&vm, rs->rules, rs->code, rs->n, rs->stack, match);
 }
 

@@ -351,6 +351,15 @@ op_CONE:
     sp -= 4;
     sp[-1] = rule_builtin_call(vm->doc, in.op, sp - 1);
     NEXT();
+/* A cone() of two values on the stack, with its constant centre and radius: the
+ * constants' pushes, which it stands for, are skipped. */
+op_CONEK:
+    sp--;
+    sp[-1] = rule_bool(rule_is_num(&sp[-1]) && rule_is_num(sp) &&
+                       rule_in_cone(rule_as_double(&sp[-1]), rule_as_double(sp), vm->cones[in.arg].ra0,
+                                    vm->cones[in.arg].dec0, vm->cones[in.arg].radius));
+    ip += in.b;
+    NEXT();
 op_ANY:
 op_ALL:
 op_COUNTIF:

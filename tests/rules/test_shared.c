@@ -351,3 +351,45 @@ Test(shared, constant_comparisons_of_computed_values_as_unfused_ones)
     cr_assert_eq(alone("abs(d.i) > 3 or len(d.s) < 1 or min(d.f, 3) == 2.5"), 1);
     cr_assert_eq(alone("abs(d.n) != 1 or d.s + 1 != null"), 0);
 }
+
+/* A cone() whose centre and radius are constants (one CONEK in the set's code)
+ * answers as the same cone with a computed radius does, for every kind of
+ * value, on and off the edge (in declination alone, and at the poles), for the
+ * shape after a field and after a computed value (where the `or` jumps), alone
+ * and in a set of all of them. */
+Test(shared, constant_cones_as_unfused_ones)
+{
+    parse("{'d': {'ra': 10.0, 'dec': 20.0, 'i': 15, 'n': None, 's': 'x', 't': True, 'over': 95.5, "
+          "'big': 9007199254740993, 'z': 0}}");
+    static const char *const ras[] = {"d.ra", "d.i", "d.n", "d.s", "d.t"};
+    static const char *const decs[] = {"d.dec", "d.i", "d.over", "d.n", "d.s", "d.big", "25"};
+    static const char *const centres[] = {"10, 25, 5",  "10, 20, 0",     "350, 20, 20",   "10.0, 20, -1",
+                                          "15, 20, 5.0", "10, 95.5, 5", "0, 90, 70",     "190, -20, 180",
+                                          "'a', 20, 5", "true, 20, 5", "10, 15.0, 5",   "9007199254740993, 20, 1e9"};
+    /* The reference adds 0 at run time to the radius: that cone is no CONEK. */
+    static const char *const shapes[] = {"cone(%s, %s, %s)", "cone(%s, abs(%s), %s)", "cone(%s, (%s) or 0, %s)",
+                                         "d.z == 1 or not cone(%s, %s, %s)"};
+    char where[160], other[160], centre[64];
+    int matched = 0;
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (size_t r = 0; r < sizeof ras / sizeof *ras; r++)
+            for (size_t d = 0; d < sizeof decs / sizeof *decs; d++)
+                for (size_t c = 0; c < sizeof centres / sizeof *centres; c++) {
+                    snprintf(where, sizeof where, shapes[s], ras[r], decs[d], centres[c]);
+                    snprintf(centre, sizeof centre, "%s + d.z", centres[c]);
+                    snprintf(other, sizeof other, shapes[s], ras[r], decs[d], centre);
+                    int want = alone(other);
+                    cr_assert_eq(alone(where), want, "'%s' and '%s' differ", where, other);
+                    add(where);
+                    matched += want;
+                }
+    add("cone(d.ra, d.dec, 10, 25, 5) and cone(d.ra, d.dec, 11, 20, 1.5) and not cone(d.ra, d.dec, 10, 25.5, 5)");
+    unsigned char match[2048];
+    cr_assert_eq(rule_set_eval(rs, &doc, match), (size_t)matched + 1);
+    cr_assert_eq(match[rule_set_count(rs) - 1], 1);
+    /* On the edge in declination, the separation decides; the same point is within radius 0. */
+    cr_assert_eq(alone("cone(d.ra, d.dec, 10, 20, 0)"), 1);
+    cr_assert_eq(alone("cone(d.ra, d.dec, 10, 25, 5)"), 1);
+    cr_assert_eq(alone("cone(d.ra, d.dec, 10, 25.000001, 5)"), 0);
+    cr_assert_eq(alone("cone(d.n, d.dec, 10, 20, 5) or cone(d.ra, d.s, 10, 20, 5)"), 0);
+}
