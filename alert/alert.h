@@ -62,6 +62,11 @@ typedef struct {
     alert_format format; /* the format the message was read as (never AUTO) */
     bool compact;        /* read as JSON with no space between the tokens of its root value:
                           * any container's JSON is then its source span as it is */
+    bool canonical;      /* read as Python in the shape repr() writes: every str single-quoted
+                          * and ALERT_F_VERBATIM; no bytes, tuples, True/False/None, keys other
+                          * than str, or trailing commas; inside the root value no whitespace but
+                          * one space after ',' and ':'. Any container's JSON is then its source
+                          * span with the spaces outside strings dropped and each ' made " */
     alert_node *nodes;
     uint32_t n_nodes, cap_nodes;
     char *scratch; /* decoded strings of the current message (alert_string) */

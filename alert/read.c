@@ -525,6 +525,7 @@ typedef struct {
     uint8_t state; /* machine_state */
     uint8_t type;  /* STOP_STRING: ALERT_STR or ALERT_BYTES */
     bool compact;  /* JSON, and no space met yet inside the root value (see alert_doc) */
+    bool canonical; /* Python, and in repr()'s shape so far (see alert_doc) */
 } machine;
 
 /* Runs the machine over the message until it is read, fails, or meets what
@@ -542,6 +543,7 @@ static inline __attribute__((always_inline)) machine_stop run(reader *r, machine
     size_t pos = m->pos, end;
     uint32_t last = m->last;
     bool compact = m->compact; /* Python's is never used: its updates are left out */
+    bool canonical = m->canonical; /* nor JSON's */
     uint8_t type, flags;
     unsigned char c;
     machine_stop stop;
@@ -567,12 +569,16 @@ value:
     c = pos < len ? s[pos] : 0;
     switch (c) {
     case ' ': case '\t': case '\n': case '\r':
-        compact &= o.node == ALERT_ABSENT; /* spaces before the root value are outside it */
+        /* Spaces before the root value are outside it; inside it, the one
+         * space due after ',' or ':' was passed before coming here. */
+        compact &= o.node == ALERT_ABSENT;
+        canonical &= o.node == ALERT_ABSENT;
         pos = skip_space(s, len, pos);
         goto value;
     case '(':
         if (!python)
             goto not_a_value;
+        canonical = false;
         /* fall through */
     case '{': case '[':
         if (open_container(r, &t, pos, &o) != 0)
@@ -581,6 +587,7 @@ value:
     opened: /* just inside the opener of o */
         end = skip_space(s, len, pos);
         compact &= end == pos;
+        canonical &= end == pos;
         pos = end;
         if (pos < len && s[pos] == closer[o.type]) {
             last = close_container(r, &t, pos++, false, &o); /* empty */
@@ -594,6 +601,7 @@ value:
          * (a container just opened was closed above; after a key a value must come). */
         if (!python || c != closer[o.type] || (o.type == ALERT_DICT && (o.count & 1)))
             goto not_a_value;
+        canonical = false;
         last = close_container(r, &t, pos++, true, &o);
         goto after;
     case '\'':
@@ -601,6 +609,7 @@ value:
             goto not_a_value;
         /* fall through */
     case '"':
+        canonical &= c == '\'';
         if ((end = plain_string_end(s, len, pos)) == 0) {
             m->type = ALERT_STR;
             stop = STOP_STRING;
@@ -619,6 +628,7 @@ value:
         break;
     case 'b':
         if (python && pos + 1 < len && (s[pos + 1] == '\'' || s[pos + 1] == '"')) {
+            canonical = false;
             pos++;
             m->type = ALERT_BYTES;
             stop = STOP_STRING;
@@ -627,6 +637,7 @@ value:
         /* fall through */
     default:
         if (c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+            canonical = false;
             stop = STOP_NAME;
             goto stopped_at_token;
         }
@@ -659,6 +670,7 @@ key_general: /* a plain str key directly followed by ':' goes straight to its va
         goto stopped;
     }
     if (pos < len && (s[pos] == '"' || (python && s[pos] == '\'')) && (end = plain_string_end(s, len, pos)) != 0) {
+        canonical &= s[pos] == '\'';
         push(&t, ALERT_STR, pos + 1, end - pos - 1, ALERT_F_VERBATIM);
         last = t.n - 1;
         pos = end + 1;
@@ -743,6 +755,7 @@ after: /* the separator of the value just completed, or the closers of what it e
     c = pos < len ? s[pos] : 0;
     if (c <= ' ' && space[c]) {
         compact &= o.node == ALERT_ABSENT; /* spaces after the root value are outside it */
+        canonical &= o.node == ALERT_ABSENT;
         pos = skip_space(s, len, pos);
         c = pos < len ? s[pos] : 0;
     }
@@ -765,7 +778,8 @@ after: /* the separator of the value just completed, or the closers of what it e
             fail_found(r, pos, "expected ':' after dict key");
             return STOP_FAILED;
         }
-        pos++;
+        canonical &= t.nodes[last].type == ALERT_STR;
+        pos = past_one_space(s, len, pos + 1, &compact);
         goto value;
     }
     if (o.type != ALERT_DICT)
@@ -791,6 +805,7 @@ stopped:
     m->pos = pos;
     m->last = last;
     m->compact = compact && !python;
+    m->canonical = canonical && python;
     return stop;
 }
 
@@ -812,6 +827,7 @@ static __attribute__((noinline)) int unstop(reader *r, machine *m, machine_stop 
         end = string_rest(r, start, plain_end(r->s, r->len, start + 1), type, &flags);
         if (end == 0)
             return -1;
+        m->canonical &= (flags & ALERT_F_VERBATIM) != 0;
         push(&m->t, type, start + 1, end - start - 1, flags);
         m->pos = end + 1;
     } else {
@@ -832,12 +848,14 @@ static int read_tape(reader *r)
     machine m = {.t = {.nodes = r->d->nodes, .n = 0, .cap = r->d->cap_nodes},
                  .o = {.node = ALERT_ABSENT},
                  .state = AT_VALUE,
-                 .compact = true};
+                 .compact = true,
+                 .canonical = true};
     for (;;) {
         machine_stop stop = r->python ? run(r, &m, true) : run(r, &m, false);
         if (stop == STOP_DONE) {
             r->d->n_nodes = m.t.n;
             r->d->compact = m.compact;
+            r->d->canonical = m.canonical;
             return 0;
         }
         if (stop == STOP_FAILED || unstop(r, &m, stop) != 0)
@@ -856,6 +874,7 @@ static int read_as(alert_doc *d, const char *msg, size_t len, alert_format fmt, 
                 .err = err};
     d->format = fmt;
     d->compact = false;
+    d->canonical = false;
     if (read_tape(&r) != 0)
         return -1;
     if (r.escaped && d->scratch_cap < len) {

@@ -1,6 +1,7 @@
 /* alert/write.c — the JSON writer: any node of the tape as compact JSON, numbers
- * copied digit for digit, strings re-escaped only when they must be, and JSON
- * input that is compact already copied as it is. */
+ * copied digit for digit, strings re-escaped only when they must be, JSON input
+ * that is compact already copied as it is, and Python input in repr()'s shape
+ * transcoded from its source. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -340,6 +341,97 @@ static inline __attribute__((always_inline)) int write_nodes(const alert_doc *d,
     return 0;
 }
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define HAVE_CANONICAL_WRITER 1
+#include <tmmintrin.h>
+
+/* For each set of bytes to drop of 8 (a bit each): the pshufb indices of the
+ * bytes kept, in order, then 0x80s (which write zeros); and how many are kept. */
+static uint64_t keep_shuffle[256];
+static uint8_t keep_count[256];
+static bool have_ssse3; /* pshufb: put_canonical may run */
+
+static __attribute__((constructor)) void canonical_writer_init(void)
+{
+    __builtin_cpu_init();
+    have_ssse3 = __builtin_cpu_supports("ssse3");
+    for (unsigned drop = 0; drop < 256; drop++) {
+        uint64_t shuffle = ~(uint64_t)0; /* 0xFF bytes: high bit set, so zeros */
+        unsigned kept = 0;
+        for (unsigned b = 0; b < 8; b++) {
+            if (!(drop >> b & 1)) {
+                shuffle = (shuffle & ~((uint64_t)0xFF << (8 * kept))) | (uint64_t)b << (8 * kept);
+                kept++;
+            }
+        }
+        keep_shuffle[drop] = shuffle;
+        keep_count[drop] = (uint8_t)kept;
+    }
+}
+
+/* The 8 of 16 bytes x that are kept by `drop` (the low 8 by its low byte, the
+ * high 8 by the next), written at w; returns w advanced past them. 8 bytes are
+ * written for each half whatever is kept: the slack past the output takes them. */
+static inline __attribute__((target("ssse3"), always_inline)) char *put_kept16(char *w, __m128i x, unsigned drop)
+{
+    unsigned lo = drop & 0xFF, hi = drop >> 8 & 0xFF;
+    __m128i shuffle = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&keep_shuffle[lo]),
+                                         _mm_add_epi8(_mm_loadl_epi64((const __m128i *)(const void *)&keep_shuffle[hi]),
+                                                      _mm_set1_epi8(8)));
+    __m128i kept = _mm_shuffle_epi8(x, shuffle);
+    _mm_storel_epi64((__m128i *)(void *)w, kept);
+    w += keep_count[lo];
+    _mm_storel_epi64((__m128i *)(void *)w, _mm_srli_si128(kept, 8));
+    return w + keep_count[hi];
+}
+
+/* A container of a canonical doc (see alert_doc), from its source span
+ * [p, p + n): the spaces outside strings dropped, each ' made ". Every ' is a
+ * str's quote there, so the parity of the quotes before a byte tells whether
+ * it is inside one: a prefix xor of the quote bits, carried from one 64-byte
+ * block to the next. Writes at most n bytes, and up to 8 of slack past them. */
+static __attribute__((target("ssse3"))) char *put_canonical(char *w, const char *p, size_t n)
+{
+    const __m128i quote = _mm_set1_epi8('\''), space = _mm_set1_epi8(' '), to_double = _mm_set1_epi8('"' - '\'');
+    uint64_t inside = 0; /* all ones when the next block starts inside a str */
+    for (size_t i = 0; i < n; i += 64) {
+        const char *block = p + i;
+        char padded[64];
+        uint64_t past_end = 0; /* the padding's bits, dropped */
+        if (n - i < 64) {
+            memset(padded, 0, sizeof padded);
+            memcpy(padded, block, n - i);
+            block = padded;
+            past_end = ~(uint64_t)0 << (n - i);
+        }
+        __m128i x[4];
+        uint64_t quotes = 0, spaces = 0;
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) {
+            x[k] = _mm_loadu_si128((const __m128i *)(const void *)(block + 16 * k));
+            __m128i q = _mm_cmpeq_epi8(x[k], quote);
+            quotes |= (uint64_t)(unsigned)_mm_movemask_epi8(q) << (16 * k);
+            spaces |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x[k], space)) << (16 * k);
+            x[k] = _mm_add_epi8(x[k], _mm_and_si128(q, to_double));
+        }
+        uint64_t in_str = quotes; /* a bit for each byte from an opening quote up to its closing one */
+        in_str ^= in_str << 1;
+        in_str ^= in_str << 2;
+        in_str ^= in_str << 4;
+        in_str ^= in_str << 8;
+        in_str ^= in_str << 16;
+        in_str ^= in_str << 32;
+        in_str ^= inside;
+        inside = (uint64_t)0 - (in_str >> 63);
+        uint64_t drop = (spaces & ~in_str) | past_end;
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++)
+            w = put_kept16(w, x[k], (unsigned)(drop >> (16 * k)));
+    }
+    return w;
+}
+#endif
+
 int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
 {
     if (node >= d->n_nodes)
@@ -356,6 +448,15 @@ int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
         memcpy(w, d->src + n->start, n->len);
         return 0;
     }
+#ifdef HAVE_CANONICAL_WRITER
+    if (n->type >= ALERT_LIST && d->canonical && have_ssse3) {
+        if (reserve(out, &w, (size_t)n->len + 8) != 0)
+            return -1;
+        w = put_canonical(w, d->src + n->start, n->len);
+        out->len = (size_t)(w - out->data);
+        return 0;
+    }
+#endif
     bool whole = reserve_whole(d, node, out, &w, &rc);
     if (rc != 0)
         return -1;

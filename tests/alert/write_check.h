@@ -26,13 +26,25 @@ static void parse_n(const char *text, size_t n, alert_format fmt)
     cr_assert_eq(alert_parse(&doc, text, n, fmt, &err), 0, "%.*s: %s", (int)n, text, err.msg);
 }
 
-/* Writes node of the doc read last and checks the JSON exactly. */
-static void expect_node(uint32_t node, const char *json)
+static void expect_written(uint32_t node, const char *json)
 {
     out.len = 0;
     cr_assert_eq(alert_write_json(&doc, node, &out), 0);
-    cr_assert(out.len == strlen(json) && memcmp(out.data, json, out.len) == 0, "node %u of %.*s: got %.*s, want %s",
-              node, (int)doc.len, doc.src, (int)out.len, out.data, json);
+    cr_assert(out.len == strlen(json) && memcmp(out.data, json, out.len) == 0,
+              "node %u of %.*s%s: got %.*s, want %s", node, (int)doc.len, doc.src,
+              doc.canonical ? " (canonical)" : "", (int)out.len, out.data, json);
+}
+
+/* Writes node of the doc read last and checks the JSON exactly; for a
+ * canonical doc (see alert_doc), both from its source and node by node. */
+static void expect_node(uint32_t node, const char *json)
+{
+    expect_written(node, json);
+    if (doc.canonical) {
+        doc.canonical = false;
+        expect_written(node, json);
+        doc.canonical = true;
+    }
 }
 
 /* Reads text as fmt and checks the JSON written for its root. */
