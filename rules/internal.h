@@ -435,19 +435,23 @@ typedef struct {
 
 #define RULE_COL_SLOTS 64 /* a power of two */
 
+/* The type of a path's cached value before its first read for an alert: no
+ * rule_vtype, so a handler's test of the type finds it unread at no extra cost. */
+#define RULE_UNREAD 0xFF
+
 /* What one evaluation needs besides the program: the alert, the set's path cache and a stack. */
 typedef struct {
     alert_doc *doc;
     const rule_paths *paths;
-    rule_value *path_val;  /* per path: its value for the current alert */
+    rule_value *path_val;  /* per path: its value for the current alert, of type RULE_UNREAD until a rule reads it */
     uint32_t *path_node;   /* per path: its node for the current alert (ALERT_ABSENT: missing) */
     uint32_t *node_epoch;  /* per path: the alert its node was found for */
-    uint32_t *path_epoch;  /* per path: the alert its value was read for (after its node: a rule reads it) */
     uint32_t epoch;
     rule_elem_slot *elem; /* RULE_ELEM_SLOTS, direct-mapped: any/all/count over the same list share lookups */
     rule_column *cols;    /* RULE_COL_SLOTS, direct-mapped: and comparisons with numbers share columns */
     const rule_kids *elem_kids; /* the set's one-key paths from '@', by cache id: one scan per element */
     const rule_cone *cones;     /* by CONEK's operand */
+    const double *doubles;      /* by PDJF's and PDJT's second operand */
 } rule_vm;
 
 /* Notes which of a verified program's predicates the VM runs without dispatch. */

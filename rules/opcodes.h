@@ -18,9 +18,9 @@
     K(RESULT) /* the program's answer */                                                          \
     K(PATH_CONST) /* PATH's operand, and a constant's index in the second operand */              \
     K(ELEM_CONST) /* ELEM's operand, and a constant's index in the second operand */              \
-    K(FUSED)  /* PATH_CONST (PJF/PJT) or CONST (KJF/KJT), and the next instruction's operand is   \
-                 the jump target: only in the set's copy of the code for the VM, never in a      \
-                 program the verifier passes */                                                  \
+    K(FUSED)  /* PATH_CONST (PJF/PJT; PDJF/PDJT: the constant's index among the set's doubles)  \
+                 or CONST (KJF/KJT), and the next instruction's operand is the jump target: only \
+                 in the set's copy of the code for the VM, never in a program the verifier passes */ \
     K(CHAIN)  /* RESULT, plus twice where the next rule's code starts (0: none): RETN, the RET   \
                  of the set's copy of the code, never in a program the verifier passes */         \
     K(CONE)   /* index of one of the set's cones with constant centre and radius, and in the      \
@@ -34,8 +34,10 @@
  * PJF_xx / PJT_xx are PATHK followed by JF_xx / JT_xx, and KJF_xx / KJT_xx are
  * CONST followed by JF_xx / JT_xx (a computed value compared with a constant),
  * fused by the rule set in the VM's copy of verified code (the JF/JT stays in
- * place, holding the target). CONEK is a cone() whose last three arguments are
- * numeric constants, made the same way. */
+ * place, holding the target). PDJF_xx / PDJT_xx are PJF_xx / PJT_xx whose
+ * constant is a number a double holds exactly: a float field is then compared
+ * as one double. CONEK is a cone() whose last three arguments are numeric
+ * constants, made the same way. */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -111,7 +113,19 @@
     OP(KJT_LT, FUSED, 0, 0)         \
     OP(KJT_LE, FUSED, 0, 0)         \
     OP(KJT_GT, FUSED, 0, 0)         \
-    OP(KJT_GE, FUSED, 0, 0)
+    OP(KJT_GE, FUSED, 0, 0)         \
+    OP(PDJF_EQ, FUSED, 0, 0)        \
+    OP(PDJF_NE, FUSED, 0, 0)        \
+    OP(PDJF_LT, FUSED, 0, 0)        \
+    OP(PDJF_LE, FUSED, 0, 0)        \
+    OP(PDJF_GT, FUSED, 0, 0)        \
+    OP(PDJF_GE, FUSED, 0, 0)        \
+    OP(PDJT_EQ, FUSED, 0, 0)        \
+    OP(PDJT_NE, FUSED, 0, 0)        \
+    OP(PDJT_LT, FUSED, 0, 0)        \
+    OP(PDJT_LE, FUSED, 0, 0)        \
+    OP(PDJT_GT, FUSED, 0, 0)        \
+    OP(PDJT_GE, FUSED, 0, 0)
 
 typedef enum {
 #define RULE_ARG_ENUM(k) RULE_ARG_##k,

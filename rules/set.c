@@ -9,9 +9,9 @@ struct rule_set {
     rule_program *rules;
     size_t n, cap;
     rule_paths paths;
-    /* Per-path cache for the current alert: nodes valid where node_epoch == epoch, values where path_epoch == epoch. */
+    /* Per-path cache for the current alert: nodes valid where node_epoch == epoch, values unless RULE_UNREAD. */
     rule_value *path_val;
-    uint32_t *path_node, *node_epoch, *path_epoch;
+    uint32_t *path_node, *node_epoch;
     uint32_t cache_cap;
     uint32_t epoch;
     rule_value *stack;
@@ -23,6 +23,7 @@ struct rule_set {
     rule_kids elem_kids; /* one-key relative paths, by cache id */
     rule_insn *code; /* every rule's main segment, back to back, for the VM: few cache lines to run them all */
     rule_cone *cones; /* CONEK's operands in code */
+    double *doubles;  /* PDJF's and PDJT's constants in code */
 };
 
 rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
@@ -38,7 +39,6 @@ void rule_set_free(rule_set *rs)
     free(rs->path_val);
     free(rs->path_node);
     free(rs->node_epoch);
-    free(rs->path_epoch);
     free(rs->stack);
     for (uint32_t k = 0; k < rs->n_rel_texts; k++)
         free(rs->rel_texts[k]);
@@ -48,6 +48,7 @@ void rule_set_free(rule_set *rs)
     rule_kids_free(&rs->elem_kids);
     free(rs->code);
     free(rs->cones);
+    free(rs->doubles);
     free(rs);
 }
 
@@ -217,13 +218,9 @@ static int fit_runtime(rule_set *rs, uint32_t need)
         uint32_t *node_epoch = realloc(rs->node_epoch, cap * sizeof *node_epoch);
         if (node_epoch)
             rs->node_epoch = node_epoch;
-        uint32_t *epoch = realloc(rs->path_epoch, cap * sizeof *epoch);
-        if (epoch)
-            rs->path_epoch = epoch;
-        if (!val || !node || !node_epoch || !epoch)
+        if (!val || !node || !node_epoch)
             return -1;
         memset(node_epoch + rs->cache_cap, 0, (cap - rs->cache_cap) * sizeof *node_epoch);
-        memset(epoch + rs->cache_cap, 0, (cap - rs->cache_cap) * sizeof *epoch);
         rs->cache_cap = cap;
     }
     if (!rs->elem && !(rs->elem = calloc(RULE_ELEM_SLOTS, sizeof *rs->elem)))
@@ -307,17 +304,29 @@ static bool jumped_to(const rule_insn *code, uint32_t n, uint32_t pc)
 }
 
 /* Fuses each PATHK or CONST with the JF_xx or JT_xx after it into PJF_xx or
- * PJT_xx, KJF_xx or KJT_xx, in a copy of verified code: a field or a computed
- * value compared with a constant then costs one dispatch and less stack. The
- * jump stays in place as the target's holder; it must not be a jump target
- * itself, as the stack would differ there. */
-static void fuse(rule_insn *code, uint32_t n)
+ * PJT_xx (PDJF_xx or PDJT_xx when the constant is a number a double holds
+ * exactly, appended to doubles[*n_doubles], counted on), KJF_xx or KJT_xx, in
+ * a copy of verified code: a field or a computed value compared with a
+ * constant then costs one dispatch and less stack. The jump stays in place as
+ * the target's holder; it must not be a jump target itself, as the stack would
+ * differ there. */
+static void fuse(const rule_value *consts, rule_insn *code, uint32_t n, double *doubles, uint32_t *n_doubles)
 {
     for (uint32_t pc = 0; pc + 1 < n; pc++) {
         uint8_t op = code[pc].op, next = code[pc + 1].op;
-        if ((op == RULE_OP_PATHK || op == RULE_OP_CONST) && next >= RULE_OP_JF_EQ && next <= RULE_OP_JT_GE &&
-            !jumped_to(code, n, pc + 1))
-            code[pc].op = (uint8_t)((op == RULE_OP_PATHK ? RULE_OP_PJF_EQ : RULE_OP_KJF_EQ) + (next - RULE_OP_JF_EQ));
+        if ((op != RULE_OP_PATHK && op != RULE_OP_CONST) || next < RULE_OP_JF_EQ || next > RULE_OP_JT_GE ||
+            jumped_to(code, n, pc + 1))
+            continue;
+        if (op == RULE_OP_CONST) {
+            code[pc].op = (uint8_t)(RULE_OP_KJF_EQ + (next - RULE_OP_JF_EQ));
+        } else if (rule_is_exact_double(&consts[code[pc].b]) && *n_doubles <= UINT16_MAX) {
+            /* A field compared with a number: the number as a double, by its index among the set's. */
+            doubles[*n_doubles] = rule_as_double(&consts[code[pc].b]);
+            code[pc].b = (uint16_t)(*n_doubles)++;
+            code[pc].op = (uint8_t)(RULE_OP_PDJF_EQ + (next - RULE_OP_JF_EQ));
+        } else {
+            code[pc].op = (uint8_t)(RULE_OP_PJF_EQ + (next - RULE_OP_JF_EQ));
+        }
     }
 }
 
@@ -362,18 +371,20 @@ static int lay_out(rule_set *rs)
         return -1;
     rule_insn *code = malloc(total * sizeof *code);
     rule_cone *cones = malloc((total / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
-    if (!code || !cones) {
+    double *doubles = malloc((total / 2 + 1) * sizeof *doubles); /* a comparison, at least 2 */
+    if (!code || !cones || !doubles) {
         free(code);
         free(cones);
+        free(doubles);
         return -1;
     }
-    uint32_t at = 0, n_cones = 0;
+    uint32_t at = 0, n_cones = 0, n_doubles = 0;
     for (size_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
         rule_insn *copy = code + at;
         memcpy(copy, seg0->code, seg0->n_code * sizeof *code);
         fuse_cones(rs->rules[i].consts, copy, seg0->n_code, cones, &n_cones);
-        fuse(copy, seg0->n_code);
+        fuse(rs->rules[i].consts, copy, seg0->n_code, doubles, &n_doubles);
         at += seg0->n_code;
         for (uint32_t pc = 0; pc < seg0->n_code; pc++) {
             uint8_t kind = rule_op_kind[copy[pc].op];
@@ -389,6 +400,8 @@ static int lay_out(rule_set *rs)
     rs->code = code;
     free(rs->cones);
     rs->cones = cones;
+    free(rs->doubles);
+    rs->doubles = doubles;
     return 0;
 }
 
@@ -440,24 +453,25 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
     if (++rs->epoch == 0) {
         /* After 2^32 alerts the epoch wraps: forget every cached path. */
         memset(rs->node_epoch, 0, rs->cache_cap * sizeof *rs->node_epoch);
-        memset(rs->path_epoch, 0, rs->cache_cap * sizeof *rs->path_epoch);
         if (rs->elem)
             memset(rs->elem, 0, RULE_ELEM_SLOTS * sizeof *rs->elem);
         if (rs->cols)
             memset(rs->cols, 0, RULE_COL_SLOTS * sizeof *rs->cols);
         rs->epoch = 1;
     }
+    for (uint32_t k = 0; k < rs->paths.n; k++)
+        rs->path_val[k].t = RULE_UNREAD;
     rule_vm vm = {.doc = doc,
                   .paths = &rs->paths,
                   .path_val = rs->path_val,
                   .path_node = rs->path_node,
                   .node_epoch = rs->node_epoch,
-                  .path_epoch = rs->path_epoch,
                   .epoch = rs->epoch,
                   .elem = rs->elem,
                   .cols = rs->cols,
                   .elem_kids = &rs->elem_kids,
-                  .cones = rs->cones};
+                  .cones = rs->cones,
+                  .doubles = rs->doubles};
     return rule_vm_run(&vm, rs->rules, rs->code, rs->n, rs->stack, match);
 }
 

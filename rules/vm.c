@@ -7,8 +7,11 @@ _Static_assert(RULE_OP_JF_GE - RULE_OP_JF_EQ == RULE_OP_GE - RULE_OP_EQ &&
                    RULE_OP_JT_EQ == RULE_OP_JF_GE + 1 && RULE_OP_PJF_GE - RULE_OP_PJF_EQ == RULE_OP_GE - RULE_OP_EQ &&
                    RULE_OP_PJT_EQ == RULE_OP_PJF_GE + 1 && RULE_OP_PJT_GE - RULE_OP_PJT_EQ == RULE_OP_GE - RULE_OP_EQ &&
                    RULE_OP_KJF_GE - RULE_OP_KJF_EQ == RULE_OP_GE - RULE_OP_EQ && RULE_OP_KJT_EQ == RULE_OP_KJF_GE + 1 &&
-                   RULE_OP_KJT_GE - RULE_OP_KJT_EQ == RULE_OP_GE - RULE_OP_EQ,
-               "JF_xx, JT_xx, PJF_xx, PJT_xx, KJF_xx and KJT_xx list the comparisons as EQ..GE do, JT right after JF");
+                   RULE_OP_KJT_GE - RULE_OP_KJT_EQ == RULE_OP_GE - RULE_OP_EQ &&
+                   RULE_OP_PDJF_GE - RULE_OP_PDJF_EQ == RULE_OP_GE - RULE_OP_EQ && RULE_OP_PDJT_EQ == RULE_OP_PDJF_GE + 1 &&
+                   RULE_OP_PDJT_GE - RULE_OP_PDJT_EQ == RULE_OP_GE - RULE_OP_EQ,
+               "JF_xx, JT_xx, PJF_xx, PJT_xx, KJF_xx, KJT_xx, PDJF_xx and PDJT_xx list the comparisons as EQ..GE "
+               "do, JT right after JF");
 
 /* Caches node as path id's node for the current alert; its value is read
  * when a rule needs it (resolve), as a scan finds keys no rule may reach. */
@@ -106,7 +109,6 @@ static uint32_t find_node(rule_vm *vm, int32_t id)
 static void resolve(rule_vm *vm, int32_t id)
 {
     vm->path_val[id] = rule_value_of_node(vm->doc, find_node(vm, id));
-    vm->path_epoch[id] = vm->epoch;
 }
 
 static rule_elem_slot *elem_slot(const rule_vm *vm, uint32_t rel, uint32_t at)
@@ -149,6 +151,14 @@ static inline rule_value elem_value(rule_vm *vm, const rule_relpath *r, uint32_t
     if (s->epoch == vm->epoch && s->rel == r->cache_id && s->node == at)
         return s->v;
     return elem_value_miss(vm, r, at);
+}
+
+/* rule_compare(op, v, c) for c a number a double holds exactly, when v is no
+ * float: the constant as a float orders v as the constant itself does. */
+static __attribute__((noinline)) bool compare_with_double(rule_opcode op, const rule_value *v, double c)
+{
+    rule_value k = rule_float(c);
+    return rule_compare(op, v, &k);
 }
 
 /* The rules of one rule_set_eval: run back to back in one dispatch loop. */
@@ -261,25 +271,29 @@ static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t 
     rule_value *const base = sp;
     const rule_insn *code = batch ? batch->code : p->segs[seg].code;
     const rule_value *consts = p->consts;
-    const uint32_t *path_epoch = vm->path_epoch, epoch = vm->epoch;
     const rule_value *path_val = vm->path_val;
-    const rule_insn *ip = code; /* the next instruction */
-    const rule_insn *in; /* the instruction running: ip - 1 */
+    const rule_insn *in = code; /* the instruction running */
 /* Each handler dispatches the next instruction itself, so the CPU predicts
  * every handler's successor separately. Operands are read where a handler uses
  * them, not copied at each dispatch: fewer values held across handlers. */
-#define NEXT()                \
-    do {                      \
-        in = ip++;            \
-        goto *labels[in->op]; \
+#define DISPATCH() goto *labels[in->op]
+#define NEXT()      \
+    do {            \
+        in++;       \
+        DISPATCH(); \
     } while (0)
-    NEXT();
+#define JUMP(target)          \
+    do {                      \
+        in = code + (target); \
+        DISPATCH();           \
+    } while (0)
+    DISPATCH();
 
 op_CONST:
     *sp++ = consts[in->arg];
     NEXT();
 op_PATH:
-    if (path_epoch[in->arg] != epoch)
+    if (path_val[in->arg].t == RULE_UNREAD)
         resolve(vm, in->arg);
     *sp++ = path_val[in->arg];
     NEXT();
@@ -287,7 +301,7 @@ op_ELEM:
     *sp++ = elem_value(vm, &p->rels[in->arg], at);
     NEXT();
 op_PATHK:
-    if (path_epoch[in->arg] != epoch)
+    if (path_val[in->arg].t == RULE_UNREAD)
         resolve(vm, in->arg);
     sp[0] = path_val[in->arg];
     sp[1] = consts[in->b];
@@ -359,7 +373,7 @@ op_CONEK:
     sp[-1] = rule_bool(rule_is_num(&sp[-1]) && rule_is_num(sp) &&
                        rule_in_cone(rule_as_double(&sp[-1]), rule_as_double(sp), vm->cones[in->arg].ra0,
                                     vm->cones[in->arg].dec0, vm->cones[in->arg].radius));
-    ip += in->b;
+    in += in->b;
     NEXT();
 op_ANY:
 op_ALL:
@@ -367,13 +381,12 @@ op_COUNTIF:
     sp[-1] = quantify(vm, p, in->op, (uint32_t)in->arg, &sp[-1], sp);
     NEXT();
 op_JUMP:
-    ip = code + in->arg;
-    NEXT();
+    JUMP(in->arg);
 op_JUMPT:
 op_JUMPF:
     sp--;
     if (rule_truthy(vm->doc, sp) == (in->op == RULE_OP_JUMPT))
-        ip = code + in->arg;
+        JUMP(in->arg);
     NEXT();
 op_JF_EQ:
 op_JF_NE:
@@ -383,7 +396,7 @@ op_JF_GT:
 op_JF_GE:
     sp -= 2;
     if (!rule_compare(RULE_OP_EQ + (in->op - RULE_OP_JF_EQ), sp, sp + 1))
-        ip = code + in->arg;
+        JUMP(in->arg);
     NEXT();
 op_JT_EQ:
 op_JT_NE:
@@ -393,16 +406,17 @@ op_JT_GT:
 op_JT_GE:
     sp -= 2;
     if (rule_compare(RULE_OP_EQ + (in->op - RULE_OP_JT_EQ), sp, sp + 1))
-        ip = code + in->arg;
+        JUMP(in->arg);
     NEXT();
-/* A fused PATHK + JF_xx / JT_xx: the jump, left in place, holds the target. */
+/* A fused PATHK + JF_xx / JT_xx: the jump, left in place, holds the target
+ * (in[1]), and is stepped over when there is no jump. */
 #define FUSED_COMPARE(first, jump_if)                                                               \
     do {                                                                                           \
-        if (path_epoch[in->arg] != epoch)                                                           \
+        if (path_val[in->arg].t == RULE_UNREAD)                                                     \
             resolve(vm, in->arg);                                                                   \
-        int32_t target = ip++->arg;                                                                \
         if (rule_compare(RULE_OP_EQ + (in->op - (first)), &path_val[in->arg], &consts[in->b]) == (jump_if)) \
-            ip = code + target;                                                                    \
+            JUMP(in[1].arg);                                                                       \
+        in++;                                                                                      \
     } while (0)
 op_PJF_EQ:
 op_PJF_NE:
@@ -421,13 +435,52 @@ op_PJT_GE:
     FUSED_COMPARE(RULE_OP_PJT_EQ, true);
     NEXT();
 #undef FUSED_COMPARE
+/* A fused PATHK + JF_xx / JT_xx whose constant c a double holds exactly: C's
+ * comparison of a float field with c is the language's (a NaN is only ever
+ * unequal), one handler per comparison. */
+#define DOUBLE_COMPARE(op, cmp, jump_if)                                                           \
+    do {                                                                                           \
+        if (path_val[in->arg].t == RULE_UNREAD)                                                    \
+            resolve(vm, in->arg);                                                                  \
+        const rule_value *v = &path_val[in->arg];                                                  \
+        double c = vm->doubles[in->b];                                                             \
+        if ((v->t == RV_FLOAT ? v->u.d cmp c : compare_with_double(op, v, c)) == (jump_if))        \
+            JUMP(in[1].arg);                                                                       \
+        in++;                                                                                      \
+        NEXT();                                                                                    \
+    } while (0)
+op_PDJF_EQ:
+    DOUBLE_COMPARE(RULE_OP_EQ, ==, false);
+op_PDJF_NE:
+    DOUBLE_COMPARE(RULE_OP_NE, !=, false);
+op_PDJF_LT:
+    DOUBLE_COMPARE(RULE_OP_LT, <, false);
+op_PDJF_LE:
+    DOUBLE_COMPARE(RULE_OP_LE, <=, false);
+op_PDJF_GT:
+    DOUBLE_COMPARE(RULE_OP_GT, >, false);
+op_PDJF_GE:
+    DOUBLE_COMPARE(RULE_OP_GE, >=, false);
+op_PDJT_EQ:
+    DOUBLE_COMPARE(RULE_OP_EQ, ==, true);
+op_PDJT_NE:
+    DOUBLE_COMPARE(RULE_OP_NE, !=, true);
+op_PDJT_LT:
+    DOUBLE_COMPARE(RULE_OP_LT, <, true);
+op_PDJT_LE:
+    DOUBLE_COMPARE(RULE_OP_LE, <=, true);
+op_PDJT_GT:
+    DOUBLE_COMPARE(RULE_OP_GT, >, true);
+op_PDJT_GE:
+    DOUBLE_COMPARE(RULE_OP_GE, >=, true);
+#undef DOUBLE_COMPARE
 /* A fused CONST + JF_xx / JT_xx: the value on the stack compared with the constant. */
 #define FUSED_CONST_COMPARE(first, jump_if)                                                        \
     do {                                                                                           \
-        int32_t target = ip++->arg;                                                                \
         sp--;                                                                                      \
         if (rule_compare(RULE_OP_EQ + (in->op - (first)), sp, &consts[in->arg]) == (jump_if))        \
-            ip = code + target;                                                                    \
+            JUMP(in[1].arg);                                                                       \
+        in++;                                                                                      \
     } while (0)
 op_KJF_EQ:
 op_KJF_NE:
@@ -457,12 +510,13 @@ op_RETN:
     }
     if (in->arg >> 1 == 0)
         return true;
-    ip = code + (in->arg >> 1);
     p++;
     consts = p->consts;
     sp = base;
-    NEXT();
+    JUMP(in->arg >> 1);
+#undef JUMP
 #undef NEXT
+#undef DISPATCH
 }
 
 _Static_assert(RULE_OP_EQ != 0, "cmp_op 0 means no comparison");

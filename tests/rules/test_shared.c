@@ -165,10 +165,17 @@ Test(shared, more_element_keys_than_a_scan_holds)
 
 Test(shared, fused_field_comparisons_as_unfused_ones)
 {
-    parse("{'d': {'i': 3, 'f': 2.5, 's': 'r', 'n': None}, 'x': 1}");
-    static const char *const fields[] = {"d.i", "d.f", "d.s", "d.n", "d.zz", "x"};
+    parse("{'d': {'i': 3, 'f': 2.5, 's': 'r', 'n': None, 'big': 9007199254740993, 'nbig': -9007199254740993, "
+          "'e53': 9007199254740992, 't': True, 'nz': -0.0, 'inf': 1e400, 'l': [1]}, 'x': 1}");
+    static const char *const fields[] = {"d.i",   "d.f", "d.s",  "d.n",   "d.zz", "x",  "d.big",
+                                         "d.nbig", "d.e53", "d.t", "d.nz", "d.inf", "d.l"};
     static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
-    static const char *const consts[] = {"3", "2.5", "'r'", "null", "1"};
+    /* Numbers a double holds exactly (compared as doubles: PDJF, PDJT) and others:
+     * beyond 2^53, a string, null, infinity and NaN (folded). */
+    static const char *const consts[] = {"3",    "2.5",  "'r'",   "null",
+                                         "1",    "-3.0", "-0.0",  "0",
+                                         "true", "9007199254740992", "-9007199254740992", "9007199254740993",
+                                         "1e308 * 10", "1e308 * 10 - 1e308 * 10"};
     /* Each comparison alone, in `or` and in `and` (JT and JF after PATHK), and, as the
      * reference, the same comparison in a shape that is not fused: `(...) == true`. */
     static const char *const shapes[][2] = {
@@ -179,9 +186,9 @@ Test(shared, fused_field_comparisons_as_unfused_ones)
     };
     char where[128], other[128];
     for (size_t s = 0; s < 4; s++)
-        for (size_t f = 0; f < 6; f++)
+        for (size_t f = 0; f < sizeof fields / sizeof *fields; f++)
             for (size_t o = 0; o < 6; o++)
-                for (size_t c = 0; c < 5; c++) {
+                for (size_t c = 0; c < sizeof consts / sizeof *consts; c++) {
                     snprintf(where, sizeof where, shapes[s][0], fields[f], ops[o], consts[c]);
                     snprintf(other, sizeof other, shapes[s][1], fields[f], ops[o], consts[c]);
                     cr_assert_eq(alone(where), alone(other), "'%s' and '%s' differ", where, other);
@@ -189,6 +196,10 @@ Test(shared, fused_field_comparisons_as_unfused_ones)
     cr_assert_eq(alone("d.i > 2 and d.f < 3"), 1);
     cr_assert_eq(alone("d.i > 3 or d.s == 'r'"), 1);
     cr_assert_eq(alone("d.i > 3 or d.s != 'r'"), 0);
+    /* 2^53 + 1 is no double: compared exactly, it is beyond 2^53; -0.0 equals 0; NaN is only unequal. */
+    cr_assert_eq(alone("d.big > 9007199254740992 and d.nbig < -9007199254740992 and d.e53 == 9007199254740992"), 1);
+    cr_assert_eq(alone("d.nz == 0 and d.nz >= 0.0 and d.inf > 1e308 and d.t == 1"), 1);
+    cr_assert_eq(alone("d.f != 1e308 * 10 - 1e308 * 10 and not (d.f >= 1e308 * 10 - 1e308 * 10)"), 1);
 }
 
 /* The number N with `count(list, (pred) == true) == N`, counted by the dispatch loop; -1 if none. */
