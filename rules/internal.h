@@ -435,6 +435,17 @@ typedef struct {
 
 #define RULE_COL_SLOTS 64 /* a power of two */
 
+/* An any/all/count over a field's list whose predicate is `@.path OP number`
+ * (PQUANT): its column has a slot of its own, shared by every such quantifier
+ * of the set over the same field and path, found without a hash. */
+typedef struct {
+    const rule_relpath *rel; /* the predicate's path */
+    double c;                /* its number */
+    uint8_t cmp_op;          /* its comparison, RULE_OP_EQ..GE */
+    int32_t list;            /* the field's path id */
+    uint32_t slot;           /* in rule_vm's quant_cols */
+} rule_quant;
+
 /* The type of a path's cached value before its first read for an alert: no
  * rule_vtype, so a handler's test of the type finds it unread at no extra cost. */
 #define RULE_UNREAD 0xFF
@@ -452,6 +463,8 @@ typedef struct {
     const rule_kids *elem_kids; /* the set's one-key paths from '@', by cache id: one scan per element */
     const rule_cone *cones;     /* by CONEK's operand */
     const double *doubles;      /* by PDJF's and PDJT's second operand */
+    const rule_quant *quants;   /* by PQUANT's second operand */
+    rule_column *quant_cols;    /* by rule_quant's slot */
 } rule_vm;
 
 /* Notes which of a verified program's predicates the VM runs without dispatch. */

@@ -25,7 +25,10 @@
                  of the set's copy of the code, never in a program the verifier passes */         \
     K(CONE)   /* index of one of the set's cones with constant centre and radius, and in the      \
                  second operand how many of the instructions after it it stands for: CONEK, only  \
-                 in the set's copy of the code */
+                 in the set's copy of the code */                                                 \
+    K(QUANT)  /* PATH's operand, and in the second the index of one of the set's column          \
+                 quantifiers (rule_quant); the quantifier after it stays in place, run when the  \
+                 column has no answer: PQUANT, only in the set's copy of the code */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
@@ -37,7 +40,8 @@
  * place, holding the target). PDJF_xx / PDJT_xx are PJF_xx / PJT_xx whose
  * constant is a number a double holds exactly: a float field is then compared
  * as one double. CONEK is a cone() whose last three arguments are numeric
- * constants, made the same way. */
+ * constants, and PQUANT a PATH whose list any/all/count, right after it,
+ * compares by `@.path OP number`, made the same way. */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -90,6 +94,7 @@
     OP(RET, RESULT, 0, 0)           \
     OP(RETN, CHAIN, 0, 0)           \
     OP(CONEK, CONE, 2, 1)           \
+    OP(PQUANT, QUANT, 0, 1)         \
     OP(PJF_EQ, FUSED, 0, 0)         \
     OP(PJF_NE, FUSED, 0, 0)         \
     OP(PJF_LT, FUSED, 0, 0)         \

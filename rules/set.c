@@ -24,6 +24,9 @@ struct rule_set {
     rule_insn *code; /* every rule's main segment, back to back, for the VM: few cache lines to run them all */
     rule_cone *cones; /* CONEK's operands in code */
     double *doubles;  /* PDJF's and PDJT's constants in code */
+    rule_quant *quants; /* PQUANT's in code */
+    rule_column *quant_cols; /* their columns for the current alert */
+    uint32_t n_quant_cols;
 };
 
 rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
@@ -49,6 +52,8 @@ void rule_set_free(rule_set *rs)
     free(rs->code);
     free(rs->cones);
     free(rs->doubles);
+    free(rs->quants);
+    free(rs->quant_cols);
     free(rs);
 }
 
@@ -358,6 +363,30 @@ static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, ru
     }
 }
 
+/* Makes each PATH of code followed by an any/all/count whose predicate is
+ * `@.path OP number` (see rule_vm_prepare) a PQUANT, appending its quantifier
+ * to quants[*n_quants] (counted on) with the column slot it shares with the
+ * set's others over the same field and path, counted in *n_slots. */
+static void fuse_quants(const rule_program *p, rule_insn *code, uint32_t n, rule_quant *quants, uint32_t *n_quants,
+                        uint32_t *n_slots)
+{
+    for (uint32_t pc = 0; pc + 1 < n; pc++) {
+        uint8_t next = code[pc + 1].op;
+        if (code[pc].op != RULE_OP_PATH || (next != RULE_OP_ANY && next != RULE_OP_ALL && next != RULE_OP_COUNTIF) ||
+            !p->segs[code[pc + 1].arg].cmp_num || *n_quants > UINT16_MAX)
+            continue;
+        const rule_segment *sg = &p->segs[code[pc + 1].arg];
+        rule_quant q = {.rel = &p->rels[sg->cmp_rel], .c = sg->cmp_d, .cmp_op = sg->cmp_op, .list = code[pc].arg};
+        uint32_t k = 0;
+        while (k < *n_quants && (quants[k].list != q.list || quants[k].rel->cache_id != q.rel->cache_id))
+            k++;
+        q.slot = k < *n_quants ? quants[k].slot : (*n_slots)++;
+        quants[*n_quants] = q;
+        code[pc].op = RULE_OP_PQUANT;
+        code[pc].b = (uint16_t)(*n_quants)++;
+    }
+}
+
 /* Lays the main segments of all rules out in one block, in rule order, as
  * rule_vm_run runs them: jump targets count from the block's start, and each
  * RET becomes a RETN that also says where the next rule starts (0: there is
@@ -372,19 +401,18 @@ static int lay_out(rule_set *rs)
     rule_insn *code = malloc(total * sizeof *code);
     rule_cone *cones = malloc((total / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
     double *doubles = malloc((total / 2 + 1) * sizeof *doubles); /* a comparison, at least 2 */
-    if (!code || !cones || !doubles) {
-        free(code);
-        free(cones);
-        free(doubles);
-        return -1;
-    }
-    uint32_t at = 0, n_cones = 0, n_doubles = 0;
+    rule_quant *quants = malloc((total / 2 + 1) * sizeof *quants); /* a quantifier, at least 2 */
+    rule_column *quant_cols = NULL;
+    if (!code || !cones || !doubles || !quants)
+        goto fail;
+    uint32_t at = 0, n_cones = 0, n_doubles = 0, n_quants = 0, n_slots = 0;
     for (size_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
         rule_insn *copy = code + at;
         memcpy(copy, seg0->code, seg0->n_code * sizeof *code);
         fuse_cones(rs->rules[i].consts, copy, seg0->n_code, cones, &n_cones);
         fuse(rs->rules[i].consts, copy, seg0->n_code, doubles, &n_doubles);
+        fuse_quants(&rs->rules[i], copy, seg0->n_code, quants, &n_quants, &n_slots);
         at += seg0->n_code;
         for (uint32_t pc = 0; pc < seg0->n_code; pc++) {
             uint8_t kind = rule_op_kind[copy[pc].op];
@@ -396,13 +424,26 @@ static int lay_out(rule_set *rs)
             }
         }
     }
+    if (!(quant_cols = calloc(n_slots + 1, sizeof *quant_cols)))
+        goto fail;
     free(rs->code);
     rs->code = code;
     free(rs->cones);
     rs->cones = cones;
     free(rs->doubles);
     rs->doubles = doubles;
+    free(rs->quants);
+    rs->quants = quants;
+    free(rs->quant_cols);
+    rs->quant_cols = quant_cols;
+    rs->n_quant_cols = n_slots;
     return 0;
+fail:
+    free(code);
+    free(cones);
+    free(doubles);
+    free(quants);
+    return -1;
 }
 
 int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *errs, size_t max_errs,
@@ -457,6 +498,8 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
             memset(rs->elem, 0, RULE_ELEM_SLOTS * sizeof *rs->elem);
         if (rs->cols)
             memset(rs->cols, 0, RULE_COL_SLOTS * sizeof *rs->cols);
+        if (rs->quant_cols)
+            memset(rs->quant_cols, 0, rs->n_quant_cols * sizeof *rs->quant_cols);
         rs->epoch = 1;
     }
     for (uint32_t k = 0; k < rs->paths.n; k++)
@@ -471,7 +514,9 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .cols = rs->cols,
                   .elem_kids = &rs->elem_kids,
                   .cones = rs->cones,
-                  .doubles = rs->doubles};
+                  .doubles = rs->doubles,
+                  .quants = rs->quants,
+                  .quant_cols = rs->quant_cols};
     return rule_vm_run(&vm, rs->rules, rs->code, rs->n, rs->stack, match);
 }
 

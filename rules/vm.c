@@ -171,27 +171,50 @@ typedef struct {
 
 static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t seg, uint32_t at, rule_value *sp);
 
-/* The values of path r over the elements of list node `list` (n), as doubles,
- * gathered once per alert for every quantifier that compares them with a
- * number; NULL when the list is too long for a column or some value is no
- * number a double holds exactly (null, a string, an int beyond 2^53...). */
+/* Fills col, for the current alert, with the values of path r over the
+ * elements of list node `list` (n), as doubles; its n is RULE_COL_NONE when
+ * the list is too long for a column or some value is no number a double holds
+ * exactly (null, a string, an int beyond 2^53...). */
+static void fill_column(rule_vm *vm, rule_column *col, const rule_relpath *r, uint32_t list, const alert_node *n)
+{
+    *col = (rule_column){.epoch = vm->epoch,
+                         .rel = r->cache_id,
+                         .list = list,
+                         .n = n->count > RULE_COL_MAX ? RULE_COL_NONE : n->count};
+    uint32_t elem = list + 1;
+    for (uint32_t k = 0; k < col->n; k++, elem = alert_at(vm->doc, elem)->next) {
+        rule_value v = elem_value(vm, r, elem);
+        if (!rule_is_exact_double(&v)) {
+            col->n = RULE_COL_NONE;
+            break;
+        }
+        col->v[k] = rule_as_double(&v);
+    }
+}
+
+/* The column of path r over list node `list` (n), gathered once per alert for
+ * every quantifier that compares it with a number; NULL when it has none. */
 static const rule_column *column(rule_vm *vm, const rule_relpath *r, uint32_t list, const alert_node *n)
 {
     if (n->count > RULE_COL_MAX)
         return NULL;
     rule_column *col = &vm->cols[((list * 2654435761u) ^ (r->cache_id * 40503u)) & (RULE_COL_SLOTS - 1)];
-    if (col->epoch != vm->epoch || col->rel != r->cache_id || col->list != list) {
-        *col = (rule_column){.epoch = vm->epoch, .rel = r->cache_id, .list = list, .n = n->count};
-        uint32_t elem = list + 1;
-        for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
-            rule_value v = elem_value(vm, r, elem);
-            if (rule_is_exact_double(&v))
-                col->v[k] = rule_as_double(&v);
-            else {
-                col->n = RULE_COL_NONE;
-                break;
-            }
-        }
+    if (col->epoch != vm->epoch || col->rel != r->cache_id || col->list != list)
+        fill_column(vm, col, r, list, n);
+    return col->n == RULE_COL_NONE ? NULL : col;
+}
+
+/* PQUANT's column of its field's value `list`, from its own slot; NULL when it
+ * has none (the value is no list or tuple too). */
+static const rule_column *quant_column(rule_vm *vm, const rule_quant *q, const rule_value *list)
+{
+    rule_column *col = &vm->quant_cols[q->slot];
+    if (col->epoch != vm->epoch) {
+        const alert_node *n = list->t == RV_NODE ? alert_at(vm->doc, list->n) : NULL;
+        if (n && (n->type == ALERT_LIST || n->type == ALERT_TUPLE))
+            fill_column(vm, col, q->rel, list->n, n);
+        else
+            *col = (rule_column){.epoch = vm->epoch, .n = RULE_COL_NONE};
     }
     return col->n == RULE_COL_NONE ? NULL : col;
 }
@@ -225,6 +248,12 @@ static uint32_t count_doubles(uint8_t op, const double *v, uint32_t n, double c)
     return hits;
 }
 
+/* What any/all/count (op) answers when hits of a list's n elements hold. */
+static inline rule_value quantified(rule_opcode op, int64_t hits, uint32_t n)
+{
+    return op == RULE_OP_COUNTIF ? rule_int(hits) : rule_bool(op == RULE_OP_ANY ? hits > 0 : hits == (int64_t)n);
+}
+
 /* any/all/count: the predicate segment run for each element of a list or tuple. */
 static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, uint32_t pred, const rule_value *arr,
                            rule_value *sp)
@@ -236,11 +265,8 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
     int64_t hits = 0;
     const rule_segment *sg = &p->segs[pred];
     const rule_column *col = sg->cmp_num ? column(vm, &p->rels[sg->cmp_rel], arr->n, n) : NULL;
-    if (col) {
-        hits = count_doubles(sg->cmp_op, col->v, col->n, sg->cmp_d);
-        return op == RULE_OP_COUNTIF ? rule_int(hits)
-                                     : rule_bool(op == RULE_OP_ANY ? hits > 0 : hits == (int64_t)col->n);
-    }
+    if (col)
+        return quantified(op, count_doubles(sg->cmp_op, col->v, col->n, sg->cmp_d), col->n);
     for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
         rule_value v;
         bool r = sg->cmp_op ? (v = elem_value(vm, &p->rels[sg->cmp_rel], elem),
@@ -375,6 +401,21 @@ op_CONEK:
                                     vm->cones[in->arg].dec0, vm->cones[in->arg].radius));
     in += in->b;
     NEXT();
+/* A field's list and the quantifier after it, answered from the list's column;
+ * when there is none, the list is pushed and the quantifier runs as written. */
+op_PQUANT: {
+    if (path_val[in->arg].t == RULE_UNREAD)
+        resolve(vm, in->arg);
+    const rule_quant *q = &vm->quants[in->b];
+    const rule_column *col = quant_column(vm, q, &path_val[in->arg]);
+    if (!col) {
+        *sp++ = path_val[in->arg];
+        NEXT();
+    }
+    in++;
+    *sp++ = quantified(in->op, count_doubles(q->cmp_op, col->v, col->n, q->c), col->n);
+    NEXT();
+}
 op_ANY:
 op_ALL:
 op_COUNTIF:
@@ -449,30 +490,17 @@ op_PJT_GE:
         in++;                                                                                      \
         NEXT();                                                                                    \
     } while (0)
-op_PDJF_EQ:
-    DOUBLE_COMPARE(RULE_OP_EQ, ==, false);
-op_PDJF_NE:
-    DOUBLE_COMPARE(RULE_OP_NE, !=, false);
-op_PDJF_LT:
-    DOUBLE_COMPARE(RULE_OP_LT, <, false);
-op_PDJF_LE:
-    DOUBLE_COMPARE(RULE_OP_LE, <=, false);
-op_PDJF_GT:
-    DOUBLE_COMPARE(RULE_OP_GT, >, false);
-op_PDJF_GE:
-    DOUBLE_COMPARE(RULE_OP_GE, >=, false);
-op_PDJT_EQ:
-    DOUBLE_COMPARE(RULE_OP_EQ, ==, true);
-op_PDJT_NE:
-    DOUBLE_COMPARE(RULE_OP_NE, !=, true);
-op_PDJT_LT:
-    DOUBLE_COMPARE(RULE_OP_LT, <, true);
-op_PDJT_LE:
-    DOUBLE_COMPARE(RULE_OP_LE, <=, true);
-op_PDJT_GT:
-    DOUBLE_COMPARE(RULE_OP_GT, >, true);
-op_PDJT_GE:
-    DOUBLE_COMPARE(RULE_OP_GE, >=, true);
+/* The six handlers of one family, PDJF or PDJT. */
+#define DOUBLE_COMPARES(family, jump_if)                 \
+    op_##family##_EQ : DOUBLE_COMPARE(RULE_OP_EQ, ==, jump_if); \
+    op_##family##_NE : DOUBLE_COMPARE(RULE_OP_NE, !=, jump_if); \
+    op_##family##_LT : DOUBLE_COMPARE(RULE_OP_LT, <, jump_if);  \
+    op_##family##_LE : DOUBLE_COMPARE(RULE_OP_LE, <=, jump_if); \
+    op_##family##_GT : DOUBLE_COMPARE(RULE_OP_GT, >, jump_if);  \
+    op_##family##_GE : DOUBLE_COMPARE(RULE_OP_GE, >=, jump_if)
+    DOUBLE_COMPARES(PDJF, false);
+    DOUBLE_COMPARES(PDJT, true);
+#undef DOUBLE_COMPARES
 #undef DOUBLE_COMPARE
 /* A fused CONST + JF_xx / JT_xx: the value on the stack compared with the constant. */
 #define FUSED_CONST_COMPARE(first, jump_if)                                                        \
