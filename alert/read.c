@@ -35,6 +35,18 @@ static inline unsigned string_stops16(const unsigned char *p)
     return (unsigned)_mm_movemask_epi8(_mm_or_si128(quotes, odd));
 }
 
+/* Of the 16 bytes at p, a bit for each that ends a key quoted with quote in
+ * the pair loop: the backslash, and every byte up to the quote in signed order
+ * (control and non-ASCII bytes, space, the other quote, a little punctuation).
+ * Two compares rather than string_stops16's four; the few keys stopped early
+ * are read by the general states. */
+static inline unsigned key_stops16(const unsigned char *p, unsigned char quote)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i low = _mm_cmplt_epi8(x, _mm_set1_epi8((char)(quote + 1)));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+}
+
 /* Of the 16 bytes at p, a bit for each ASCII digit. Adding 0x46 takes '0'-'9'
  * to the top of the signed bytes, 0x76-0x7F, and every other byte below. */
 static inline unsigned digits16(const unsigned char *p)
@@ -320,41 +332,74 @@ static __attribute__((noinline)) size_t number_end(reader *r, size_t start, uint
 }
 
 #ifdef __SSE2__
-/* Where the number whose digits start at i ends, from other (a bit for each
- * byte from i that is not a digit, and for each byte past the `width` looked at:
- * a run reaching those is not known to end there), when it has a common shape:
- * digits, maybe a fraction, maybe an exponent (2.453e-06). 0 otherwise. */
-static inline __attribute__((always_inline)) size_t number_in(const unsigned char *s, size_t start, size_t i,
-                                                              uint64_t other, unsigned width, uint8_t *type,
-                                                              uint8_t *flags)
+/* The digits of a number from i and its fraction if any (31.923990219, or
+ * 2.453 of 2.453e-06), from other: a bit for each byte from i that is not a
+ * digit, and for each byte past the `width` looked at (a run reaching those is
+ * not known to end there). Returns their length, with *type, when they and the
+ * 2 bytes after them are in the window and keep the grammar; 0 otherwise. */
+static inline __attribute__((always_inline)) unsigned mantissa_in(const unsigned char *s, size_t i, uint64_t other,
+                                                                  unsigned width, uint8_t *type)
 {
     unsigned whole = (unsigned)__builtin_ctzll(other), n = whole;
     if (whole - 1 >= width - 1 || (s[i] == '0' && whole > 1))
         return 0;
-    uint8_t t = ALERT_INT, f = 0;
+    *type = ALERT_INT;
     if (s[i + whole] == '.') {
-        unsigned fraction = (unsigned)__builtin_ctzll(other >> (whole + 1));
-        if (fraction == 0)
+        n = (unsigned)__builtin_ctzll(other & (other - 1)); /* the next byte that is not a digit */
+        if (n == whole + 1)
             return 0;
-        n = whole + 1 + fraction;
-        t = ALERT_FLOAT;
+        *type = ALERT_FLOAT;
     }
-    if (n + 1 >= width) /* what follows, and the byte after, must be in the window */
+    return n + 1 < width ? n : 0;
+}
+
+/* The flags of a number of type `type` from start whose n digits start at i. */
+static inline __attribute__((always_inline)) uint8_t number_flags(const unsigned char *s, size_t start, size_t i,
+                                                                  unsigned n, uint8_t type)
+{
+    return n >= 19 && type == ALERT_INT && beyond_int64(s + i, n, i > start) ? ALERT_F_BIGINT : 0;
+}
+
+/* Where the number from start ends whose mantissa of n bytes (see mantissa_in,
+ * with other and width) starts at i: after its exponent if any (e-06), with
+ * its type and flags; 0 if that is not of a common shape. */
+static inline __attribute__((always_inline)) size_t number_rest(const unsigned char *s, size_t start, size_t i,
+                                                                unsigned n, uint64_t other, unsigned width,
+                                                                uint8_t *type, uint8_t *flags)
+{
+    if ((s[i + n] | 0x20) != 'e') {
+        *flags = number_flags(s, start, i, n, *type);
+        return i + n;
+    }
+    unsigned digits = n + 1 + (s[i + n + 1] == '+' || s[i + n + 1] == '-');
+    unsigned exponent = (unsigned)__builtin_ctzll(other >> digits);
+    n = digits + exponent;
+    if (exponent == 0 || n >= width)
         return 0;
-    if ((s[i + n] | 0x20) == 'e') {
-        unsigned digits = n + 1 + (s[i + n + 1] == '+' || s[i + n + 1] == '-');
-        unsigned exponent = (unsigned)__builtin_ctzll(other >> digits);
-        n = digits + exponent;
-        if (exponent == 0 || n >= width)
-            return 0;
-        t = ALERT_FLOAT;
-    } else if (whole >= 19 && t == ALERT_INT && beyond_int64(s + i, whole, i > start)) {
-        f = ALERT_F_BIGINT;
-    }
-    *type = t;
-    *flags = f;
+    *type = ALERT_FLOAT;
+    *flags = 0;
     return i + n;
 }
+
+/* Where the number whose digits start at i ends (see mantissa_in for other and
+ * width), when it has a common shape: digits, maybe a fraction, maybe an
+ * exponent (2.453e-06). 0 otherwise. */
+static inline __attribute__((always_inline)) size_t number_in(const unsigned char *s, size_t start, size_t i,
+                                                              uint64_t other, unsigned width, uint8_t *type,
+                                                              uint8_t *flags)
+{
+    unsigned n = mantissa_in(s, i, other, width, type);
+    return n ? number_rest(s, start, i, n, other, width, type, flags) : 0;
+}
+
+/* The 4 bytes at p, the first lowest (one little-endian load). */
+static inline uint32_t word_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* 3 bytes as the low bytes of a word_at. */
+#define BYTES3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
 #endif
 
 #ifdef __SSE2__
@@ -552,6 +597,7 @@ static inline __attribute__((always_inline)) machine_stop run(reader *r, machine
     size_t pairs_end;                                  /* the pair loop's last start (see key) */
     size_t window;                                     /* where the pair loop's masks start */
     unsigned stops;
+    uint32_t sep; /* 4 bytes at once: what ends a key, what ends a value */
     uint64_t non_digits;
 #endif
 
@@ -682,26 +728,34 @@ key_general: /* a plain str key directly followed by ':' goes straight to its va
     goto value;
 
 #ifdef __SSE2__
-pair: /* 'key': VALUE, with a plain key of at most 15 bytes and a plain number or
-       * short str value, up to the next key; nothing read here needs a bound
-       * check (see PAIR_REACH), and room for both nodes was made sure (see key).
-       * What else is met, the general states read from where the loop is. */
+pair: /* 'key': VALUE, with a plain key of at most 15 bytes (see key_stops16) and
+       * a plain number or short str value, up to the next key; nothing read here
+       * needs a bound check (see PAIR_REACH), and room for both nodes was made sure
+       * (see key). What else is met, the general states read from where the loop is. */
     if (s[pos] != quote)
         goto key_general;
     /* The digit masks of the value are taken with the key's, from the same
      * loads: a number's end is then found without waiting for one more load. */
     window = pos + 1;
-    stops = string_stops16(s + window);
+    stops = key_stops16(s + window, quote);
     non_digits = non_digits48(s + window);
     if (stops == 0)
         goto key_general;
     end = window + (unsigned)__builtin_ctz(stops);
-    if (s[end] != quote || s[end + 1] != ':')
+    /* The key's end and the value's first byte from one load. */
+    sep = word_at(s + end);
+    if ((sep & 0xFFFFFF) == BYTES3(quote, ':', ' ')) {
+        compact = false;
+        pos = end + 3;
+        c = (unsigned char)(sep >> 24);
+    } else if ((sep & 0xFFFF) == BYTES3(quote, ':', 0)) {
+        pos = end + 2;
+        c = (unsigned char)(sep >> 16);
+    } else {
         goto key_general;
+    }
     push(&t, ALERT_STR, window, end - window, ALERT_F_VERBATIM);
     o.count++;
-    pos = past_one_space_in_reach(s, end + 2, &compact);
-    c = s[pos];
     if (is_digit(c) || c == '-') {
         /* The sign from the mask rather than from c: one load less in the chain. */
         uint64_t other = non_digits >> (pos - window);
@@ -731,6 +785,15 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes and a plain number o
     pos = end;
     last = t.n - 1;
 pair_after: /* after the value `last` of the dict o, its key counted */
+    if ((word_at(s + pos) & 0xFFFFFF) == BYTES3(',', ' ', quote)) {
+        /* The common separator and the next key's quote, in one test. */
+        o.count++;
+        compact = false;
+        pos += 2;
+        if (pos <= pairs_end)
+            goto pair;
+        goto key_general;
+    }
     if (s[pos] == ',') {
         o.count++;
         pos = past_one_space_in_reach(s, pos + 1, &compact);

@@ -19,6 +19,8 @@ static void expect_same_nodes(const alert_doc *want, const alert_doc *got, const
     cr_assert_eq(got->n_nodes, want->n_nodes, "%s (+%zu spaces): %u nodes, not %u", text, pad, got->n_nodes,
                  want->n_nodes);
     cr_assert_eq(got->format, want->format, "%s (+%zu spaces): format", text, pad);
+    cr_assert_eq(got->compact, want->compact, "%s (+%zu spaces): compact", text, pad);
+    cr_assert_eq(got->canonical, want->canonical, "%s (+%zu spaces): canonical", text, pad);
     cr_assert_eq(got->scratch_len != 0, want->scratch_len != 0, "%s (+%zu spaces): scratch", text, pad);
     for (uint32_t k = 0; k < want->n_nodes; k++) {
         const alert_node *w = alert_at(want, k), *g = alert_at(got, k);
@@ -80,6 +82,14 @@ static void expect_python_as_general(const char *const *texts, size_t count)
     }
 }
 
+static void expect_json_as_general(const char *const *texts, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        expect_as_general(texts[k], ALERT_FORMAT_JSON);
+        expect_as_general(texts[k], ALERT_FORMAT_AUTO);
+    }
+}
+
 #define EACH(texts) (texts), sizeof(texts) / sizeof *(texts)
 
 Test(pairs, keys_at_the_edges_of_the_window)
@@ -104,6 +114,43 @@ Test(pairs, keys_at_the_edges_of_the_window)
         "{'a': 1, 'a': 2}",
     };
     expect_python_as_general(EACH(texts));
+}
+
+Test(pairs, key_bytes_around_the_loops_stops)
+{
+    /* The pair loop ends a Python key at a backslash or any byte up to '\''
+     * in signed order, a JSON key at one up to '"': the keys it leaves to the
+     * general states, and the bytes just past its stops, which it reads itself. */
+    static const char *const texts[] = {
+        "{'a b': 1, 'c': 2}", "{'a!': 1, '#': 2, '$%': 3, '&': 4}", "{'(': 1, ')': 2, 'a(b': 3}",
+        "{'a\x7f': 1, '\x7f': 2}", "{'a\"b': 1, 'c': 2}", "{'~': 1, '[{': 2, '0': 3}",
+        "{'a\\': 1, 'c': 2}", "{'\\a': 1, 'c': 2}", "{' ': 1, '': 2}",
+    };
+    expect_python_as_general(EACH(texts));
+    static const char *const json[] = {
+        "{\"a b\": 1, \"c\": 2}", "{\"a!\": 1, \"#\": 2, \"$\": 3}", "{\"it's\": 1, \"'\": 2, \"&\": 3}",
+        "{\"a\\\\\": 1, \"c\": 2}", "{\"\x7f\": 1, \"c\": 2}",
+    };
+    expect_json_as_general(EACH(json));
+}
+
+Test(pairs, what_follows_a_key_and_a_value)
+{
+    /* The loop reads "': " after a key and ", '" after a value as one word each;
+     * every near miss goes the general way, and canonical and compact tell it. */
+    static const char *const texts[] = {
+        "{'a':1, 'b':-2, 'c':'x', 'd':{'e':3}}", "{'a': 1,'b': 2, 'c': 3}", "{'a': 1, \"b\": 2, 'c': 3}",
+        "{'a': 'x', \"b\": 2, 'c': 'y', 'd': 4}", "{'a': 1, 2: 3, 'b': 4}", "{'a': 1,  'b': 2}",
+        "{'a': 1 , 'b': 2}", "{'a': 1,\n'b': 2}", "{'a':\n1, 'b': 2}", "{'a'::1, 'b': 2}", "{'a': :1, 'b': 2}",
+        "{'a': 1, ''b': 2}", "{'a': {'b': 1}, 'c': 2}", "{'a': {'b': 1},'c': 2}", "{'a': 1.5, 'b': 1e5, 'c': 7}",
+        "{'a': 1.5e3, 'b': 2}", "{'a': 1, 'b': 2, 'c': 3}",
+    };
+    expect_python_as_general(EACH(texts));
+    static const char *const json[] = {
+        "{\"a\": 1, \"b\": 2, \"c\": \"x\", \"d\": 3}", "{\"a\":1,\"b\":2,\"c\":\"x\",\"d\":3}",
+        "{\"a\": 1,\"b\":2, \"c\": 3}", "{\"a\": \"x\", \"b\": {\"c\": 1}, \"d\": 2}",
+    };
+    expect_json_as_general(EACH(json));
 }
 
 Test(pairs, numbers_of_every_length_and_shape)
@@ -203,10 +250,7 @@ Test(pairs, json_the_same_way)
         "{\"a\": 01, \"b\": 2}",
         "{\"a\": 1.5, \"b\": 2",
     };
-    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
-        expect_as_general(texts[k], ALERT_FORMAT_JSON);
-        expect_as_general(texts[k], ALERT_FORMAT_AUTO);
-    }
+    expect_json_as_general(EACH(texts));
 }
 
 /* A value and the node it must give (str: its content between the quotes). */
