@@ -329,6 +329,7 @@ typedef struct {
     rule_insn *code;
     uint32_t n_code, cap_code;
     uint32_t need; /* stack slots it needs, its predicates' included (set by the verifier) */
+    bool rets_empty; /* every RET is reached with an empty stack (set by the verifier) */
     /* A predicate of the commonest shape, `@.path OP constant`, is run by its
      * quantifier without the dispatch loop (set by rule_vm_prepare): the
      * comparison, RULE_OP_EQ..GE (0: another shape), its relative path and constant. */
@@ -444,6 +445,7 @@ typedef struct {
     uint8_t cmp_op;          /* its comparison, RULE_OP_EQ..GE */
     int32_t list;            /* the field's path id */
     uint32_t slot;           /* in rule_vm's quant_cols */
+    uint32_t rule;           /* whose program runs the quantifier when the column has no answer */
 } rule_quant;
 
 /* The type of a path's cached value before its first read for an alert: no
@@ -472,10 +474,11 @@ void rule_vm_prepare(rule_program *p);
 
 /* Runs n verified programs, each answer to match[i]; returns how many matched.
  * code is their main segments' copies (see rule_set's lay_out) back to back,
- * progs[0]'s first: jump targets count from code, and each RET is a RETN whose
+ * progs[0]'s first: jump targets count from code, each RET is a RETN whose
  * operand is its answer plus twice where the next rule's code starts (0 after
- * the last rule). stack has room for the largest segs[0].need among them. */
-size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code, size_t n, rule_value *stack,
-                   unsigned char *match);
+ * the last rule), and rule_of[pc] is the rule whose code holds pc. stack has
+ * room for the largest segs[0].need among them. */
+size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code, const uint32_t *rule_of, size_t n,
+                   rule_value *stack, unsigned char *match);
 
 #endif

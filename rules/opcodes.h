@@ -28,7 +28,9 @@
                  in the set's copy of the code */                                                 \
     K(QUANT)  /* PATH's operand, and in the second the index of one of the set's column          \
                  quantifiers (rule_quant); the quantifier after it stays in place, run when the  \
-                 column has no answer: PQUANT, only in the set's copy of the code */
+                 column has no answer: PQUANT, only in the set's copy of the code */            \
+    K(RULE)   /* a rule's index in the set: ENTER, first in the set's copy of a rule whose code   \
+                 reads its program's constants or predicates */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
@@ -41,7 +43,8 @@
  * constant is a number a double holds exactly: a float field is then compared
  * as one double. CONEK is a cone() whose last three arguments are numeric
  * constants, and PQUANT a PATH whose list any/all/count, right after it,
- * compares by `@.path OP number`, made the same way. */
+ * compares by `@.path OP number`, made the same way. ENTER starts a rule whose
+ * code needs its program: the others' are run without it. */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -95,6 +98,7 @@
     OP(RETN, CHAIN, 0, 0)           \
     OP(CONEK, CONE, 2, 1)           \
     OP(PQUANT, QUANT, 0, 1)         \
+    OP(ENTER, RULE, 0, 0)           \
     OP(PJF_EQ, FUSED, 0, 0)         \
     OP(PJF_NE, FUSED, 0, 0)         \
     OP(PJF_LT, FUSED, 0, 0)         \

@@ -22,6 +22,7 @@ struct rule_set {
     rule_column *cols;
     rule_kids elem_kids; /* one-key relative paths, by cache id */
     rule_insn *code; /* every rule's main segment, back to back, for the VM: few cache lines to run them all */
+    uint32_t *rule_of; /* by code's pc: the rule whose code holds it */
     rule_cone *cones; /* CONEK's operands in code */
     double *doubles;  /* PDJF's and PDJT's constants in code */
     rule_quant *quants; /* PQUANT's in code */
@@ -50,6 +51,7 @@ void rule_set_free(rule_set *rs)
     free(rs->cols);
     rule_kids_free(&rs->elem_kids);
     free(rs->code);
+    free(rs->rule_of);
     free(rs->cones);
     free(rs->doubles);
     free(rs->quants);
@@ -367,16 +369,18 @@ static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, ru
  * `@.path OP number` (see rule_vm_prepare) a PQUANT, appending its quantifier
  * to quants[*n_quants] (counted on) with the column slot it shares with the
  * set's others over the same field and path, counted in *n_slots. */
-static void fuse_quants(const rule_program *p, rule_insn *code, uint32_t n, rule_quant *quants, uint32_t *n_quants,
-                        uint32_t *n_slots)
+static void fuse_quants(const rule_set *rs, uint32_t rule, rule_insn *code, uint32_t n, rule_quant *quants,
+                        uint32_t *n_quants, uint32_t *n_slots)
 {
+    const rule_program *p = &rs->rules[rule];
     for (uint32_t pc = 0; pc + 1 < n; pc++) {
         uint8_t next = code[pc + 1].op;
         if (code[pc].op != RULE_OP_PATH || (next != RULE_OP_ANY && next != RULE_OP_ALL && next != RULE_OP_COUNTIF) ||
             !p->segs[code[pc + 1].arg].cmp_num || *n_quants > UINT16_MAX)
             continue;
         const rule_segment *sg = &p->segs[code[pc + 1].arg];
-        rule_quant q = {.rel = &p->rels[sg->cmp_rel], .c = sg->cmp_d, .cmp_op = sg->cmp_op, .list = code[pc].arg};
+        rule_quant q = {
+            .rel = &p->rels[sg->cmp_rel], .c = sg->cmp_d, .cmp_op = sg->cmp_op, .list = code[pc].arg, .rule = rule};
         uint32_t k = 0;
         while (k < *n_quants && (quants[k].list != q.list || quants[k].rel->cache_id != q.rel->cache_id))
             k++;
@@ -387,40 +391,72 @@ static void fuse_quants(const rule_program *p, rule_insn *code, uint32_t n, rule
     }
 }
 
+/* Whether fused code reads its program's constants or predicates (see ENTER),
+ * past what CONEK and PQUANT stand for: that is never run. */
+static bool needs_program(const rule_insn *code, uint32_t n)
+{
+    for (uint32_t pc = 0; pc < n; pc++) {
+        uint8_t op = code[pc].op, kind = rule_op_kind[op];
+        if (kind == RULE_ARG_CONST || kind == RULE_ARG_PATH_CONST || kind == RULE_ARG_PRED ||
+            (kind == RULE_ARG_FUSED && (op < RULE_OP_PDJF_EQ || op > RULE_OP_PDJT_GE)))
+            return true;
+        pc += op == RULE_OP_CONEK ? code[pc].b : op == RULE_OP_PQUANT;
+    }
+    return false;
+}
+
 /* Lays the main segments of all rules out in one block, in rule order, as
- * rule_vm_run runs them: jump targets count from the block's start, and each
- * RET becomes a RETN that also says where the next rule starts (0: there is
- * none), so one rule moves to the next without looking anything up. */
+ * rule_vm_run runs them: each rule's fused copy, after an ENTER when it needs
+ * its program. Jump targets count from the block's start, and each RET becomes
+ * a RETN that also says where the next rule starts (0: there is none), so one
+ * rule moves to the next without looking anything up; a jump to `RET 0` of a
+ * rule whose RETs find the stack empty goes straight to the next rule. */
 static int lay_out(rule_set *rs)
 {
     size_t total = 0;
     for (size_t i = 0; i < rs->n; i++)
-        total += rs->rules[i].segs[0].n_code;
+        total += rs->rules[i].segs[0].n_code + 1;
     if (total > INT32_MAX / 2)
         return -1;
     rule_insn *code = malloc(total * sizeof *code);
+    uint32_t *rule_of = malloc(total * sizeof *rule_of);
+    uint32_t *starts = malloc((rs->n + 1) * sizeof *starts);
     rule_cone *cones = malloc((total / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
     double *doubles = malloc((total / 2 + 1) * sizeof *doubles); /* a comparison, at least 2 */
     rule_quant *quants = malloc((total / 2 + 1) * sizeof *quants); /* a quantifier, at least 2 */
     rule_column *quant_cols = NULL;
-    if (!code || !cones || !doubles || !quants)
+    if (!code || !rule_of || !starts || !cones || !doubles || !quants)
         goto fail;
     uint32_t at = 0, n_cones = 0, n_doubles = 0, n_quants = 0, n_slots = 0;
-    for (size_t i = 0; i < rs->n; i++) {
+    for (uint32_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
-        rule_insn *copy = code + at;
+        rule_insn *copy = code + at + 1;
         memcpy(copy, seg0->code, seg0->n_code * sizeof *code);
         fuse_cones(rs->rules[i].consts, copy, seg0->n_code, cones, &n_cones);
         fuse(rs->rules[i].consts, copy, seg0->n_code, doubles, &n_doubles);
-        fuse_quants(&rs->rules[i], copy, seg0->n_code, quants, &n_quants, &n_slots);
+        fuse_quants(rs, i, copy, seg0->n_code, quants, &n_quants, &n_slots);
+        starts[i] = at;
+        if (needs_program(copy, seg0->n_code))
+            code[at++] = (rule_insn){.op = RULE_OP_ENTER, .arg = (int32_t)i};
+        else
+            memmove(code + at, copy, seg0->n_code * sizeof *code);
         at += seg0->n_code;
-        for (uint32_t pc = 0; pc < seg0->n_code; pc++) {
-            uint8_t kind = rule_op_kind[copy[pc].op];
-            if (kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO)
-                copy[pc].arg += (int32_t)(at - seg0->n_code);
-            else if (kind == RULE_ARG_RESULT) {
-                copy[pc].op = RULE_OP_RETN;
-                copy[pc].arg |= i + 1 < rs->n ? (int32_t)(at << 1) : 0;
+    }
+    starts[rs->n] = 0;
+    for (uint32_t i = 0; i < rs->n; i++) {
+        const rule_segment *seg0 = &rs->rules[i].segs[0];
+        uint32_t first = starts[i + 1] ? starts[i + 1] - seg0->n_code : at - seg0->n_code;
+        for (uint32_t pc = starts[i]; pc < first + seg0->n_code; pc++) {
+            rule_insn *in = &code[pc];
+            uint8_t kind = rule_op_kind[in->op];
+            rule_of[pc] = i;
+            if (kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO) {
+                const rule_insn *target = &seg0->code[in->arg];
+                bool to_next = seg0->rets_empty && starts[i + 1] && target->op == RULE_OP_RET && target->arg == 0;
+                in->arg = to_next ? (int32_t)starts[i + 1] : in->arg + (int32_t)first;
+            } else if (kind == RULE_ARG_RESULT) {
+                in->op = RULE_OP_RETN;
+                in->arg |= (int32_t)(starts[i + 1] << 1);
             }
         }
     }
@@ -428,6 +464,9 @@ static int lay_out(rule_set *rs)
         goto fail;
     free(rs->code);
     rs->code = code;
+    free(rs->rule_of);
+    rs->rule_of = rule_of;
+    free(starts);
     free(rs->cones);
     rs->cones = cones;
     free(rs->doubles);
@@ -440,6 +479,8 @@ static int lay_out(rule_set *rs)
     return 0;
 fail:
     free(code);
+    free(rule_of);
+    free(starts);
     free(cones);
     free(doubles);
     free(quants);
@@ -517,7 +558,7 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
                   .doubles = rs->doubles,
                   .quants = rs->quants,
                   .quant_cols = rs->quant_cols};
-    return rule_vm_run(&vm, rs->rules, rs->code, rs->n, rs->stack, match);
+    return rule_vm_run(&vm, rs->rules, rs->code, rs->rule_of, rs->n, rs->stack, match);
 }
 
 void rule_set_disasm(const rule_set *rs, size_t i, FILE *out) { rule_program_disasm(&rs->rules[i], &rs->paths, out); }

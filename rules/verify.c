@@ -66,6 +66,7 @@ static int check_operand(const checker *k, uint32_t pc, const rule_insn *in)
     case RULE_ARG_CHAIN:
     case RULE_ARG_CONE:
     case RULE_ARG_QUANT:
+    case RULE_ARG_RULE:
         ok = false; /* made from verified code, never verified itself */
         break;
     default:
@@ -140,6 +141,10 @@ static int verify_segment(checker *k)
         if (rc == 0 && kind != RULE_ARG_GOTO && kind != RULE_ARG_RESULT)
             rc = reach(k, depth, work, &n_work, pc + 1, (int32_t)after);
     }
+    s->rets_empty = true;
+    for (uint32_t pc = 0; pc < s->n_code; pc++)
+        if (s->code[pc].op == RULE_OP_RET && depth[pc] > 0)
+            s->rets_empty = false;
     free(depth);
     free(work);
     s->need = (uint32_t)need;

@@ -165,6 +165,7 @@ static __attribute__((noinline)) bool compare_with_double(rule_opcode op, const 
 typedef struct {
     const rule_program *progs;
     const rule_insn *code; /* every rule's main segment, as rule_vm_run says */
+    const uint32_t *rule_of;
     unsigned char *match;
     size_t hits;
 } rule_batch;
@@ -401,19 +402,17 @@ op_CONEK:
                                     vm->cones[in->arg].dec0, vm->cones[in->arg].radius));
     in += in->b;
     NEXT();
-/* A field's list and the quantifier after it, answered from the list's column;
- * when there is none, the list is pushed and the quantifier runs as written. */
+/* A field's list and the quantifier after it, answered from the list's column
+ * or, when there is none, by its rule's program (that rule may have no ENTER). */
 op_PQUANT: {
     if (path_val[in->arg].t == RULE_UNREAD)
         resolve(vm, in->arg);
     const rule_quant *q = &vm->quants[in->b];
     const rule_column *col = quant_column(vm, q, &path_val[in->arg]);
-    if (!col) {
-        *sp++ = path_val[in->arg];
-        NEXT();
-    }
+    *sp++ = path_val[in->arg];
     in++;
-    *sp++ = quantified(in->op, count_doubles(q->cmp_op, col->v, col->n, q->c), col->n);
+    sp[-1] = col ? quantified(in->op, count_doubles(q->cmp_op, col->v, col->n, q->c), col->n)
+                 : quantify(vm, batch->progs + q->rule, in->op, (uint32_t)in->arg, &sp[-1], sp);
     NEXT();
 }
 op_ANY:
@@ -533,15 +532,19 @@ op_RET:
  * 0 after the last rule (rule_vm_run); only a match is written, as few rules match. */
 op_RETN:
     if (in->arg & 1) {
-        batch->match[p - batch->progs] = 1;
+        batch->match[batch->rule_of[in - code]] = 1;
         batch->hits++;
     }
     if (in->arg >> 1 == 0)
         return true;
-    p++;
-    consts = p->consts;
     sp = base;
     JUMP(in->arg >> 1);
+/* A rule whose code reads its program's constants or predicates starts here:
+ * the others leave p and consts as they find them. */
+op_ENTER:
+    p = batch->progs + in->arg;
+    consts = p->consts;
+    NEXT();
 #undef JUMP
 #undef NEXT
 #undef DISPATCH
@@ -566,12 +569,12 @@ void rule_vm_prepare(rule_program *p)
     }
 }
 
-size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code, size_t n, rule_value *stack,
-                   unsigned char *match)
+size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code, const uint32_t *rule_of, size_t n,
+                   rule_value *stack, unsigned char *match)
 {
     if (n == 0)
         return 0;
-    rule_batch batch = {.progs = progs, .code = code, .match = match};
+    rule_batch batch = {.progs = progs, .code = code, .rule_of = rule_of, .match = match};
     memset(match, 0, n);
     run(vm, &batch, &progs[0], 0, ALERT_ABSENT, stack);
     return batch.hits;

@@ -409,3 +409,57 @@ Test(shared, constant_cones_as_unfused_ones)
     cr_assert_eq(alone("cone(d.ra, d.dec, 10, 25.000001, 5)"), 0);
     cr_assert_eq(alone("cone(d.n, d.dec, 10, 20, 5) or cone(d.ra, d.s, 10, 20, 5)"), 0);
 }
+
+/* In a set, a rule that reads its program's constants or predicates starts
+ * with ENTER and the others run without it, a jump to `RET 0` goes straight to
+ * the next rule, and a match is written for the rule that holds the RET: each
+ * rule of every shape, next to rules of every other shape, in every order, on
+ * alerts where they match and where they do not, answers as it does alone. */
+Test(shared, rules_of_every_shape_in_a_set_as_alone)
+{
+    static const char *const alerts[] = {
+        "{'d': {'f': 2.5, 'i': -3, 's': 'r', 'ra': 10.0, 'dec': 20.0}, 'l': [{'x': 2, 's': 'g'}, {'x': 3}], "
+        "'n': [{'x': 2}, {'x': None}]}",
+        "{'d': {'f': 1.5, 'i': 1, 's': 'g', 'ra': 50.0, 'dec': -20.0}, 'l': [{'x': 0}], 'n': [{'x': 'a'}]}",
+        "{'d': None, 'l': 3}",
+    };
+    static const char *const rules[] = {
+        "d.f > 2",                      /* no ENTER */
+        "d.s == 'r'",                   /* a string constant: ENTER */
+        "any(l, @.x > 1)",              /* a column: no ENTER */
+        "any(n, @.x > 1)",              /* no column: the quantifier's own program */
+        "count(l, @.x > 1) >= 2",       /* a column, then a constant: ENTER */
+        "cone(d.ra, d.dec, 10, 20, 1)", /* no ENTER */
+        "abs(d.i) > 2",                 /* ENTER */
+        "not (d.f > 2)",                /* the jump goes to RET 1 */
+        "d.f > 2 or d.s == 'g'",
+        "d.i in (1, -3)",
+        "any(l, @.s == 'g')", /* a predicate run as written: ENTER */
+        "d.zz == null",
+        "false",
+        "true",
+    };
+    enum { N = sizeof rules / sizeof *rules };
+    for (size_t a = 0; a < sizeof alerts / sizeof *alerts; a++) {
+        parse(alerts[a]);
+        int want[N];
+        for (size_t k = 0; k < N; k++)
+            want[k] = alone(rules[k]);
+        /* Each rotation of the list, each rule twice in a row. */
+        for (size_t r = 0; r < N; r++) {
+            rule_set *set = rule_set_new();
+            rule_error errs[2];
+            size_t n_errs, hits = 0;
+            for (size_t k = 0; k < 2 * N; k++) {
+                cr_assert_eq(rule_set_add(set, "t", rules[(r + k / 2) % N], errs, 2, &n_errs), 0);
+                hits += (size_t)want[(r + k / 2) % N];
+            }
+            unsigned char match[2 * N];
+            cr_assert_eq(rule_set_eval(set, &doc, match), hits);
+            for (size_t k = 0; k < 2 * N; k++)
+                cr_assert_eq(match[k], want[(r + k / 2) % N], "'%s' (rule %zu of rotation %zu), alert %zu",
+                             rules[(r + k / 2) % N], k, r, a);
+            rule_set_free(set);
+        }
+    }
+}
