@@ -224,7 +224,7 @@ static const rule_column *quant_column(rule_vm *vm, const rule_quant *q, const r
  * that doubles hold exactly: C's comparisons of doubles are the language's
  * then (a NaN is only ever unequal). Comparing has no effect, so any and all
  * count too rather than stop early: one short loop per comparison. */
-static uint32_t count_doubles(uint8_t op, const double *v, uint32_t n, double c)
+static inline uint32_t count_doubles(uint8_t op, const double *v, uint32_t n, double c)
 {
     uint32_t hits = 0;
 #define COUNT(cmp)                         \
