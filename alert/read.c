@@ -596,7 +596,7 @@ static inline __attribute__((always_inline)) machine_stop run(reader *r, machine
     const unsigned char quote = python ? '\'' : '"'; /* what a format's plain keys are quoted with */
     size_t pairs_end;                                  /* the pair loop's last start (see key) */
     size_t window;                                     /* where the pair loop's masks start */
-    unsigned stops;
+    unsigned stops, key_len, value_at; /* value_at: from the window */
     uint32_t sep; /* 4 bytes at once: what ends a key, what ends a value */
     uint64_t non_digits;
 #endif
@@ -741,29 +741,33 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes (see key_stops16) an
     non_digits = non_digits48(s + window);
     if (stops == 0)
         goto key_general;
-    end = window + (unsigned)__builtin_ctz(stops);
+    key_len = (unsigned)__builtin_ctz(stops);
+    end = window + key_len;
     /* The key's end and the value's first byte from one load. */
     sep = word_at(s + end);
-    if ((sep & 0xFFFFFF) == BYTES3(quote, ':', ' ')) {
+    if (__builtin_expect((sep & 0xFFFFFF) == BYTES3(quote, ':', ' '), 1)) {
         compact = false;
-        pos = end + 3;
+        value_at = key_len + 3;
         c = (unsigned char)(sep >> 24);
     } else if ((sep & 0xFFFF) == BYTES3(quote, ':', 0)) {
-        pos = end + 2;
+        value_at = key_len + 2;
         c = (unsigned char)(sep >> 16);
     } else {
         goto key_general;
     }
-    push(&t, ALERT_STR, window, end - window, ALERT_F_VERBATIM);
+    pos = window + value_at;
+    push(&t, ALERT_STR, window, key_len, ALERT_F_VERBATIM);
     o.count++;
     if (is_digit(c) || c == '-') {
-        /* The sign from the mask rather than from c: one load less in the chain. */
-        uint64_t other = non_digits >> (pos - window);
+        /* The sign from the mask rather than from c: one load less in the
+         * chain, which runs from the key's length to the mask's shift. */
+        uint64_t other = non_digits >> value_at;
         unsigned sign = other & 1;
         size_t digits = pos + sign;
         /* At most 19 bytes from the window's start (a 15-byte key, "': ", a
-         * sign): at least 29 bytes of the window are after them. */
-        other = other >> sign | ~(uint64_t)0 << PAIR_NUMBER_WIDTH;
+         * sign): at least 29 bytes of the window are after them, and then the
+         * bits above its 48, all set, end any run of digits. */
+        other >>= sign;
         if ((end = number_in(s, pos, digits, other, PAIR_NUMBER_WIDTH, &type, &flags)) == 0)
             goto value;
         push(&t, type, pos, end - pos, flags);
@@ -785,7 +789,7 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes (see key_stops16) an
     pos = end;
     last = t.n - 1;
 pair_after: /* after the value `last` of the dict o, its key counted */
-    if ((word_at(s + pos) & 0xFFFFFF) == BYTES3(',', ' ', quote)) {
+    if (__builtin_expect((word_at(s + pos) & 0xFFFFFF) == BYTES3(',', ' ', quote), 1)) {
         /* The common separator and the next key's quote, in one test. */
         o.count++;
         compact = false;
