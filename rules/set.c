@@ -28,6 +28,7 @@ struct rule_set {
     rule_quant *quants; /* PQUANT's in code */
     rule_column *quant_cols; /* their columns for the current alert */
     uint32_t n_quant_cols;
+    rule_vm vm; /* the above, bound for rule_set_eval (by rule_set_add) */
 };
 
 rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
@@ -522,6 +523,18 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
     if (rc != 0)
         rule_program_free(&prog);
     rule_tree_free(&tree);
+    /* Whatever moved, even in a failed add, is bound again. */
+    rs->vm = (rule_vm){.paths = &rs->paths,
+                       .path_val = rs->path_val,
+                       .path_node = rs->path_node,
+                       .node_epoch = rs->node_epoch,
+                       .elem = rs->elem,
+                       .cols = rs->cols,
+                       .elem_kids = &rs->elem_kids,
+                       .cones = rs->cones,
+                       .doubles = rs->doubles,
+                       .quants = rs->quants,
+                       .quant_cols = rs->quant_cols};
     *n_errs = diags.n < max_errs ? diags.n : max_errs;
     return rc;
 }
@@ -545,20 +558,9 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
     }
     for (uint32_t k = 0; k < rs->paths.n; k++)
         rs->path_val[k].t = RULE_UNREAD;
-    rule_vm vm = {.doc = doc,
-                  .paths = &rs->paths,
-                  .path_val = rs->path_val,
-                  .path_node = rs->path_node,
-                  .node_epoch = rs->node_epoch,
-                  .epoch = rs->epoch,
-                  .elem = rs->elem,
-                  .cols = rs->cols,
-                  .elem_kids = &rs->elem_kids,
-                  .cones = rs->cones,
-                  .doubles = rs->doubles,
-                  .quants = rs->quants,
-                  .quant_cols = rs->quant_cols};
-    return rule_vm_run(&vm, rs->rules, rs->code, rs->rule_of, rs->n, rs->stack, match);
+    rs->vm.doc = doc;
+    rs->vm.epoch = rs->epoch;
+    return rule_vm_run(&rs->vm, rs->rules, rs->code, rs->rule_of, rs->n, rs->stack, match);
 }
 
 void rule_set_disasm(const rule_set *rs, size_t i, FILE *out) { rule_program_disasm(&rs->rules[i], &rs->paths, out); }
