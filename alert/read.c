@@ -350,7 +350,7 @@ static inline __attribute__((always_inline)) unsigned mantissa_in(const unsigned
             return 0;
         *type = ALERT_FLOAT;
     }
-    return n + 1 < width ? n : 0;
+    return n < width - 1 ? n : 0; /* n + 1 < width, with no sum to keep (GCC spilled it) */
 }
 
 /* The flags of a number of type `type` from start whose n digits start at i. */
@@ -586,7 +586,8 @@ static inline __attribute__((always_inline)) machine_stop run(reader *r, machine
     tape t = m->t;
     open_state o = m->o;
     size_t pos = m->pos, end;
-    uint32_t last = m->last;
+    uint32_t last = m->last; /* read by after for a dict's key or a failed close; the pair
+                              * loop, which completes neither, does not keep it */
     bool compact = m->compact; /* Python's is never used: its updates are left out */
     bool canonical = m->canonical; /* nor JSON's */
     uint8_t type, flags;
@@ -734,6 +735,7 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes (see key_stops16) an
        * (see key). What else is met, the general states read from where the loop is. */
     if (s[pos] != quote)
         goto key_general;
+pair_quoted: /* at a quote */
     /* The digit masks of the value are taken with the key's, from the same
      * loads: a number's end is then found without waiting for one more load. */
     window = pos + 1;
@@ -787,15 +789,14 @@ pair: /* 'key': VALUE, with a plain key of at most 15 bytes (see key_stops16) an
         goto value;
     }
     pos = end;
-    last = t.n - 1;
-pair_after: /* after the value `last` of the dict o, its key counted */
+pair_after: /* after a value of the dict o, its key counted */
     if (__builtin_expect((word_at(s + pos) & 0xFFFFFF) == BYTES3(',', ' ', quote), 1)) {
         /* The common separator and the next key's quote, in one test. */
         o.count++;
         compact = false;
         pos += 2;
         if (pos <= pairs_end)
-            goto pair;
+            goto pair_quoted;
         goto key_general;
     }
     if (s[pos] == ',') {
