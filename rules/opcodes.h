@@ -26,6 +26,8 @@
     K(CONE)   /* index of one of the set's cones with constant centre and radius, and in the      \
                  second operand how many of the instructions after it it stands for: CONEK, only  \
                  in the set's copy of the code */                                                 \
+    K(PATH_CONE) /* PATH's operand (ra), and in the second a cone's index; the PATH (dec) and the \
+                 CONEK after it stay in place, stood for: PCONE, only in the set's copy */        \
     K(QUANT)  /* PATH's operand, and in the second the index of one of the set's column          \
                  quantifiers (rule_quant); the quantifier after it stays in place, run when the  \
                  column has no answer: PQUANT, only in the set's copy of the code */            \
@@ -42,7 +44,7 @@
  * place, holding the target). PDJF_xx / PDJT_xx are PJF_xx / PJT_xx whose
  * constant is a number a double holds exactly: a float field is then compared
  * as one double. CONEK is a cone() whose last three arguments are numeric
- * constants, and PQUANT a PATH whose list any/all/count, right after it,
+ * constants, PCONE such a cone() of two fields, and PQUANT a PATH whose list any/all/count, right after it,
  * compares by `@.path OP number`, made the same way. ENTER starts a rule whose
  * code needs its program: the others' are run without it. */
 #define RULE_OPCODES(OP)            \
@@ -97,6 +99,7 @@
     OP(RET, RESULT, 0, 0)           \
     OP(RETN, CHAIN, 0, 0)           \
     OP(CONEK, CONE, 2, 1)           \
+    OP(PCONE, PATH_CONE, 0, 1)      \
     OP(PQUANT, QUANT, 0, 1)         \
     OP(ENTER, RULE, 0, 0)           \
     OP(PJF_EQ, FUSED, 0, 0)         \

@@ -342,7 +342,9 @@ static void fuse(const rule_value *consts, rule_insn *code, uint32_t n, double *
  * (`PATHK p k0; CONST k1; CONST k2; CONE` or `CONST k0; CONST k1; CONST k2;
  * CONE`) into one CONEK of the two values before them, its constants read
  * once, here, into cones[*n_cones] (counted on): the first instruction becomes
- * PATH p, or the CONEK. No jump may land after the first. */
+ * PATH p, or the CONEK. No jump may land after the first. When the value
+ * before PATH p is a PATH too (and no jump lands on PATH p), that becomes a
+ * PCONE of the cone (fewer than 65536 cones). */
 static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, rule_cone *cones, uint32_t *n_cones)
 {
     for (uint32_t pc = 3; pc < n; pc++) {
@@ -356,12 +358,16 @@ static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, ru
         if (!rule_is_num(ra0) || !rule_is_num(dec0) || !rule_is_num(radius))
             continue;
         cones[*n_cones] = (rule_cone){rule_as_double(ra0), rule_as_double(dec0), rule_as_double(radius)};
-        rule_insn conek = {.op = RULE_OP_CONEK, .arg = (int32_t)(*n_cones)++, .b = 3};
+        rule_insn conek = {.op = RULE_OP_CONEK, .arg = (int32_t)*n_cones, .b = 3};
         if (first->op == RULE_OP_PATHK) {
             first->op = RULE_OP_PATH;
-            first++;
             conek.b = 2;
+            /* Two fields: PCONE, ra's PATH, stands for dec's and the CONEK. */
+            if (pc >= 4 && first[-1].op == RULE_OP_PATH && !jumped_to(code, n, pc - 3) && *n_cones <= UINT16_MAX)
+                first[-1] = (rule_insn){.op = RULE_OP_PCONE, .arg = first[-1].arg, .b = (uint16_t)*n_cones};
+            first++;
         }
+        (*n_cones)++;
         *first = conek;
     }
 }

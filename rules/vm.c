@@ -402,19 +402,47 @@ op_CONEK:
                                     vm->cones[in->arg].dec0, vm->cones[in->arg].radius));
     in += in->b;
     NEXT();
+/* The value v of what ends before in, pushed, or, when in is a JUMPF, the
+ * condition it decides at once: one dispatch and one push fewer. */
+#define PUSH_OR_JUMPF(v)                          \
+    do {                                          \
+        if (in->op == RULE_OP_JUMPF) {            \
+            if (!rule_truthy(vm->doc, &(v)))      \
+                JUMP(in->arg);                    \
+            NEXT();                               \
+        }                                         \
+        *sp++ = (v);                              \
+        DISPATCH();                               \
+    } while (0)
+/* The same cone of two fields: ra's path here, dec's in the PATH after it. */
+op_PCONE: {
+    int32_t ra = in->arg, dec = in[1].arg;
+    if (path_val[ra].t == RULE_UNREAD)
+        resolve(vm, ra);
+    if (path_val[dec].t == RULE_UNREAD)
+        resolve(vm, dec);
+    const rule_cone *c = &vm->cones[in->b];
+    rule_value v = rule_bool(
+        rule_is_num(&path_val[ra]) && rule_is_num(&path_val[dec]) &&
+        rule_in_cone(rule_as_double(&path_val[ra]), rule_as_double(&path_val[dec]), c->ra0, c->dec0, c->radius));
+    in += 3 + in[2].b;
+    PUSH_OR_JUMPF(v);
+}
 /* A field's list and the quantifier after it, answered from the list's column
  * or, when there is none, by its rule's program (that rule may have no ENTER). */
 op_PQUANT: {
     if (path_val[in->arg].t == RULE_UNREAD)
         resolve(vm, in->arg);
     const rule_quant *q = &vm->quants[in->b];
-    const rule_column *col = quant_column(vm, q, &path_val[in->arg]);
-    *sp++ = path_val[in->arg];
+    rule_value list = path_val[in->arg];
+    const rule_column *col = quant_column(vm, q, &list);
     in++;
-    sp[-1] = col ? quantified(in->op, count_doubles(q->cmp_op, col->v, col->n, q->c), col->n)
-                 : quantify(vm, batch->progs + q->rule, in->op, (uint32_t)in->arg, &sp[-1], sp);
-    NEXT();
+    rule_value v = col ? quantified(in->op, count_doubles(q->cmp_op, col->v, col->n, q->c), col->n)
+                       : quantify(vm, batch->progs + q->rule, in->op, (uint32_t)in->arg, &list, sp);
+    in++;
+    PUSH_OR_JUMPF(v);
 }
+#undef PUSH_OR_JUMPF
 op_ANY:
 op_ALL:
 op_COUNTIF:

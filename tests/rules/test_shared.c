@@ -368,8 +368,9 @@ Test(shared, constant_comparisons_of_computed_values_as_unfused_ones)
     cr_assert_eq(alone("abs(d.n) != 1 or d.s + 1 != null"), 0);
 }
 
-/* A cone() whose centre and radius are constants (one CONEK in the set's code)
- * answers as the same cone with a computed radius does, for every kind of
+/* A cone() whose centre and radius are constants (one CONEK in the set's code,
+ * or one PCONE of two fields, deciding the jump after it) answers as the same
+ * cone with a computed radius does, for every kind of
  * value, on and off the edge (in declination alone, and at the poles), for the
  * shape after a field and after a computed value (where the `or` jumps), alone
  * and in a set of all of them. */
