@@ -963,6 +963,11 @@ static int read_auto(alert_doc *d, const char *msg, size_t len, alert_format fmt
 {
     if (fmt != ALERT_FORMAT_AUTO)
         return read_as(d, msg, len, fmt, false, err);
+    /* A dict whose first key is single-quoted is no JSON: Python is read first,
+     * quietly, sparing a Python alert the JSON try. Should it fail, both are
+     * read as below, which explains it. */
+    if (len > 1 && msg[0] == '{' && msg[1] == '\'' && read_as(d, msg, len, ALERT_FORMAT_PYTHON, true, err) == 0)
+        return 0;
     /* JSON first, quietly: most Python alerts fail it at their first quote. */
     if (read_as(d, msg, len, ALERT_FORMAT_JSON, true, err) == 0)
         return 0;

@@ -137,6 +137,29 @@ Test(auto, decides_per_message)
     expect_json("{\"a\": 1}", ALERT_FORMAT_PYTHON, ALERT_FORMAT_PYTHON, "{\"a\":1}");
 }
 
+Test(auto, a_single_quoted_first_key_is_python_read_first)
+{
+    /* Read as Python at once; when that fails, the error is the one of the
+     * reading that got further, as for any message. */
+    expect_python("{'a': 1, \"b\": (1,), 'c': None}", "{\"a\":1,\"b\":[1],\"c\":null}");
+    expect_python("{'': {}}", "{\"\":{}}");
+    expect_python("{ 'a': 1}", "{\"a\":1}");
+    expect_python("{\"a\": 'x'}", "{\"a\":\"x\"}");
+    expect_error("{'a': nan}", 6, "offset 6: unknown name 'nan'");
+    expect_error("{'a': 1, \"b\": true}", 14, "offset 14: unknown name 'true'");
+    expect_error("{'", 1, "offset 1: unterminated string");
+    expect_error("{'a'}", 4, "offset 4: set literals are not supported: JSON has no sets");
+    expect_error("{'a': 1}}", 8, "offset 8: expected end of input after the value, found '}'");
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error err;
+    d.max_depth = 0;
+    cr_assert_eq(alert_parse(&d, "{'a': 1}", 8, ALERT_FORMAT_AUTO, &err), -1);
+    cr_assert_str_eq(err.msg, "offset 0: nesting deeper than 0 levels");
+    cr_assert_eq(d.n_nodes, 0);
+    alert_doc_free(&d);
+}
+
 Test(errors, structure)
 {
     expect_error("", 0, "offset 0: expected a value, found end of input");
