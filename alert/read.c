@@ -26,24 +26,26 @@ static const uint8_t string_stop[256] = {
 #include <emmintrin.h>
 
 /* Of the 16 bytes at p, a bit for each that ends plain string content. A
- * signed compare takes control and non-ASCII bytes (negative) at once. */
+ * signed difference from 0x20, saturated, takes control and non-ASCII bytes
+ * (negative) at once: its sign bit is what movemask takes (a compare would be
+ * two steps, GCC negating the one it makes). */
 static inline unsigned string_stops16(const unsigned char *p)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i quotes = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
-    __m128i odd = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    __m128i odd = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_subs_epi8(x, _mm_set1_epi8(0x20)));
     return (unsigned)_mm_movemask_epi8(_mm_or_si128(quotes, odd));
 }
 
 /* Of the 16 bytes at p, a bit for each that ends a key quoted with quote in
  * the pair loop: the backslash, and every byte up to the quote in signed order
- * (control and non-ASCII bytes, space, the other quote, a little punctuation).
- * Two compares rather than string_stops16's four; the few keys stopped early
- * are read by the general states. */
+ * (control and non-ASCII bytes, space, the other quote, a little punctuation),
+ * taken as string_stops16 takes those below 0x20. Two operations rather than
+ * its four; the few keys stopped early are read by the general states. */
 static inline unsigned key_stops16(const unsigned char *p, unsigned char quote)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i low = _mm_cmplt_epi8(x, _mm_set1_epi8((char)(quote + 1)));
+    __m128i low = _mm_subs_epi8(x, _mm_set1_epi8((char)(quote + 1)));
     return (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
 }
 

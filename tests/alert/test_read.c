@@ -1,6 +1,7 @@
 /* tests/alert/test_read.c — the reader and writer together: every construct of
  * both formats read and written back as exact JSON, and every error exactly. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alert/alert.h"
@@ -220,6 +221,36 @@ Test(errors, strings)
     expect_error_n("\"a\tb\"", 5, ALERT_FORMAT_JSON, 2, "offset 2: control character 0x09 in string must be escaped");
     expect_error_n("\"\\x41\"", 6, ALERT_FORMAT_JSON, 1, "offset 1: invalid escape '\\x'");
     expect_error_n("'\\/'", 4, ALERT_FORMAT_PYTHON, 1, "offset 1: invalid escape '\\/'");
+}
+
+Test(python, bytes_around_the_control_range_at_every_place_of_a_block)
+{
+    /* The string scan stops at bytes below 0x20 (and non-ASCII ones) 16 at a
+     * time: a byte just below, at and above that bound, and DEL, at every
+     * place of two blocks, in Python (escaped in the JSON out) and JSON (an error). */
+    static const struct {
+        unsigned char byte;
+        const char *json; /* what Python's str gives in the JSON out */
+    } cases[] = {{0x01, "\\u0001"}, {0x1f, "\\u001f"}, {0x20, " "}, {0x21, "!"}, {0x7f, "\x7f"}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        for (size_t at = 0; at < 32; at++) {
+            char content[33], text[64], want[80], msg[80];
+            memset(content, 'a', 32);
+            content[at] = (char)cases[k].byte;
+            content[32] = '\0';
+            snprintf(text, sizeof text, "['%s']", content);
+            snprintf(want, sizeof want, "[\"%.*s%s%s\"]", (int)at, content, cases[k].json, content + at + 1);
+            expect_python(text, want);
+            snprintf(text, sizeof text, "[\"%s\"]", content);
+            if (cases[k].byte >= 0x20) {
+                expect_same_json(text, want);
+            } else {
+                snprintf(msg, sizeof msg, "offset %zu: control character 0x%02x in string must be escaped", at + 2,
+                         cases[k].byte);
+                expect_error_n(text, strlen(text), ALERT_FORMAT_JSON, at + 2, msg);
+            }
+        }
+    }
 }
 
 Test(errors, bytes_that_are_not_text)
