@@ -373,7 +373,8 @@ static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, ru
 }
 
 /* Makes each PATH of code followed by an any/all/count whose predicate is
- * `@.path OP number` (see rule_vm_prepare) a PQUANT, appending its quantifier
+ * `@.path OP number` (see rule_vm_prepare), and no jump landing on that, a
+ * PQUANT (which stands for both), appending its quantifier
  * to quants[*n_quants] (counted on) with the column slot it shares with the
  * set's others over the same field and path, counted in *n_slots. */
 static void fuse_quants(const rule_set *rs, uint32_t rule, rule_insn *code, uint32_t n, rule_quant *quants,
@@ -383,7 +384,7 @@ static void fuse_quants(const rule_set *rs, uint32_t rule, rule_insn *code, uint
     for (uint32_t pc = 0; pc + 1 < n; pc++) {
         uint8_t next = code[pc + 1].op;
         if (code[pc].op != RULE_OP_PATH || (next != RULE_OP_ANY && next != RULE_OP_ALL && next != RULE_OP_COUNTIF) ||
-            !p->segs[code[pc + 1].arg].cmp_num || *n_quants > UINT16_MAX)
+            !p->segs[code[pc + 1].arg].cmp_num || *n_quants > UINT16_MAX || jumped_to(code, n, pc + 1))
             continue;
         const rule_segment *sg = &p->segs[code[pc + 1].arg];
         rule_quant q = {
