@@ -419,8 +419,7 @@ Test(shared, constant_cones_as_unfused_ones)
 Test(shared, rules_of_every_shape_in_a_set_as_alone)
 {
     static const char *const alerts[] = {
-        "{'d': {'f': 2.5, 'i': -3, 's': 'r', 'ra': 10.0, 'dec': 20.0}, 'l': [{'x': 2, 's': 'g'}, {'x': 3}], "
-        "'n': [{'x': 2}, {'x': None}]}",
+        "{'d': {'f': 2.5, 'i': -3, 's': 'r', 'ra': 10.0, 'dec': 20.0}, 'l': [{'x': 2, 's': 'g'}, {'x': 3}], 'n': [{'x': 2}, {'x': None}]}",
         "{'d': {'f': 1.5, 'i': 1, 's': 'g', 'ra': 50.0, 'dec': -20.0}, 'l': [{'x': 0}], 'n': [{'x': 'a'}]}",
         "{'d': None, 'l': 3}",
     };
