@@ -335,10 +335,11 @@ static __attribute__((noinline)) size_t number_end(reader *r, size_t start, uint
 
 #ifdef __SSE2__
 /* The digits of a number from i and its fraction if any (31.923990219, or
- * 2.453 of 2.453e-06), from other: a bit for each byte from i that is not a
- * digit, and for each byte past the `width` looked at (a run reaching those is
- * not known to end there). Returns their length, with *type, when they and the
- * 2 bytes after them are in the window and keep the grammar; 0 otherwise. */
+ * 2.453 of 2.453e-06), from other: a bit for each of the `width` bytes from i
+ * that is not a digit, and bits past them of which at least one is set (a run
+ * reaching past the width is not known to end there). Returns their length,
+ * with *type, when they and the 2 bytes after them are in the window and keep
+ * the grammar; 0 otherwise. */
 static inline __attribute__((always_inline)) unsigned mantissa_in(const unsigned char *s, size_t i, uint64_t other,
                                                                   unsigned width, uint8_t *type)
 {
