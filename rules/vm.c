@@ -178,10 +178,11 @@ static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t 
  * exactly (null, a string, an int beyond 2^53...). */
 static void fill_column(rule_vm *vm, rule_column *col, const rule_relpath *r, uint32_t list, const alert_node *n)
 {
-    *col = (rule_column){.epoch = vm->epoch,
-                         .rel = r->cache_id,
-                         .list = list,
-                         .n = n->count > RULE_COL_MAX ? RULE_COL_NONE : n->count};
+    *col = (rule_column){.epoch = vm->epoch, .rel = r->cache_id, .list = list, .n = n->count};
+    if (n->count > RULE_COL_MAX) {
+        col->n = RULE_COL_NONE;
+        return;
+    }
     uint32_t elem = list + 1;
     for (uint32_t k = 0; k < col->n; k++, elem = alert_at(vm->doc, elem)->next) {
         rule_value v = elem_value(vm, r, elem);
