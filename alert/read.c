@@ -485,24 +485,24 @@ typedef struct {
     uint32_t node;  /* ALERT_ABSENT at the top level */
     uint32_t count; /* elements so far (a dict's keys and values both count) */
     uint8_t type;
-    uint32_t depth;
+    uint32_t room; /* the levels that may still open (from the doc's max_depth) */
 } open_state;
 
 /* The closer of each container type: a load, not a register held for it. */
 static const unsigned char closer[] = {[ALERT_LIST] = ']', [ALERT_TUPLE] = ')', [ALERT_DICT] = '}'};
 
-/* Opens a container at pos. While it is open its `next` links to the enclosing one. */
-static inline __attribute__((always_inline)) int open_container(reader *r, tape *t, size_t pos, open_state *o)
+/* Opens a container of type at pos (the caller has its opener at hand). While
+ * it is open its `next` links to the enclosing one. */
+static inline __attribute__((always_inline)) int open_container(reader *r, tape *t, size_t pos, uint8_t type,
+                                                                open_state *o)
 {
-    if (o->depth == r->d->max_depth)
+    if (o->room == 0)
         return fail(r, pos, "nesting deeper than %u levels", r->d->max_depth);
-    unsigned char c = r->s[pos];
-    uint8_t type = c == '{' ? ALERT_DICT : c == '[' ? ALERT_LIST : ALERT_TUPLE;
     alert_node *n = push(t, type, pos, 0, 0);
     if (o->node != ALERT_ABSENT)
         t->nodes[o->node].count = o->count;
     n->next = o->node;
-    *o = (open_state){.node = t->n - 1, .count = 0, .type = type, .depth = o->depth + 1};
+    *o = (open_state){.node = t->n - 1, .count = 0, .type = type, .room = o->room - 1};
     return 0;
 }
 
@@ -520,7 +520,7 @@ static inline __attribute__((always_inline)) uint32_t close_container(reader *r,
     n->len = (uint32_t)(pos + 1 - n->start);
     o->node = n->next;
     n->next = t->n;
-    o->depth--;
+    o->room++;
     if (o->node != ALERT_ABSENT) {
         o->count = t->nodes[o->node].count;
         o->type = t->nodes[o->node].type;
@@ -631,7 +631,7 @@ value:
         canonical = false;
         /* fall through */
     case '{': case '[':
-        if (open_container(r, &t, pos, &o) != 0)
+        if (open_container(r, &t, pos, c == '{' ? ALERT_DICT : c == '[' ? ALERT_LIST : ALERT_TUPLE, &o) != 0)
             return STOP_FAILED;
         pos++;
     opened: /* just inside the opener of o */
@@ -782,11 +782,11 @@ pair_quoted: /* at a quote */
         end++;
     } else if (c == '{') {
         /* The key and the dict: 2 nodes for at least 4 bytes, as a turn may. */
-        if (open_container(r, &t, pos, &o) != 0)
+        if (open_container(r, &t, pos, ALERT_DICT, &o) != 0)
             return STOP_FAILED;
         pos++;
         if (s[pos] == quote && pos <= pairs_end)
-            goto pair;
+            goto pair_quoted;
         goto opened;
     } else {
         goto value;
@@ -917,7 +917,7 @@ static __attribute__((noinline)) int unstop(reader *r, machine *m, machine_stop 
 static int read_tape(reader *r)
 {
     machine m = {.t = {.nodes = r->d->nodes, .n = 0, .cap = r->d->cap_nodes},
-                 .o = {.node = ALERT_ABSENT},
+                 .o = {.node = ALERT_ABSENT, .room = r->d->max_depth},
                  .state = AT_VALUE,
                  .compact = true,
                  .canonical = true};

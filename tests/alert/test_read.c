@@ -1,6 +1,7 @@
 /* tests/alert/test_read.c — the reader and writer together: every construct of
  * both formats read and written back as exact JSON, and every error exactly. */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -290,6 +291,42 @@ Test(errors, nesting_limit_without_recursion)
     cr_assert_eq(alert_parse(&d, "[[[[1]]]]", 9, ALERT_FORMAT_AUTO, &err), -1);
     cr_assert_str_eq(err.msg, "offset 3: nesting deeper than 3 levels");
     alert_buf_free(&out);
+    alert_doc_free(&d);
+}
+
+Test(errors, nesting_limit_of_every_container_type)
+{
+    /* The same doc, its limit changed between messages: each container type
+     * opens a level, each closer gives it back. */
+    static const struct {
+        const char *text;
+        size_t at[4]; /* the offset of the error at limits 0 to 3, or SIZE_MAX */
+    } cases[] = {
+        {"({'a': 1},)", {0, 1, SIZE_MAX, SIZE_MAX}},
+        {"({'a': (1,)},)", {0, 1, 7, SIZE_MAX}},
+        {"[{'a': [1]}]", {0, 1, 7, SIZE_MAX}},
+        {"{'a': {'b': 1}}", {0, 6, SIZE_MAX, SIZE_MAX}},
+        {"[[], [[]], []]", {0, 1, 6, SIZE_MAX}},
+        {"(((),),)", {0, 1, 2, SIZE_MAX}},
+    };
+    alert_doc d;
+    alert_doc_init(&d);
+    alert_error err;
+    for (uint32_t limit = 0; limit < 4; limit++) {
+        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+            d.max_depth = limit;
+            size_t at = cases[k].at[limit];
+            int rc = alert_parse(&d, cases[k].text, strlen(cases[k].text), ALERT_FORMAT_AUTO, &err);
+            if (at == SIZE_MAX) {
+                cr_assert_eq(rc, 0, "%s at %u: %s", cases[k].text, limit, err.msg);
+                continue;
+            }
+            char want[80];
+            snprintf(want, sizeof want, "offset %zu: nesting deeper than %u levels", at, limit);
+            cr_assert_eq(rc, -1, "%s at %u", cases[k].text, limit);
+            cr_assert_str_eq(err.msg, want, "%s at %u", cases[k].text, limit);
+        }
+    }
     alert_doc_free(&d);
 }
 
