@@ -376,9 +376,11 @@ static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, ru
  * `@.path OP number` (see rule_vm_prepare), and no jump landing on that, a
  * PQUANT (which stands for both), appending its quantifier
  * to quants[*n_quants] (counted on) with the column slot it shares with the
- * set's others over the same field and path, counted in *n_slots. */
+ * set's others over the same field and path, counted in *n_slots: slot_of
+ * (mask + 1 entries, a power of two above twice the quantifiers) finds those
+ * by hashing, holding one quantifier's index plus one per field and path. */
 static void fuse_quants(const rule_set *rs, uint32_t rule, rule_insn *code, uint32_t n, rule_quant *quants,
-                        uint32_t *n_quants, uint32_t *n_slots)
+                        uint32_t *n_quants, uint32_t *n_slots, uint32_t *slot_of, uint32_t mask)
 {
     const rule_program *p = &rs->rules[rule];
     for (uint32_t pc = 0; pc + 1 < n; pc++) {
@@ -389,10 +391,16 @@ static void fuse_quants(const rule_set *rs, uint32_t rule, rule_insn *code, uint
         const rule_segment *sg = &p->segs[code[pc + 1].arg];
         rule_quant q = {
             .rel = &p->rels[sg->cmp_rel], .c = sg->cmp_d, .cmp_op = sg->cmp_op, .list = code[pc].arg, .rule = rule};
-        uint32_t k = 0;
-        while (k < *n_quants && (quants[k].list != q.list || quants[k].rel->cache_id != q.rel->cache_id))
-            k++;
-        q.slot = k < *n_quants ? quants[k].slot : (*n_slots)++;
+        uint32_t h = ((uint32_t)q.list * 2654435761u ^ q.rel->cache_id * 40503u) & mask;
+        for (const rule_quant *o; slot_of[h] && ((o = &quants[slot_of[h] - 1])->list != q.list ||
+                                                 o->rel->cache_id != q.rel->cache_id);)
+            h = (h + 1) & mask;
+        if (slot_of[h]) {
+            q.slot = quants[slot_of[h] - 1].slot;
+        } else {
+            slot_of[h] = *n_quants + 1;
+            q.slot = (*n_slots)++;
+        }
         quants[*n_quants] = q;
         code[pc].op = RULE_OP_PQUANT;
         code[pc].b = (uint16_t)(*n_quants)++;
@@ -432,8 +440,12 @@ static int lay_out(rule_set *rs)
     rule_cone *cones = malloc((total / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
     double *doubles = malloc((total / 2 + 1) * sizeof *doubles); /* a comparison, at least 2 */
     rule_quant *quants = malloc((total / 2 + 1) * sizeof *quants); /* a quantifier, at least 2 */
+    uint32_t slots_cap = 1;
+    while (slots_cap < total + 2)
+        slots_cap <<= 1;
+    uint32_t *slot_of = calloc(slots_cap, sizeof *slot_of);
     rule_column *quant_cols = NULL;
-    if (!code || !rule_of || !starts || !cones || !doubles || !quants)
+    if (!code || !rule_of || !starts || !cones || !doubles || !quants || !slot_of)
         goto fail;
     uint32_t at = 0, n_cones = 0, n_doubles = 0, n_quants = 0, n_slots = 0;
     for (uint32_t i = 0; i < rs->n; i++) {
@@ -442,7 +454,7 @@ static int lay_out(rule_set *rs)
         memcpy(copy, seg0->code, seg0->n_code * sizeof *code);
         fuse_cones(rs->rules[i].consts, copy, seg0->n_code, cones, &n_cones);
         fuse(rs->rules[i].consts, copy, seg0->n_code, doubles, &n_doubles);
-        fuse_quants(rs, i, copy, seg0->n_code, quants, &n_quants, &n_slots);
+        fuse_quants(rs, i, copy, seg0->n_code, quants, &n_quants, &n_slots, slot_of, slots_cap - 1);
         starts[i] = at;
         if (needs_program(copy, seg0->n_code))
             code[at++] = (rule_insn){.op = RULE_OP_ENTER, .arg = (int32_t)i};
@@ -468,6 +480,8 @@ static int lay_out(rule_set *rs)
             }
         }
     }
+    free(slot_of);
+    slot_of = NULL;
     if (!(quant_cols = calloc(n_slots + 1, sizeof *quant_cols)))
         goto fail;
     free(rs->code);
@@ -486,6 +500,7 @@ static int lay_out(rule_set *rs)
     rs->n_quant_cols = n_slots;
     return 0;
 fail:
+    free(slot_of);
     free(code);
     free(rule_of);
     free(starts);
