@@ -341,20 +341,24 @@ static inline __attribute__((always_inline)) int write_nodes(const alert_doc *d,
     return 0;
 }
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if defined(__GNUC__) && defined(__x86_64__)
 #define HAVE_CANONICAL_WRITER 1
-#include <tmmintrin.h>
+#include <immintrin.h>
+
+/* put_canonical's instructions: chosen at run time (see canonical_simd), so
+ * the build itself needs none beyond x86-64's SSE2. */
+#define CANONICAL_TARGET __attribute__((target("avx2,pclmul")))
 
 /* For each set of bytes to drop of 8 (a bit each): the pshufb indices of the
  * bytes kept, in order, then 0x80s (which write zeros); and how many are kept. */
 static uint64_t keep_shuffle[256];
 static uint8_t keep_count[256];
-static bool have_ssse3; /* pshufb: put_canonical may run */
+static bool canonical_simd; /* the CPU has AVX2 and PCLMUL: put_canonical may run */
 
 static __attribute__((constructor)) void canonical_writer_init(void)
 {
     __builtin_cpu_init();
-    have_ssse3 = __builtin_cpu_supports("ssse3");
+    canonical_simd = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
     for (unsigned drop = 0; drop < 256; drop++) {
         uint64_t shuffle = ~(uint64_t)0; /* 0xFF bytes: high bit set, so zeros */
         unsigned kept = 0;
@@ -372,7 +376,7 @@ static __attribute__((constructor)) void canonical_writer_init(void)
 /* The 8 of 16 bytes x that are kept by `drop` (the low 8 by its low byte, the
  * high 8 by the next), written at w; returns w advanced past them. 8 bytes are
  * written for each half whatever is kept: the slack past the output takes them. */
-static inline __attribute__((target("ssse3"), always_inline)) char *put_kept16(char *w, __m128i x, unsigned drop)
+static inline CANONICAL_TARGET __attribute__((always_inline)) char *put_kept16(char *w, __m128i x, unsigned drop)
 {
     unsigned lo = drop & 0xFF, hi = drop >> 8 & 0xFF;
     __m128i shuffle = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&keep_shuffle[lo]),
@@ -388,11 +392,12 @@ static inline __attribute__((target("ssse3"), always_inline)) char *put_kept16(c
 /* A container of a canonical doc (see alert_doc), from its source span
  * [p, p + n): the spaces outside strings dropped, each ' made ". Every ' is a
  * str's quote there, so the parity of the quotes before a byte tells whether
- * it is inside one: a prefix xor of the quote bits, carried from one 64-byte
- * block to the next. Writes at most n bytes, and up to 8 of slack past them. */
-static __attribute__((target("ssse3"))) char *put_canonical(char *w, const char *p, size_t n)
+ * it is inside one: a prefix xor of the quote bits (a carry-less product),
+ * carried from one 64-byte block to the next; the bytes kept are packed 8 at a
+ * time with pshufb. Writes at most n bytes, and up to 8 of slack past them. */
+static CANONICAL_TARGET char *put_canonical(char *w, const char *p, size_t n)
 {
-    const __m128i quote = _mm_set1_epi8('\''), space = _mm_set1_epi8(' '), to_double = _mm_set1_epi8('"' - '\'');
+    const __m256i quote = _mm256_set1_epi8('\''), space = _mm256_set1_epi8(' '), to_double = _mm256_set1_epi8('"' - '\'');
     uint64_t inside = 0; /* all ones when the next block starts inside a str */
     for (size_t i = 0; i < n; i += 64) {
         const char *block = p + i;
@@ -404,29 +409,24 @@ static __attribute__((target("ssse3"))) char *put_canonical(char *w, const char 
             block = padded;
             past_end = ~(uint64_t)0 << (n - i);
         }
-        __m128i x[4];
-        uint64_t quotes = 0, spaces = 0;
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; k++) {
-            x[k] = _mm_loadu_si128((const __m128i *)(const void *)(block + 16 * k));
-            __m128i q = _mm_cmpeq_epi8(x[k], quote);
-            quotes |= (uint64_t)(unsigned)_mm_movemask_epi8(q) << (16 * k);
-            spaces |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x[k], space)) << (16 * k);
-            x[k] = _mm_add_epi8(x[k], _mm_and_si128(q, to_double));
-        }
-        uint64_t in_str = quotes; /* a bit for each byte from an opening quote up to its closing one */
-        in_str ^= in_str << 1;
-        in_str ^= in_str << 2;
-        in_str ^= in_str << 4;
-        in_str ^= in_str << 8;
-        in_str ^= in_str << 16;
-        in_str ^= in_str << 32;
+        __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)block),
+                hi = _mm256_loadu_si256((const __m256i *)(const void *)(block + 32));
+        __m256i q_lo = _mm256_cmpeq_epi8(lo, quote), q_hi = _mm256_cmpeq_epi8(hi, quote);
+        uint64_t quotes = (uint32_t)_mm256_movemask_epi8(q_lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(q_hi) << 32;
+        uint64_t spaces = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, space)) |
+                          (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, space)) << 32;
+        lo = _mm256_add_epi8(lo, _mm256_and_si256(q_lo, to_double));
+        hi = _mm256_add_epi8(hi, _mm256_and_si256(q_hi, to_double));
+        /* A bit for each byte from an opening quote up to its closing one. */
+        uint64_t in_str = (uint64_t)_mm_cvtsi128_si64(
+            _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)quotes), _mm_set1_epi8(-1), 0));
         in_str ^= inside;
         inside = (uint64_t)0 - (in_str >> 63);
         uint64_t drop = (spaces & ~in_str) | past_end;
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; k++)
-            w = put_kept16(w, x[k], (unsigned)(drop >> (16 * k)));
+        w = put_kept16(w, _mm256_castsi256_si128(lo), (unsigned)drop);
+        w = put_kept16(w, _mm256_extracti128_si256(lo, 1), (unsigned)(drop >> 16));
+        w = put_kept16(w, _mm256_castsi256_si128(hi), (unsigned)(drop >> 32));
+        w = put_kept16(w, _mm256_extracti128_si256(hi, 1), (unsigned)(drop >> 48));
     }
     return w;
 }
@@ -449,7 +449,7 @@ int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out)
         return 0;
     }
 #ifdef HAVE_CANONICAL_WRITER
-    if (n->type >= ALERT_LIST && d->canonical && have_ssse3) {
+    if (n->type >= ALERT_LIST && d->canonical && canonical_simd) {
         if (reserve(out, &w, (size_t)n->len + 8) != 0)
             return -1;
         w = put_canonical(w, d->src + n->start, n->len);
