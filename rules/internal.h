@@ -465,6 +465,7 @@ typedef struct {
     const rule_kids *elem_kids; /* the set's one-key paths from '@', by cache id: one scan per element */
     const rule_cone *cones;     /* by CONEK's operand */
     const double *doubles;      /* by PDJF's and PDJT's second operand */
+    const rule_value *consts;   /* the set's constant pool: the set's code reads constants from here after no ENTER or ENTER 0 */
     const rule_quant *quants;   /* by PQUANT's second operand */
     rule_column *quant_cols;    /* by rule_quant's slot */
 } rule_vm;

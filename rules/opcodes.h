@@ -32,7 +32,8 @@
                  quantifiers (rule_quant); the quantifier after it stays in place, run when the  \
                  column has no answer: PQUANT, only in the set's copy of the code */            \
     K(RULE)   /* a rule's index in the set: ENTER, first in the set's copy of a rule whose code   \
-                 reads its program's constants or predicates */
+                 reads its program's predicates, or constants not in the set's pool (then the     \
+                 second operand is 1) */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and

@@ -25,6 +25,7 @@ struct rule_set {
     uint32_t *rule_of; /* by code's pc: the rule whose code holds it */
     rule_cone *cones; /* CONEK's operands in code */
     double *doubles;  /* PDJF's and PDJT's constants in code */
+    rule_value *consts; /* the constants of the rules whose code reads them from here (see pool_consts) */
     rule_quant *quants; /* PQUANT's in code */
     rule_column *quant_cols; /* their columns for the current alert */
     uint32_t n_quant_cols;
@@ -55,6 +56,7 @@ void rule_set_free(rule_set *rs)
     free(rs->rule_of);
     free(rs->cones);
     free(rs->doubles);
+    free(rs->consts);
     free(rs->quants);
     free(rs->quant_cols);
     free(rs);
@@ -407,23 +409,51 @@ static void fuse_quants(const rule_set *rs, uint32_t rule, rule_insn *code, uint
     }
 }
 
-/* Whether fused code reads its program's constants or predicates (see ENTER),
- * past what CONEK and PQUANT stand for: that is never run. */
-static bool needs_program(const rule_insn *code, uint32_t n)
+/* Whether fused code reads its program's constants (consts) or its
+ * predicates (preds), past what CONEK and PQUANT stand for: that is never run. */
+static void program_reads(const rule_insn *code, uint32_t n, bool *consts, bool *preds)
 {
+    *consts = *preds = false;
     for (uint32_t pc = 0; pc < n; pc++) {
         uint8_t op = code[pc].op, kind = rule_op_kind[op];
-        if (kind == RULE_ARG_CONST || kind == RULE_ARG_PATH_CONST || kind == RULE_ARG_PRED ||
-            (kind == RULE_ARG_FUSED && (op < RULE_OP_PDJF_EQ || op > RULE_OP_PDJT_GE)))
-            return true;
+        *consts |= kind == RULE_ARG_CONST || kind == RULE_ARG_PATH_CONST ||
+                   (kind == RULE_ARG_FUSED && (op < RULE_OP_PDJF_EQ || op > RULE_OP_PDJT_GE));
+        *preds |= kind == RULE_ARG_PRED;
         pc += op == RULE_OP_CONEK ? code[pc].b : op == RULE_OP_PQUANT;
     }
-    return false;
+}
+
+#define RULE_POOL_MAX (UINT16_MAX + 1u) /* a second operand indexes the pool */
+
+/* Makes the constant operands of fused code index pool, where the program's
+ * constants are appended at *n_pool (counted on), when every index then fits
+ * its operand: the rule then needs no ENTER to read them. Returns whether they
+ * were; once they were not, no later rule's are (the VM's consts are then the
+ * ENTERed program's). */
+static bool pool_consts(const rule_program *p, rule_insn *code, uint32_t n, rule_value *pool, uint32_t *n_pool)
+{
+    uint32_t base = *n_pool;
+    if (base + p->n_consts > RULE_POOL_MAX) {
+        *n_pool = RULE_POOL_MAX + 1; /* full */
+        return false;
+    }
+    memcpy(pool + base, p->consts, p->n_consts * sizeof *pool);
+    *n_pool += p->n_consts;
+    for (uint32_t pc = 0; pc < n; pc++) {
+        uint8_t op = code[pc].op, kind = rule_op_kind[op];
+        if (kind == RULE_ARG_CONST || (op >= RULE_OP_KJF_EQ && op <= RULE_OP_KJT_GE))
+            code[pc].arg += (int32_t)base;
+        else if (kind == RULE_ARG_PATH_CONST || kind == RULE_ARG_ELEM_CONST ||
+                 (op >= RULE_OP_PJF_EQ && op <= RULE_OP_PJT_GE))
+            code[pc].b = (uint16_t)(code[pc].b + base);
+    }
+    return true;
 }
 
 /* Lays the main segments of all rules out in one block, in rule order, as
- * rule_vm_run runs them: each rule's fused copy, after an ENTER when it needs
- * its program. Jump targets count from the block's start, and each RET becomes
+ * rule_vm_run runs them: each rule's fused copy, its constants read from the
+ * set's pool while they fit there, after an ENTER when it needs its program
+ * (its predicates, or constants that did not fit). Jump targets count from the block's start, and each RET becomes
  * a RETN that also says where the next rule starts (0: there is none), so one
  * rule moves to the next without looking anything up; a jump to `RET 0` of a
  * rule whose RETs find the stack empty goes straight to the next rule. */
@@ -439,15 +469,19 @@ static int lay_out(rule_set *rs)
     uint32_t *starts = malloc((rs->n + 1) * sizeof *starts);
     rule_cone *cones = malloc((total / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
     double *doubles = malloc((total / 2 + 1) * sizeof *doubles); /* a comparison, at least 2 */
+    size_t n_consts = 0;
+    for (size_t i = 0; i < rs->n; i++)
+        n_consts += rs->rules[i].n_consts;
+    rule_value *pool = malloc(((n_consts < RULE_POOL_MAX ? n_consts : RULE_POOL_MAX) + 1) * sizeof *pool);
     rule_quant *quants = malloc((total / 2 + 1) * sizeof *quants); /* a quantifier, at least 2 */
     uint32_t slots_cap = 1;
     while (slots_cap < total + 2)
         slots_cap <<= 1;
     uint32_t *slot_of = calloc(slots_cap, sizeof *slot_of);
     rule_column *quant_cols = NULL;
-    if (!code || !rule_of || !starts || !cones || !doubles || !quants || !slot_of)
+    if (!code || !rule_of || !starts || !cones || !doubles || !pool || !quants || !slot_of)
         goto fail;
-    uint32_t at = 0, n_cones = 0, n_doubles = 0, n_quants = 0, n_slots = 0;
+    uint32_t at = 0, n_cones = 0, n_doubles = 0, n_pool = 0, n_quants = 0, n_slots = 0;
     for (uint32_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
         rule_insn *copy = code + at + 1;
@@ -456,8 +490,11 @@ static int lay_out(rule_set *rs)
         fuse(rs->rules[i].consts, copy, seg0->n_code, doubles, &n_doubles);
         fuse_quants(rs, i, copy, seg0->n_code, quants, &n_quants, &n_slots, slot_of, slots_cap - 1);
         starts[i] = at;
-        if (needs_program(copy, seg0->n_code))
-            code[at++] = (rule_insn){.op = RULE_OP_ENTER, .arg = (int32_t)i};
+        bool reads_consts, reads_preds;
+        program_reads(copy, seg0->n_code, &reads_consts, &reads_preds);
+        bool own_consts = reads_consts && !pool_consts(&rs->rules[i], copy, seg0->n_code, pool, &n_pool);
+        if (own_consts || reads_preds)
+            code[at++] = (rule_insn){.op = RULE_OP_ENTER, .arg = (int32_t)i, .b = own_consts};
         else
             memmove(code + at, copy, seg0->n_code * sizeof *code);
         at += seg0->n_code;
@@ -493,6 +530,8 @@ static int lay_out(rule_set *rs)
     rs->cones = cones;
     free(rs->doubles);
     rs->doubles = doubles;
+    free(rs->consts);
+    rs->consts = pool;
     free(rs->quants);
     rs->quants = quants;
     free(rs->quant_cols);
@@ -506,6 +545,7 @@ fail:
     free(starts);
     free(cones);
     free(doubles);
+    free(pool);
     free(quants);
     return -1;
 }
@@ -555,6 +595,7 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
                        .elem_kids = &rs->elem_kids,
                        .cones = rs->cones,
                        .doubles = rs->doubles,
+                       .consts = rs->consts,
                        .quants = rs->quants,
                        .quant_cols = rs->quant_cols};
     *n_errs = diags.n < max_errs ? diags.n : max_errs;

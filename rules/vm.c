@@ -298,7 +298,7 @@ static bool run(rule_vm *vm, rule_batch *batch, const rule_program *p, uint32_t 
     /* Locals, not loads through vm and p: stores to the stack could alias those. */
     rule_value *const base = sp;
     const rule_insn *code = batch ? batch->code : p->segs[seg].code;
-    const rule_value *consts = p->consts;
+    const rule_value *consts = batch ? vm->consts : p->consts;
     const rule_value *path_val = vm->path_val;
     const rule_insn *in = code; /* the instruction running */
 /* Each handler dispatches the next instruction itself, so the CPU predicts
@@ -568,11 +568,14 @@ op_RETN:
         return true;
     sp = base;
     JUMP(in->arg >> 1);
-/* A rule whose code reads its program's constants or predicates starts here:
- * the others leave p and consts as they find them. */
+/* A rule whose code reads its program's predicates, or constants that are not
+ * in the set's pool (then b is 1), starts here: the others leave p and consts
+ * as they find them, and once a rule's constants are not in the pool no later
+ * rule's are. */
 op_ENTER:
     p = batch->progs + in->arg;
-    consts = p->consts;
+    if (in->b)
+        consts = p->consts;
     NEXT();
 #undef JUMP
 #undef NEXT

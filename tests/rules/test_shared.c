@@ -411,8 +411,8 @@ Test(shared, constant_cones_as_unfused_ones)
     cr_assert_eq(alone("cone(d.n, d.dec, 10, 20, 5) or cone(d.ra, d.s, 10, 20, 5)"), 0);
 }
 
-/* In a set, a rule that reads its program's constants or predicates starts
- * with ENTER and the others run without it, a jump to `RET 0` goes straight to
+/* In a set, a rule that reads its program's predicates starts with ENTER and
+ * the others run without it (constants are read from the set's pool), a jump to `RET 0` goes straight to
  * the next rule, and a match is written for the rule that holds the RET: each
  * rule of every shape, next to rules of every other shape, in every order, on
  * alerts where they match and where they do not, answers as it does alone. */
@@ -425,12 +425,12 @@ Test(shared, rules_of_every_shape_in_a_set_as_alone)
     };
     static const char *const rules[] = {
         "d.f > 2",                      /* no ENTER */
-        "d.s == 'r'",                   /* a string constant: ENTER */
+        "d.s == 'r'",                   /* a string constant: from the pool */
         "any(l, @.x > 1)",              /* a column: no ENTER */
         "any(n, @.x > 1)",              /* no column: the quantifier's own program */
-        "count(l, @.x > 1) >= 2",       /* a column, then a constant: ENTER */
+        "count(l, @.x > 1) >= 2",       /* a column, then a constant */
         "cone(d.ra, d.dec, 10, 20, 1)", /* no ENTER */
-        "abs(d.i) > 2",                 /* ENTER */
+        "abs(d.i) > 2",                 /* a computed value and a constant */
         "not (d.f > 2)",                /* the jump goes to RET 1 */
         "d.f > 2 or d.s == 'g'",
         "d.i in (1, -3)",
@@ -462,4 +462,59 @@ Test(shared, rules_of_every_shape_in_a_set_as_alone)
             rule_set_free(set);
         }
     }
+}
+
+/* A list of n ints in the rule language, "d.i in (1, 2, ..., n)": n constants. */
+static char *in_list(size_t n)
+{
+    char *where = malloc(16 + n * 8);
+    cr_assert_not_null(where);
+    size_t len = (size_t)sprintf(where, "d.i in (");
+    for (size_t k = 1; k <= n; k++)
+        len += (size_t)sprintf(where + len, k < n ? "%zu, " : "%zu)", k);
+    return where;
+}
+
+/* The set's code reads rules' constants from one pool while their indices fit
+ * a 16-bit operand; the rule whose constants do not fit, and every rule after
+ * it (even one small enough to fit what is left), read their own after an
+ * ENTER: rules of every shape before, between and after two rules of many
+ * constants (the first fills the pool nearly, the second does not fit) answer
+ * as they do alone. */
+Test(shared, rules_around_a_full_constant_pool_as_alone)
+{
+    static const char *const alerts[] = {
+        "{'d': {'f': 2.5, 'i': -3, 's': 'r', 'ra': 10.0, 'dec': 20.0}, 'l': [{'x': 2, 's': 'g'}, {'x': 3}]}",
+        "{'d': {'f': 1.5, 'i': 1000, 's': 'g', 'ra': 50.0, 'dec': -20.0}, 'l': [{'x': 0}], 'n': [{'x': 'a'}]}",
+    };
+    char *many = in_list(65500), *more = in_list(1000);
+    const char *const shapes[] = {
+        "d.s == 'r'", "count(l, @.x > 1) >= 2", "abs(d.i) > 2", "d.i in (1, -3)", "any(l, @.s == 'g')",
+        "d.f > 2 or d.s == 'g'", "d.s == 'g'",
+    };
+    enum { SHAPES = sizeof shapes / sizeof *shapes, N = 3 * SHAPES + 2 };
+    const char *rules[N];
+    for (size_t k = 0; k < SHAPES; k++)
+        rules[k] = rules[SHAPES + 1 + k] = rules[2 * SHAPES + 2 + k] = shapes[k];
+    rules[SHAPES] = many;
+    rules[2 * SHAPES + 1] = more;
+    rule_set *set = rule_set_new();
+    rule_error errs[2];
+    size_t n_errs;
+    for (size_t k = 0; k < N; k++)
+        cr_assert_eq(rule_set_add(set, "t", rules[k], errs, 2, &n_errs), 0);
+    for (size_t a = 0; a < sizeof alerts / sizeof *alerts; a++) {
+        parse(alerts[a]);
+        unsigned char match[N];
+        size_t hits = 0;
+        int want[N];
+        for (size_t k = 0; k < N; k++)
+            hits += (size_t)(want[k] = alone(rules[k]));
+        cr_assert_eq(rule_set_eval(set, &doc, match), hits);
+        for (size_t k = 0; k < N; k++)
+            cr_assert_eq(match[k], want[k], "rule %zu, alert %zu", k, a);
+    }
+    rule_set_free(set);
+    free(many);
+    free(more);
 }
