@@ -448,6 +448,18 @@ typedef struct {
     uint32_t rule;           /* whose program runs the quantifier when the column has no answer */
 } rule_quant;
 
+/* Rules that open by comparing one field with numbers by one of <, <=, >, >=
+ * and are unmatched when that fails, laid out together (PGROUP): ordered so
+ * that a value passing one's number passes the numbers of all after it, the
+ * group tests from the last back and runs only those that pass. */
+typedef struct {
+    uint32_t n;
+    uint8_t cmp_op;        /* RULE_OP_LT..GE */
+    const double *c;       /* the rules' numbers, in layout order */
+    const uint32_t *entry; /* where each rule's code goes on past its opening test */
+    uint32_t end;          /* where the code after the group starts (0: there is none) */
+} rule_group;
+
 /* The type of a path's cached value before its first read for an alert: no
  * rule_vtype, so a handler's test of the type finds it unread at no extra cost. */
 #define RULE_UNREAD 0xFF
@@ -465,8 +477,9 @@ typedef struct {
     const rule_kids *elem_kids; /* the set's one-key paths from '@', by cache id: one scan per element */
     const rule_cone *cones;     /* by CONEK's operand */
     const double *doubles;      /* by PDJF's and PDJT's second operand */
-    const rule_value *consts;   /* the set's constant pool: the set's code reads constants from here after no ENTER or ENTER 0 */
+    const rule_value *consts;   /* the set's constant pool: its code reads constants here, but after an ENTER 1 */
     const rule_quant *quants;   /* by PQUANT's second operand */
+    const rule_group *groups;   /* by PGROUP's second operand */
     rule_column *quant_cols;    /* by rule_quant's slot */
 } rule_vm;
 

@@ -1,5 +1,6 @@
 /* rules/set.c — the rule set (rule_set_*): compiles rules, owns the interned
  * paths and their per-alert cache, and evaluates every rule in one pass. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,9 @@ struct rule_set {
     rule_cone *cones; /* CONEK's operands in code */
     double *doubles;  /* PDJF's and PDJT's constants in code */
     rule_value *consts; /* the constants of the rules whose code reads them from here (see pool_consts) */
+    rule_group *groups;   /* PGROUP's in code */
+    double *group_c;      /* their numbers */
+    uint32_t *group_entry; /* where their rules go on past their opening tests */
     rule_quant *quants; /* PQUANT's in code */
     rule_column *quant_cols; /* their columns for the current alert */
     uint32_t n_quant_cols;
@@ -57,6 +61,9 @@ void rule_set_free(rule_set *rs)
     free(rs->cones);
     free(rs->doubles);
     free(rs->consts);
+    free(rs->groups);
+    free(rs->group_c);
+    free(rs->group_entry);
     free(rs->quants);
     free(rs->quant_cols);
     free(rs);
@@ -450,104 +457,231 @@ static bool pool_consts(const rule_program *p, rule_insn *code, uint32_t n, rule
     return true;
 }
 
-/* Lays the main segments of all rules out in one block, in rule order, as
- * rule_vm_run runs them: each rule's fused copy, its constants read from the
- * set's pool while they fit there, after an ENTER when it needs its program
- * (its predicates, or constants that did not fit). Jump targets count from the block's start, and each RET becomes
- * a RETN that also says where the next rule starts (0: there is none), so one
+/* A rule whose fused code opens by comparing a field with a number by <, <=,
+ * > or >= (PDJF_LT..GE) and is unmatched when that fails: the field, the
+ * comparison, the number and the rule. */
+typedef struct {
+    int32_t path;
+    uint8_t cmp_op;
+    double c;
+    uint32_t rule;
+} rule_opening;
+
+/* Whether the fused copy code of seg0 opens so (see rule_opening), into *o. */
+static bool opening_of(const rule_segment *seg0, const rule_insn *code, const double *doubles, rule_opening *o)
+{
+    if (seg0->n_code < 2 || code[0].op < RULE_OP_PDJF_LT || code[0].op > RULE_OP_PDJF_GE)
+        return false;
+    const rule_insn *unmatched = &seg0->code[code[1].arg];
+    if (unmatched->op != RULE_OP_RET || unmatched->arg != 0 || jumped_to(code, seg0->n_code, 0) ||
+        isnan(doubles[code[0].b]))
+        return false;
+    *o = (rule_opening){.path = code[0].arg,
+                        .cmp_op = (uint8_t)(RULE_OP_EQ + (code[0].op - RULE_OP_PDJF_EQ)),
+                        .c = doubles[code[0].b]};
+    return true;
+}
+
+/* Orders openings by field and comparison, then so that the values passing one
+ * number pass every number after it: the largest numbers last for < and <=,
+ * the smallest last for > and >=. */
+static int by_opening(const void *a, const void *b)
+{
+    const rule_opening *x = a, *y = b;
+    if (x->path != y->path)
+        return x->path < y->path ? -1 : 1;
+    if (x->cmp_op != y->cmp_op)
+        return x->cmp_op < y->cmp_op ? -1 : 1;
+    if (x->c != y->c)
+        return (x->c < y->c) == (x->cmp_op == RULE_OP_LT || x->cmp_op == RULE_OP_LE) ? -1 : 1;
+    return x->rule < y->rule ? -1 : 1;
+}
+
+#define RULE_NO_GROUP UINT32_MAX
+
+/* Lays the main segments of all rules out in one block as rule_vm_run runs
+ * them: each rule's fused copy, its constants read from the set's pool while
+ * they fit there, after an ENTER when it needs its program (its predicates, or
+ * constants that did not fit). Rules that read neither and open alike (see
+ * rule_opening), two or more, run as a group: a PGROUP where the first of them
+ * stands, then each in by_opening's order. Otherwise rules stay in rule order.
+ * Jump targets count from the block's start, and each RET becomes a RETN that
+ * also says where the next rule starts (0: there is none; in a group, the next
+ * one's code past its opening test, which passes when this one's did), so one
  * rule moves to the next without looking anything up; a jump to `RET 0` of a
  * rule whose RETs find the stack empty goes straight to the next rule. */
 static int lay_out(rule_set *rs)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < rs->n; i++)
-        total += rs->rules[i].segs[0].n_code + 1;
+    size_t n_code = 0, n_consts = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        n_code += rs->rules[i].segs[0].n_code;
+        n_consts += rs->rules[i].n_consts;
+    }
+    size_t total = n_code + 2 * rs->n; /* an ENTER or a PGROUP per rule at most */
     if (total > INT32_MAX / 2)
         return -1;
-    rule_insn *code = malloc(total * sizeof *code);
+    rule_insn *code = malloc(total * sizeof *code), *fused = malloc((n_code + 1) * sizeof *fused);
     uint32_t *rule_of = malloc(total * sizeof *rule_of);
-    uint32_t *starts = malloc((rs->n + 1) * sizeof *starts);
-    rule_cone *cones = malloc((total / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
-    double *doubles = malloc((total / 2 + 1) * sizeof *doubles); /* a comparison, at least 2 */
-    size_t n_consts = 0;
-    for (size_t i = 0; i < rs->n; i++)
-        n_consts += rs->rules[i].n_consts;
+    uint32_t *fused_at = malloc((rs->n + 1) * sizeof *fused_at), *code_at = malloc((rs->n + 1) * sizeof *code_at);
+    uint32_t *next_unit = malloc((rs->n + 1) * sizeof *next_unit), *group_of = malloc((rs->n + 1) * sizeof *group_of);
+    uint32_t *next_member = malloc((rs->n + 1) * sizeof *next_member); /* in a group: the next one's opening */
+    uint32_t *units = malloc((rs->n + 1) * sizeof *units); /* where each rule or group starts, in layout order */
+    uint8_t *enter = malloc(rs->n + 1); /* 0: none; else 1 + ENTER's b */
+    rule_opening *openings = malloc((rs->n + 1) * sizeof *openings);
+    rule_group *groups = malloc((rs->n / 2 + 1) * sizeof *groups);
+    double *group_c = malloc((rs->n + 1) * sizeof *group_c);
+    uint32_t *group_entry = malloc((rs->n + 1) * sizeof *group_entry);
+    rule_cone *cones = malloc((n_code / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
+    double *doubles = malloc((n_code / 2 + 1) * sizeof *doubles); /* a comparison, at least 2 */
     rule_value *pool = malloc(((n_consts < RULE_POOL_MAX ? n_consts : RULE_POOL_MAX) + 1) * sizeof *pool);
-    rule_quant *quants = malloc((total / 2 + 1) * sizeof *quants); /* a quantifier, at least 2 */
+    rule_quant *quants = malloc((n_code / 2 + 1) * sizeof *quants); /* a quantifier, at least 2 */
     uint32_t slots_cap = 1;
     while (slots_cap < total + 2)
         slots_cap <<= 1;
     uint32_t *slot_of = calloc(slots_cap, sizeof *slot_of);
     rule_column *quant_cols = NULL;
-    if (!code || !rule_of || !starts || !cones || !doubles || !pool || !quants || !slot_of)
-        goto fail;
-    uint32_t at = 0, n_cones = 0, n_doubles = 0, n_pool = 0, n_quants = 0, n_slots = 0;
+    int rc = -1;
+    if (!code || !fused || !rule_of || !fused_at || !code_at || !next_unit || !next_member || !group_of || !units ||
+        !enter || !openings || !groups || !group_c || !group_entry || !cones || !doubles || !pool || !quants ||
+        !slot_of)
+        goto out;
+    /* Each rule's fused copy, in rule order (the pool fills in that order). */
+    uint32_t at = 0, n_cones = 0, n_doubles = 0, n_pool = 0, n_quants = 0, n_slots = 0, n_openings = 0;
     for (uint32_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
-        rule_insn *copy = code + at + 1;
+        rule_insn *copy = fused + at;
         memcpy(copy, seg0->code, seg0->n_code * sizeof *code);
         fuse_cones(rs->rules[i].consts, copy, seg0->n_code, cones, &n_cones);
         fuse(rs->rules[i].consts, copy, seg0->n_code, doubles, &n_doubles);
         fuse_quants(rs, i, copy, seg0->n_code, quants, &n_quants, &n_slots, slot_of, slots_cap - 1);
-        starts[i] = at;
         bool reads_consts, reads_preds;
         program_reads(copy, seg0->n_code, &reads_consts, &reads_preds);
         bool own_consts = reads_consts && !pool_consts(&rs->rules[i], copy, seg0->n_code, pool, &n_pool);
-        if (own_consts || reads_preds)
-            code[at++] = (rule_insn){.op = RULE_OP_ENTER, .arg = (int32_t)i, .b = own_consts};
-        else
-            memmove(code + at, copy, seg0->n_code * sizeof *code);
+        enter[i] = own_consts || reads_preds ? (uint8_t)(1 + own_consts) : 0;
+        group_of[i] = RULE_NO_GROUP;
+        if (!reads_consts && !reads_preds && opening_of(seg0, copy, doubles, &openings[n_openings])) {
+            openings[n_openings++].rule = i;
+            group_of[i] = 0; /* a candidate */
+        }
+        fused_at[i] = at;
         at += seg0->n_code;
     }
-    starts[rs->n] = 0;
+    /* Groups: runs of two or more alike openings. */
+    qsort(openings, n_openings, sizeof *openings, by_opening);
+    uint32_t n_groups = 0;
+    for (uint32_t k = 0, run; k < n_openings; k += run) {
+        for (run = 1; k + run < n_openings && openings[k + run].path == openings[k].path &&
+                      openings[k + run].cmp_op == openings[k].cmp_op;
+             run++)
+            ;
+        for (uint32_t m = 0; m < run; m++) {
+            group_of[openings[k + m].rule] = run > 1 && n_groups <= UINT16_MAX ? n_groups : RULE_NO_GROUP;
+            group_c[k + m] = openings[k + m].c;
+        }
+        if (run > 1 && n_groups <= UINT16_MAX)
+            groups[n_groups++] = (rule_group){.n = run, .cmp_op = openings[k].cmp_op, .c = group_c + k,
+                                              .entry = group_entry + k};
+    }
+    /* The block, in rule order but for each group's rules, laid out together where the first stands. */
+    uint32_t n_units = 0;
+    at = 0;
+    for (uint32_t i = 0; i < rs->n; i++) {
+        uint32_t g = group_of[i], first = i, count = 1;
+        if (g != RULE_NO_GROUP) {
+            if (groups[g].end != 0)
+                continue; /* laid out with its group */
+            first = (uint32_t)(groups[g].c - group_c);
+            count = groups[g].n;
+            rule_of[at] = i;
+            code[at++] = (rule_insn){.op = RULE_OP_PGROUP, .arg = openings[first].path, .b = (uint16_t)g};
+            units[n_units++] = at - 1;
+        }
+        for (uint32_t m = 0; m < count; m++) {
+            uint32_t r = g != RULE_NO_GROUP ? openings[first + m].rule : i;
+            const rule_segment *seg0 = &rs->rules[r].segs[0];
+            if (g == RULE_NO_GROUP)
+                units[n_units++] = at;
+            if (enter[r]) {
+                rule_of[at] = r;
+                code[at++] = (rule_insn){.op = RULE_OP_ENTER, .arg = (int32_t)r, .b = enter[r] - 1};
+            }
+            code_at[r] = at;
+            memcpy(code + at, fused + fused_at[r], seg0->n_code * sizeof *code);
+            at += seg0->n_code;
+            if (g != RULE_NO_GROUP)
+                group_entry[first + m] = code_at[r] + 2; /* past the opening test */
+            next_unit[r] = n_units;
+            next_member[r] = m + 1 < count ? first + m + 1 : RULE_NO_GROUP;
+        }
+        if (g != RULE_NO_GROUP)
+            groups[g].end = n_units; /* for now: the unit after the group (never 0) */
+    }
+    for (uint32_t g = 0; g < n_groups; g++)
+        groups[g].end = groups[g].end < n_units ? units[groups[g].end] : 0;
     for (uint32_t i = 0; i < rs->n; i++) {
         const rule_segment *seg0 = &rs->rules[i].segs[0];
-        uint32_t first = starts[i + 1] ? starts[i + 1] - seg0->n_code : at - seg0->n_code;
-        for (uint32_t pc = starts[i]; pc < first + seg0->n_code; pc++) {
+        uint32_t to = next_member[i] != RULE_NO_GROUP ? group_entry[next_member[i]]
+                      : next_unit[i] < n_units    ? units[next_unit[i]]
+                                                  : 0;
+        for (uint32_t pc = code_at[i]; pc < code_at[i] + seg0->n_code; pc++) {
             rule_insn *in = &code[pc];
             uint8_t kind = rule_op_kind[in->op];
             rule_of[pc] = i;
             if (kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO) {
                 const rule_insn *target = &seg0->code[in->arg];
-                bool to_next = seg0->rets_empty && starts[i + 1] && target->op == RULE_OP_RET && target->arg == 0;
-                in->arg = to_next ? (int32_t)starts[i + 1] : in->arg + (int32_t)first;
+                bool to_next = seg0->rets_empty && to && target->op == RULE_OP_RET && target->arg == 0;
+                in->arg = to_next ? (int32_t)to : in->arg + (int32_t)code_at[i];
             } else if (kind == RULE_ARG_RESULT) {
                 in->op = RULE_OP_RETN;
-                in->arg |= (int32_t)(starts[i + 1] << 1);
+                in->arg |= (int32_t)(to << 1);
             }
         }
     }
     free(slot_of);
     slot_of = NULL;
     if (!(quant_cols = calloc(n_slots + 1, sizeof *quant_cols)))
-        goto fail;
-    free(rs->code);
-    rs->code = code;
-    free(rs->rule_of);
-    rs->rule_of = rule_of;
-    free(starts);
-    free(rs->cones);
-    rs->cones = cones;
-    free(rs->doubles);
-    rs->doubles = doubles;
-    free(rs->consts);
-    rs->consts = pool;
-    free(rs->quants);
-    rs->quants = quants;
-    free(rs->quant_cols);
-    rs->quant_cols = quant_cols;
+        goto out;
+    rc = 0;
+#define RULE_SWAP(field, value)                                                                    \
+    do {                                                                                           \
+        void *old = rs->field;                                                                     \
+        rs->field = value;                                                                         \
+        value = old;                                                                               \
+    } while (0)
+    RULE_SWAP(code, code);
+    RULE_SWAP(rule_of, rule_of);
+    RULE_SWAP(cones, cones);
+    RULE_SWAP(doubles, doubles);
+    RULE_SWAP(consts, pool);
+    RULE_SWAP(quants, quants);
+    RULE_SWAP(quant_cols, quant_cols);
+    RULE_SWAP(groups, groups);
+    RULE_SWAP(group_c, group_c);
+    RULE_SWAP(group_entry, group_entry);
+#undef RULE_SWAP
     rs->n_quant_cols = n_slots;
-    return 0;
-fail:
+out:
     free(slot_of);
     free(code);
+    free(fused);
     free(rule_of);
-    free(starts);
+    free(fused_at);
+    free(code_at);
+    free(next_unit);
+    free(next_member);
+    free(group_of);
+    free(units);
+    free(enter);
+    free(openings);
+    free(groups);
+    free(group_c);
+    free(group_entry);
     free(cones);
     free(doubles);
     free(pool);
     free(quants);
-    return -1;
+    free(quant_cols);
+    return rc;
 }
 
 int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *errs, size_t max_errs,
@@ -596,6 +730,7 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
                        .cones = rs->cones,
                        .doubles = rs->doubles,
                        .consts = rs->consts,
+                       .groups = rs->groups,
                        .quants = rs->quants,
                        .quant_cols = rs->quant_cols};
     *n_errs = diags.n < max_errs ? diags.n : max_errs;

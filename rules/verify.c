@@ -67,6 +67,7 @@ static int check_operand(const checker *k, uint32_t pc, const rule_insn *in)
     case RULE_ARG_CONE:
     case RULE_ARG_PATH_CONE:
     case RULE_ARG_QUANT:
+    case RULE_ARG_GROUP:
     case RULE_ARG_RULE:
         ok = false; /* made from verified code, never verified itself */
         break;

@@ -568,6 +568,42 @@ op_RETN:
         return true;
     sp = base;
     JUMP(in->arg >> 1);
+/* A group of rules opening with one field's comparisons: those whose tests
+ * pass are the last ones, found from the last back, each test as its rule's
+ * PDJF_xx would make it; the group is left at once when the last one fails. */
+op_PGROUP: {
+    if (path_val[in->arg].t == RULE_UNREAD)
+        resolve(vm, in->arg);
+    const rule_group *g = &vm->groups[in->b];
+    const rule_value *v = &path_val[in->arg];
+    uint32_t j = g->n;
+    if (v->t == RV_FLOAT) {
+        double x = v->u.d;
+#define PASSING(cmp)                           \
+    while (j > 0 && x cmp g->c[j - 1])         \
+        j--;                                   \
+    break
+        switch (g->cmp_op) {
+        case RULE_OP_LT:
+            PASSING(<);
+        case RULE_OP_LE:
+            PASSING(<=);
+        case RULE_OP_GT:
+            PASSING(>);
+        default:
+            PASSING(>=);
+        }
+#undef PASSING
+    } else {
+        while (j > 0 && compare_with_double(g->cmp_op, v, g->c[j - 1]))
+            j--;
+    }
+    if (j < g->n)
+        JUMP(g->entry[j]);
+    if (g->end == 0)
+        return true;
+    JUMP(g->end);
+}
 /* A rule whose code reads its program's predicates, or constants that are not
  * in the set's pool (then b is 1), starts here: the others leave p and consts
  * as they find them, and once a rule's constants are not in the pool no later
