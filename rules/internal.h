@@ -446,18 +446,21 @@ typedef struct {
     int32_t list;            /* the field's path id */
     uint32_t slot;           /* in rule_vm's quant_cols */
     uint32_t rule;           /* whose program runs the quantifier when the column has no answer */
+    uint32_t pred;           /* and its predicate segment */
 } rule_quant;
 
-/* Rules that open by comparing one field with numbers by one of <, <=, >, >=
- * and are unmatched when that fails, laid out together (PGROUP): ordered so
- * that a value passing one's number passes the numbers of all after it, the
- * group tests from the last back and runs only those that pass. */
+/* Rules that open with one test of one field, the numbers apart (see set.c's
+ * rule_opening), and are unmatched when it fails, laid out together (PGROUP,
+ * PQGROUP): ordered so that a value passing one's test passes the tests of all
+ * after it, the group tests from the last back and runs only those that pass. */
 typedef struct {
     uint32_t n;
-    uint8_t cmp_op;        /* RULE_OP_LT..GE */
-    const double *c;       /* the rules' numbers, in layout order */
-    const uint32_t *entry; /* where each rule's code goes on past its opening test */
-    uint32_t end;          /* where the code after the group starts (0: there is none) */
+    uint8_t cmp_op;          /* RULE_OP_LT..GE */
+    uint8_t quant_op;        /* PQGROUP: RULE_OP_ANY or RULE_OP_ALL */
+    const double *c;         /* the rules' numbers, in layout order */
+    const uint16_t *quant;   /* PQGROUP: the rules' quantifiers (rule_quant), in layout order */
+    const uint32_t *entry;   /* where each rule's code goes on past its opening test */
+    uint32_t end;            /* where the code after the group starts (0: there is none) */
 } rule_group;
 
 /* The type of a path's cached value before its first read for an alert: no

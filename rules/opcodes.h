@@ -32,7 +32,7 @@
                  quantifiers (rule_quant); the quantifier after it stays in place, run when the  \
                  column has no answer: PQUANT, only in the set's copy of the code */            \
     K(GROUP)  /* PATH's operand, and in the second the index of one of the set's rule groups     \
-                 (rule_group): PGROUP, only in the set's copy of the code */                      \
+                 (rule_group): PGROUP and PQGROUP, only in the set's copy of the code */          \
     K(RULE)   /* a rule's index in the set: ENTER, first in the set's copy of a rule whose code   \
                  reads its program's predicates, or constants not in the set's pool (then the     \
                  second operand is 1) */
@@ -49,8 +49,9 @@
  * as one double. CONEK is a cone() whose last three arguments are numeric
  * constants, PCONE such a cone() of two fields, and PQUANT a PATH whose list any/all/count, right after it,
  * compares by `@.path OP number`, made the same way. ENTER starts a rule whose
- * code needs its program: the others' are run without it. PGROUP runs the
- * rules of a group (rule_group) whose opening tests pass. */
+ * code needs its program: the others' are run without it. PGROUP and PQGROUP
+ * run the rules of a group (rule_group) whose opening tests pass, a field's
+ * comparisons or a list's any() or all(). */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -107,6 +108,7 @@
     OP(PQUANT, QUANT, 0, 1)         \
     OP(ENTER, RULE, 0, 0)           \
     OP(PGROUP, GROUP, 0, 0)         \
+    OP(PQGROUP, GROUP, 0, 0)        \
     OP(PJF_EQ, FUSED, 0, 0)         \
     OP(PJF_NE, FUSED, 0, 0)         \
     OP(PJF_LT, FUSED, 0, 0)         \

@@ -29,6 +29,7 @@ struct rule_set {
     rule_value *consts; /* the constants of the rules whose code reads them from here (see pool_consts) */
     rule_group *groups;   /* PGROUP's in code */
     double *group_c;      /* their numbers */
+    uint16_t *group_quant; /* and quantifiers */
     uint32_t *group_entry; /* where their rules go on past their opening tests */
     rule_quant *quants; /* PQUANT's in code */
     rule_column *quant_cols; /* their columns for the current alert */
@@ -63,6 +64,7 @@ void rule_set_free(rule_set *rs)
     free(rs->consts);
     free(rs->groups);
     free(rs->group_c);
+    free(rs->group_quant);
     free(rs->group_entry);
     free(rs->quants);
     free(rs->quant_cols);
@@ -399,7 +401,8 @@ static void fuse_quants(const rule_set *rs, uint32_t rule, rule_insn *code, uint
             continue;
         const rule_segment *sg = &p->segs[code[pc + 1].arg];
         rule_quant q = {
-            .rel = &p->rels[sg->cmp_rel], .c = sg->cmp_d, .cmp_op = sg->cmp_op, .list = code[pc].arg, .rule = rule};
+            .rel = &p->rels[sg->cmp_rel], .c = sg->cmp_d, .cmp_op = sg->cmp_op, .list = code[pc].arg, .rule = rule,
+            .pred = (uint32_t)code[pc + 1].arg};
         uint32_t h = ((uint32_t)q.list * 2654435761u ^ q.rel->cache_id * 40503u) & mask;
         for (const rule_quant *o; slot_of[h] && ((o = &quants[slot_of[h] - 1])->list != q.list ||
                                                  o->rel->cache_id != q.rel->cache_id);)
@@ -457,39 +460,65 @@ static bool pool_consts(const rule_program *p, rule_insn *code, uint32_t n, rule
     return true;
 }
 
-/* A rule whose fused code opens by comparing a field with a number by <, <=,
- * > or >= (PDJF_LT..GE) and is unmatched when that fails: the field, the
- * comparison, the number and the rule. */
+/* A rule whose fused code opens with a test it is unmatched without, one that
+ * passes for fewer values as its number grows or for more, never both: a
+ * field compared with a number by <, <=, > or >= (PDJF_LT..GE, quant_op 0),
+ * or any() or all() of a list comparing @.path so (PQUANT, ANY or ALL, JUMPF;
+ * quant_op RULE_OP_ANY or RULE_OP_ALL). The field, the comparison, the number,
+ * the quantifier and its relative path, how many instructions the test takes,
+ * and the rule. */
 typedef struct {
     int32_t path;
-    uint8_t cmp_op;
+    uint8_t cmp_op, quant_op, length;
+    uint16_t quant;
+    uint32_t rel;
     double c;
     uint32_t rule;
 } rule_opening;
 
-/* Whether the fused copy code of seg0 opens so (see rule_opening), into *o. */
-static bool opening_of(const rule_segment *seg0, const rule_insn *code, const double *doubles, rule_opening *o)
+/* Whether the fused copy code of seg0 opens so (see rule_opening), into *o;
+ * quants are the set's so far. */
+static bool opening_of(const rule_segment *seg0, const rule_insn *code, const double *doubles,
+                       const rule_quant *quants, rule_opening *o)
 {
-    if (seg0->n_code < 2 || code[0].op < RULE_OP_PDJF_LT || code[0].op > RULE_OP_PDJF_GE)
+    uint8_t op = seg0->n_code >= 3 ? code[0].op : RULE_OP_RET;
+    if (op >= RULE_OP_PDJF_LT && op <= RULE_OP_PDJF_GE) {
+        *o = (rule_opening){.path = code[0].arg,
+                            .cmp_op = (uint8_t)(RULE_OP_EQ + (op - RULE_OP_PDJF_EQ)),
+                            .length = 2,
+                            .c = doubles[code[0].b]};
+    } else if (op == RULE_OP_PQUANT && (code[1].op == RULE_OP_ANY || code[1].op == RULE_OP_ALL) &&
+               code[2].op == RULE_OP_JUMPF && quants[code[0].b].cmp_op >= RULE_OP_LT) {
+        const rule_quant *q = &quants[code[0].b];
+        *o = (rule_opening){.path = code[0].arg,
+                            .cmp_op = q->cmp_op,
+                            .quant_op = code[1].op,
+                            .length = 3,
+                            .quant = code[0].b,
+                            .rel = q->rel->cache_id,
+                            .c = q->c};
+    } else {
         return false;
-    const rule_insn *unmatched = &seg0->code[code[1].arg];
-    if (unmatched->op != RULE_OP_RET || unmatched->arg != 0 || jumped_to(code, seg0->n_code, 0) ||
-        isnan(doubles[code[0].b]))
-        return false;
-    *o = (rule_opening){.path = code[0].arg,
-                        .cmp_op = (uint8_t)(RULE_OP_EQ + (code[0].op - RULE_OP_PDJF_EQ)),
-                        .c = doubles[code[0].b]};
-    return true;
+    }
+    const rule_insn *unmatched = &seg0->code[code[o->length - 1].arg];
+    for (uint32_t pc = 0; pc < o->length; pc++)
+        if (jumped_to(code, seg0->n_code, pc))
+            return false;
+    return unmatched->op == RULE_OP_RET && unmatched->arg == 0 && !isnan(o->c);
 }
 
-/* Orders openings by field and comparison, then so that the values passing one
- * number pass every number after it: the largest numbers last for < and <=,
- * the smallest last for > and >=. */
+/* Orders openings by field, quantifier and comparison, then so that the
+ * values passing one number's test pass the tests of every number after it:
+ * the largest numbers last for < and <=, the smallest last for > and >=. */
 static int by_opening(const void *a, const void *b)
 {
     const rule_opening *x = a, *y = b;
     if (x->path != y->path)
         return x->path < y->path ? -1 : 1;
+    if (x->quant_op != y->quant_op)
+        return x->quant_op < y->quant_op ? -1 : 1;
+    if (x->rel != y->rel)
+        return x->rel < y->rel ? -1 : 1;
     if (x->cmp_op != y->cmp_op)
         return x->cmp_op < y->cmp_op ? -1 : 1;
     if (x->c != y->c)
@@ -530,6 +559,7 @@ static int lay_out(rule_set *rs)
     rule_opening *openings = malloc((rs->n + 1) * sizeof *openings);
     rule_group *groups = malloc((rs->n / 2 + 1) * sizeof *groups);
     double *group_c = malloc((rs->n + 1) * sizeof *group_c);
+    uint16_t *group_quant = malloc((rs->n + 1) * sizeof *group_quant);
     uint32_t *group_entry = malloc((rs->n + 1) * sizeof *group_entry);
     rule_cone *cones = malloc((n_code / 4 + 1) * sizeof *cones); /* a cone() takes at least 4 instructions */
     double *doubles = malloc((n_code / 2 + 1) * sizeof *doubles); /* a comparison, at least 2 */
@@ -542,7 +572,7 @@ static int lay_out(rule_set *rs)
     rule_column *quant_cols = NULL;
     int rc = -1;
     if (!code || !fused || !rule_of || !fused_at || !code_at || !next_unit || !next_member || !group_of || !units ||
-        !enter || !openings || !groups || !group_c || !group_entry || !cones || !doubles || !pool || !quants ||
+        !enter || !openings || !groups || !group_c || !group_quant || !group_entry || !cones || !doubles || !pool || !quants ||
         !slot_of)
         goto out;
     /* Each rule's fused copy, in rule order (the pool fills in that order). */
@@ -559,7 +589,7 @@ static int lay_out(rule_set *rs)
         bool own_consts = reads_consts && !pool_consts(&rs->rules[i], copy, seg0->n_code, pool, &n_pool);
         enter[i] = own_consts || reads_preds ? (uint8_t)(1 + own_consts) : 0;
         group_of[i] = RULE_NO_GROUP;
-        if (!reads_consts && !reads_preds && opening_of(seg0, copy, doubles, &openings[n_openings])) {
+        if (!reads_consts && !reads_preds && opening_of(seg0, copy, doubles, quants, &openings[n_openings])) {
             openings[n_openings++].rule = i;
             group_of[i] = 0; /* a candidate */
         }
@@ -570,17 +600,19 @@ static int lay_out(rule_set *rs)
     qsort(openings, n_openings, sizeof *openings, by_opening);
     uint32_t n_groups = 0;
     for (uint32_t k = 0, run; k < n_openings; k += run) {
-        for (run = 1; k + run < n_openings && openings[k + run].path == openings[k].path &&
-                      openings[k + run].cmp_op == openings[k].cmp_op;
+        const rule_opening *o = &openings[k];
+        for (run = 1; k + run < n_openings && o[run].path == o->path && o[run].quant_op == o->quant_op &&
+                      o[run].rel == o->rel && o[run].cmp_op == o->cmp_op;
              run++)
             ;
         for (uint32_t m = 0; m < run; m++) {
-            group_of[openings[k + m].rule] = run > 1 && n_groups <= UINT16_MAX ? n_groups : RULE_NO_GROUP;
-            group_c[k + m] = openings[k + m].c;
+            group_of[o[m].rule] = run > 1 && n_groups <= UINT16_MAX ? n_groups : RULE_NO_GROUP;
+            group_c[k + m] = o[m].c;
+            group_quant[k + m] = o[m].quant;
         }
         if (run > 1 && n_groups <= UINT16_MAX)
-            groups[n_groups++] = (rule_group){.n = run, .cmp_op = openings[k].cmp_op, .c = group_c + k,
-                                              .entry = group_entry + k};
+            groups[n_groups++] = (rule_group){.n = run, .cmp_op = o->cmp_op, .quant_op = o->quant_op,
+                                              .c = group_c + k, .quant = group_quant + k, .entry = group_entry + k};
     }
     /* The block, in rule order but for each group's rules, laid out together where the first stands. */
     uint32_t n_units = 0;
@@ -593,7 +625,9 @@ static int lay_out(rule_set *rs)
             first = (uint32_t)(groups[g].c - group_c);
             count = groups[g].n;
             rule_of[at] = i;
-            code[at++] = (rule_insn){.op = RULE_OP_PGROUP, .arg = openings[first].path, .b = (uint16_t)g};
+            code[at++] = (rule_insn){.op = openings[first].quant_op ? RULE_OP_PQGROUP : RULE_OP_PGROUP,
+                                     .arg = openings[first].path,
+                                     .b = (uint16_t)g};
             units[n_units++] = at - 1;
         }
         for (uint32_t m = 0; m < count; m++) {
@@ -609,7 +643,7 @@ static int lay_out(rule_set *rs)
             memcpy(code + at, fused + fused_at[r], seg0->n_code * sizeof *code);
             at += seg0->n_code;
             if (g != RULE_NO_GROUP)
-                group_entry[first + m] = code_at[r] + 2; /* past the opening test */
+                group_entry[first + m] = code_at[r] + openings[first + m].length; /* past the opening test */
             next_unit[r] = n_units;
             next_member[r] = m + 1 < count ? first + m + 1 : RULE_NO_GROUP;
         }
@@ -657,6 +691,7 @@ static int lay_out(rule_set *rs)
     RULE_SWAP(quant_cols, quant_cols);
     RULE_SWAP(groups, groups);
     RULE_SWAP(group_c, group_c);
+    RULE_SWAP(group_quant, group_quant);
     RULE_SWAP(group_entry, group_entry);
 #undef RULE_SWAP
     rs->n_quant_cols = n_slots;
@@ -675,6 +710,7 @@ out:
     free(openings);
     free(groups);
     free(group_c);
+    free(group_quant);
     free(group_entry);
     free(cones);
     free(doubles);

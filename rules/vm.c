@@ -568,6 +568,16 @@ op_RETN:
         return true;
     sp = base;
     JUMP(in->arg >> 1);
+/* Leaves group g whose last rules from its j-th on passed their tests: into
+ * the j-th past its test, or past the group. */
+#define LEAVE_GROUP(g, j)               \
+    do {                                \
+        if ((j) < (g)->n)               \
+            JUMP((g)->entry[j]);        \
+        if ((g)->end == 0)              \
+            return true;                \
+        JUMP((g)->end);                 \
+    } while (0)
 /* A group of rules opening with one field's comparisons: those whose tests
  * pass are the last ones, found from the last back, each test as its rule's
  * PDJF_xx would make it; the group is left at once when the last one fails. */
@@ -598,12 +608,27 @@ op_PGROUP: {
         while (j > 0 && compare_with_double(g->cmp_op, v, g->c[j - 1]))
             j--;
     }
-    if (j < g->n)
-        JUMP(g->entry[j]);
-    if (g->end == 0)
-        return true;
-    JUMP(g->end);
+    LEAVE_GROUP(g, j);
 }
+/* A group of rules opening with any() or all() of one list comparing one path
+ * with numbers: each test as its rule's PQUANT would make it. */
+op_PQGROUP: {
+    if (path_val[in->arg].t == RULE_UNREAD)
+        resolve(vm, in->arg);
+    const rule_group *g = &vm->groups[in->b];
+    rule_value list = path_val[in->arg];
+    uint32_t j = g->n;
+    for (; j > 0; j--) {
+        const rule_quant *q = &vm->quants[g->quant[j - 1]];
+        const rule_column *col = quant_column(vm, q, &list);
+        rule_value v = col ? quantified(g->quant_op, count_doubles(q->cmp_op, col->v, col->n, q->c), col->n)
+                           : quantify(vm, batch->progs + q->rule, g->quant_op, q->pred, &list, sp);
+        if (!v.u.i) /* a bool */
+            break;
+    }
+    LEAVE_GROUP(g, j);
+}
+#undef LEAVE_GROUP
 /* A rule whose code reads its program's predicates, or constants that are not
  * in the set's pool (then b is 1), starts here: the others leave p and consts
  * as they find them, and once a rule's constants are not in the pool no later

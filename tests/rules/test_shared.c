@@ -464,6 +464,25 @@ Test(shared, rules_of_every_shape_in_a_set_as_alone)
     }
 }
 
+/* set, of the n rules, answers on the parsed alert (text) as each rule alone. */
+static void expect_set_as_alone(rule_set *set, const char *const *rules, size_t n, const char *text)
+{
+    unsigned char *match = malloc(n);
+    cr_assert_not_null(match);
+    size_t hits = 0;
+    for (size_t k = 0; k < n; k++) {
+        match[k] = (unsigned char)alone(rules[k]);
+        hits += match[k];
+    }
+    unsigned char *got = malloc(n);
+    cr_assert_not_null(got);
+    cr_assert_eq(rule_set_eval(set, &doc, got), hits, "%s", text);
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq(got[k], match[k], "'%.60s' (rule %zu) on %s", rules[k], k, text);
+    free(got);
+    free(match);
+}
+
 /* A list of n ints in the rule language, "d.i in (1, 2, ..., n)": n constants. */
 static char *in_list(size_t n)
 {
@@ -505,14 +524,7 @@ Test(shared, rules_around_a_full_constant_pool_as_alone)
         cr_assert_eq(rule_set_add(set, "t", rules[k], errs, 2, &n_errs), 0);
     for (size_t a = 0; a < sizeof alerts / sizeof *alerts; a++) {
         parse(alerts[a]);
-        unsigned char match[N];
-        size_t hits = 0;
-        int want[N];
-        for (size_t k = 0; k < N; k++)
-            hits += (size_t)(want[k] = alone(rules[k]));
-        cr_assert_eq(rule_set_eval(set, &doc, match), hits);
-        for (size_t k = 0; k < N; k++)
-            cr_assert_eq(match[k], want[k], "rule %zu, alert %zu", k, a);
+        expect_set_as_alone(set, rules, N, alerts[a]);
     }
     rule_set_free(set);
     free(many);
@@ -562,14 +574,64 @@ Test(shared, groups_of_rules_opening_alike_as_alone)
             char text[160];
             snprintf(text, sizeof text, "{'d': {'f': %s, 'g': %d, 's': '%s'}}", values[a], g, g == 1 ? "r" : "x");
             parse(text);
-            unsigned char match[N];
-            size_t hits = 0;
-            int want[N];
-            for (size_t k = 0; k < N; k++)
-                hits += (size_t)(want[k] = alone(rules[k]));
-            cr_assert_eq(rule_set_eval(set, &doc, match), hits, "%s", text);
-            for (size_t k = 0; k < N; k++)
-                cr_assert_eq(match[k], want[k], "'%s' on %s", rules[k], text);
+            expect_set_as_alone(set, rules, N, text);
         }
     rule_set_free(set);
+}
+
+/* Rules opening with any() or all() of one list comparing @.path with a
+ * number by one of ops[0..n_ops), two of y's too (unless y_ops is NULL), in a
+ * scrambled order, alone or followed by more tests, on lists of numbers below,
+ * at and above them, lists with a null or a string (no column: each test by
+ * its rule's program), empty lists, no list, answer as they do alone. */
+static void expect_quantifier_groups_as_alone(const char *const *ops, size_t n_ops, const char *y_ops)
+{
+    static const char *const lists[] = {"[]", "[{'x': 1}]", "[{'x': 2.5}, {'x': 0}]", "[{'x': 3}, {'x': 3.0}]",
+                                        "[{'x': -0.5}, {'x': 9007199254740993}]", "[{'x': 1}, {'x': None}]",
+                                        "[{'x': 4}, {'x': '4'}]", "[{'x': 2}, {}]", "None", "{'x': 1}", "[1, 2]",
+                                        "[{'x': 0, 'y': 3}, {'x': 1, 'y': 1}]"};
+    static const char *const numbers[] = {"2.5", "-0.5", "0", "3", "2.5", "1", "9007199254740992", "-5", "0.5"};
+    static const char *const quants[] = {"any", "all"};
+    static const char *const tails[] = {"", " and d.g > 1", " and d.s == 'r'"};
+    enum { NUMBERS = sizeof numbers / sizeof *numbers, MAX = 2 * 4 * NUMBERS + 3 };
+    static char texts[MAX][96];
+    const char *rules[MAX];
+    size_t n = 0;
+    for (size_t j = 0; j < NUMBERS; j++)
+        for (size_t o = 0; o < 2 * n_ops; o++) {
+            snprintf(texts[n], sizeof texts[n], "%s(l, @.x %s %s)%s", quants[o % 2], ops[o / 2],
+                     numbers[(j * 5 + o) % NUMBERS], tails[(j + o) % 3]);
+            rules[n] = texts[n];
+            n++;
+        }
+    rules[n++] = "any(l, @.x > 1) and d.g > 1";
+    for (size_t k = 0; y_ops && k < 2; k++) { /* another path over the same list: another group */
+        snprintf(texts[n], sizeof texts[n], "any(l, @.y %s %s)", y_ops, k ? "2" : "0.5");
+        rules[n] = texts[n];
+        n++;
+    }
+    rule_set *set = rule_set_new();
+    rule_error errs[2];
+    size_t n_errs;
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq(rule_set_add(set, "t", rules[k], errs, 2, &n_errs), 0, "'%s'", rules[k]);
+    for (size_t a = 0; a < sizeof lists / sizeof *lists; a++)
+        for (int g = 0; g < 3; g++) {
+            char text[200];
+            snprintf(text, sizeof text, "{'l': %s, 'd': {'g': %d, 's': '%s'}}", lists[a], g, g == 1 ? "r" : "x");
+            parse(text);
+            expect_set_as_alone(set, rules, n, text);
+        }
+    rule_set_free(set);
+}
+
+/* Groups of any() and all() (PQGROUP) as the rules alone: every comparison;
+ * >= only, so that any() and all() of one path sort side by side, and so do
+ * two paths' any(). */
+Test(shared, groups_of_quantifiers_opening_alike_as_alone)
+{
+    static const char *const ops[] = {"<", "<=", ">", ">="}, *const ge[] = {">="};
+    expect_quantifier_groups_as_alone(ops, 4, ">=");
+    expect_quantifier_groups_as_alone(ge, 1, NULL);
+    expect_quantifier_groups_as_alone(ge, 1, ">=");
 }
