@@ -483,6 +483,26 @@ static void expect_set_as_alone(rule_set *set, const char *const *rules, size_t 
     free(match);
 }
 
+/* A set of the n rules answers as each rule alone on every alert that format
+ * makes of one of values, a number g (0, 1 or 2) and a string ("r" when g is 1). */
+static void expect_rules_as_alone(const char *const *rules, size_t n, const char *format, const char *const *values,
+                                  size_t n_values)
+{
+    rule_set *set = rule_set_new();
+    rule_error errs[2];
+    size_t n_errs;
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq(rule_set_add(set, "t", rules[k], errs, 2, &n_errs), 0, "'%s'", rules[k]);
+    for (size_t a = 0; a < n_values; a++)
+        for (int g = 0; g < 3; g++) {
+            char text[200];
+            snprintf(text, sizeof text, format, values[a], g, g == 1 ? "r" : "x");
+            parse(text);
+            expect_set_as_alone(set, rules, n, text);
+        }
+    rule_set_free(set);
+}
+
 /* A list of n ints in the rule language, "d.i in (1, 2, ..., n)": n constants. */
 static char *in_list(size_t n)
 {
@@ -564,19 +584,7 @@ Test(shared, groups_of_rules_opening_alike_as_alone)
     rules[n++] = "d.f > 1 and d.s == 'r'";
     rules[n++] = "d.zz > 1";
     cr_assert_eq(n, (size_t)N);
-    rule_set *set = rule_set_new();
-    rule_error errs[2];
-    size_t n_errs;
-    for (size_t k = 0; k < N; k++)
-        cr_assert_eq(rule_set_add(set, "t", rules[k], errs, 2, &n_errs), 0, "'%s'", rules[k]);
-    for (size_t a = 0; a < sizeof values / sizeof *values; a++)
-        for (int g = 0; g < 3; g++) {
-            char text[160];
-            snprintf(text, sizeof text, "{'d': {'f': %s, 'g': %d, 's': '%s'}}", values[a], g, g == 1 ? "r" : "x");
-            parse(text);
-            expect_set_as_alone(set, rules, N, text);
-        }
-    rule_set_free(set);
+    expect_rules_as_alone(rules, N, "{'d': {'f': %s, 'g': %d, 's': '%s'}}", values, sizeof values / sizeof *values);
 }
 
 /* Rules opening with any() or all() of one list comparing @.path with a
@@ -610,19 +618,7 @@ static void expect_quantifier_groups_as_alone(const char *const *ops, size_t n_o
         rules[n] = texts[n];
         n++;
     }
-    rule_set *set = rule_set_new();
-    rule_error errs[2];
-    size_t n_errs;
-    for (size_t k = 0; k < n; k++)
-        cr_assert_eq(rule_set_add(set, "t", rules[k], errs, 2, &n_errs), 0, "'%s'", rules[k]);
-    for (size_t a = 0; a < sizeof lists / sizeof *lists; a++)
-        for (int g = 0; g < 3; g++) {
-            char text[200];
-            snprintf(text, sizeof text, "{'l': %s, 'd': {'g': %d, 's': '%s'}}", lists[a], g, g == 1 ? "r" : "x");
-            parse(text);
-            expect_set_as_alone(set, rules, n, text);
-        }
-    rule_set_free(set);
+    expect_rules_as_alone(rules, n, "{'l': %s, 'd': {'g': %d, 's': '%s'}}", lists, sizeof lists / sizeof *lists);
 }
 
 /* Groups of any() and all() (PQGROUP) as the rules alone: every comparison;
