@@ -456,7 +456,9 @@ typedef struct {
 typedef struct {
     uint32_t n;
     uint8_t cmp_op;          /* RULE_OP_LT..GE */
-    uint8_t quant_op;        /* PQGROUP: RULE_OP_ANY or RULE_OP_ALL */
+    uint8_t quant_op;        /* PQGROUP: RULE_OP_ANY, RULE_OP_ALL or RULE_OP_COUNTIF */
+    uint8_t count_op;        /* COUNTIF: the count's comparison with k, RULE_OP_LT..GE */
+    rule_value k;
     const double *c;         /* the rules' numbers, in layout order */
     const uint16_t *quant;   /* PQGROUP: the rules' quantifiers (rule_quant), in layout order */
     const uint32_t *entry;   /* where each rule's code goes on past its opening test */

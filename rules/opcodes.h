@@ -51,7 +51,7 @@
  * compares by `@.path OP number`, made the same way. ENTER starts a rule whose
  * code needs its program: the others' are run without it. PGROUP and PQGROUP
  * run the rules of a group (rule_group) whose opening tests pass, a field's
- * comparisons or a list's any() or all(). */
+ * comparisons or a list's any(), all() or count(). */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \

@@ -461,35 +461,40 @@ static bool pool_consts(const rule_program *p, rule_insn *code, uint32_t n, rule
 }
 
 /* A rule whose fused code opens with a test it is unmatched without, one that
- * passes for fewer values as its number grows or for more, never both: a
- * field compared with a number by <, <=, > or >= (PDJF_LT..GE, quant_op 0),
- * or any() or all() of a list comparing @.path so (PQUANT, ANY or ALL, JUMPF;
- * quant_op RULE_OP_ANY or RULE_OP_ALL). The field, the comparison, the number,
- * the quantifier and its relative path, how many instructions the test takes,
- * and the rule. */
+ * passes for fewer values as its number grows or for more, never both (up:
+ * for more): a field compared with a number by <, <=, > or >= (PDJF_LT..GE,
+ * quant_op 0), any() or all() of a list comparing @.path so (PQUANT, ANY or
+ * ALL, JUMPF), or count() of one compared with an int k by <, <=, > or >=
+ * (PQUANT, COUNTIF, KJF_xx, its jump). The field, the comparison, the number,
+ * the quantifier, its relative path and count's comparison, how many
+ * instructions the test takes, and the rule. */
 typedef struct {
     int32_t path;
-    uint8_t cmp_op, quant_op, length;
+    uint8_t cmp_op, quant_op, count_op, length;
+    bool up;
     uint16_t quant;
     uint32_t rel;
+    int64_t k;
     double c;
     uint32_t rule;
 } rule_opening;
 
+static bool is_less(uint8_t cmp_op) { return cmp_op == RULE_OP_LT || cmp_op == RULE_OP_LE; }
+
 /* Whether the fused copy code of seg0 opens so (see rule_opening), into *o;
- * quants are the set's so far. */
+ * doubles, quants and pool are the set's so far. */
 static bool opening_of(const rule_segment *seg0, const rule_insn *code, const double *doubles,
-                       const rule_quant *quants, rule_opening *o)
+                       const rule_quant *quants, const rule_value *pool, rule_opening *o)
 {
-    uint8_t op = seg0->n_code >= 3 ? code[0].op : RULE_OP_RET;
+    uint8_t op = seg0->n_code >= 4 ? code[0].op : RULE_OP_RET;
+    const rule_quant *q = op == RULE_OP_PQUANT ? &quants[code[0].b] : NULL;
     if (op >= RULE_OP_PDJF_LT && op <= RULE_OP_PDJF_GE) {
         *o = (rule_opening){.path = code[0].arg,
                             .cmp_op = (uint8_t)(RULE_OP_EQ + (op - RULE_OP_PDJF_EQ)),
                             .length = 2,
                             .c = doubles[code[0].b]};
-    } else if (op == RULE_OP_PQUANT && (code[1].op == RULE_OP_ANY || code[1].op == RULE_OP_ALL) &&
-               code[2].op == RULE_OP_JUMPF && quants[code[0].b].cmp_op >= RULE_OP_LT) {
-        const rule_quant *q = &quants[code[0].b];
+    } else if (q && q->cmp_op >= RULE_OP_LT && (code[1].op == RULE_OP_ANY || code[1].op == RULE_OP_ALL) &&
+               code[2].op == RULE_OP_JUMPF) {
         *o = (rule_opening){.path = code[0].arg,
                             .cmp_op = q->cmp_op,
                             .quant_op = code[1].op,
@@ -497,9 +502,22 @@ static bool opening_of(const rule_segment *seg0, const rule_insn *code, const do
                             .quant = code[0].b,
                             .rel = q->rel->cache_id,
                             .c = q->c};
+    } else if (q && q->cmp_op >= RULE_OP_LT && code[1].op == RULE_OP_COUNTIF && code[2].op >= RULE_OP_KJF_LT &&
+               code[2].op <= RULE_OP_KJF_GE && pool[code[2].arg].t == RV_INT) {
+        *o = (rule_opening){.path = code[0].arg,
+                            .cmp_op = q->cmp_op,
+                            .quant_op = RULE_OP_COUNTIF,
+                            .count_op = (uint8_t)(RULE_OP_EQ + (code[2].op - RULE_OP_KJF_EQ)),
+                            .length = 4,
+                            .quant = code[0].b,
+                            .rel = q->rel->cache_id,
+                            .k = pool[code[2].arg].u.i,
+                            .c = q->c};
     } else {
         return false;
     }
+    /* More elements pass for more numbers; more counts pass for fewer. */
+    o->up = is_less(o->cmp_op) != (o->quant_op == RULE_OP_COUNTIF && is_less(o->count_op));
     const rule_insn *unmatched = &seg0->code[code[o->length - 1].arg];
     for (uint32_t pc = 0; pc < o->length; pc++)
         if (jumped_to(code, seg0->n_code, pc))
@@ -507,22 +525,29 @@ static bool opening_of(const rule_segment *seg0, const rule_insn *code, const do
     return unmatched->op == RULE_OP_RET && unmatched->arg == 0 && !isnan(o->c);
 }
 
-/* Orders openings by field, quantifier and comparison, then so that the
- * values passing one number's test pass the tests of every number after it:
- * the largest numbers last for < and <=, the smallest last for > and >=. */
+/* Whether two openings' tests differ in more than their numbers. */
+static bool openings_differ(const rule_opening *x, const rule_opening *y)
+{
+    return x->path != y->path || x->quant_op != y->quant_op || x->rel != y->rel || x->count_op != y->count_op ||
+           x->k != y->k || x->cmp_op != y->cmp_op;
+}
+
+/* Orders openings by all but their numbers, then so that the values passing
+ * one number's test pass the tests of every number after it (up: the largest
+ * numbers last). */
 static int by_opening(const void *a, const void *b)
 {
     const rule_opening *x = a, *y = b;
-    if (x->path != y->path)
-        return x->path < y->path ? -1 : 1;
-    if (x->quant_op != y->quant_op)
-        return x->quant_op < y->quant_op ? -1 : 1;
-    if (x->rel != y->rel)
-        return x->rel < y->rel ? -1 : 1;
-    if (x->cmp_op != y->cmp_op)
-        return x->cmp_op < y->cmp_op ? -1 : 1;
+    if (openings_differ(x, y)) {
+        int64_t kx[] = {x->path, x->quant_op, x->rel, x->count_op, x->k, x->cmp_op},
+                ky[] = {y->path, y->quant_op, y->rel, y->count_op, y->k, y->cmp_op};
+        size_t f = 0;
+        while (kx[f] == ky[f])
+            f++;
+        return kx[f] < ky[f] ? -1 : 1;
+    }
     if (x->c != y->c)
-        return (x->c < y->c) == (x->cmp_op == RULE_OP_LT || x->cmp_op == RULE_OP_LE) ? -1 : 1;
+        return (x->c < y->c) == x->up ? -1 : 1;
     return x->rule < y->rule ? -1 : 1;
 }
 
@@ -589,7 +614,9 @@ static int lay_out(rule_set *rs)
         bool own_consts = reads_consts && !pool_consts(&rs->rules[i], copy, seg0->n_code, pool, &n_pool);
         enter[i] = own_consts || reads_preds ? (uint8_t)(1 + own_consts) : 0;
         group_of[i] = RULE_NO_GROUP;
-        if (!reads_consts && !reads_preds && opening_of(seg0, copy, doubles, quants, &openings[n_openings])) {
+        /* A group is laid out where its first rule stands: its others move up, which only a rule
+         * that reads no constants of its own, so none after an ENTER 1, can. */
+        if (!own_consts && !reads_preds && opening_of(seg0, copy, doubles, quants, pool, &openings[n_openings])) {
             openings[n_openings++].rule = i;
             group_of[i] = 0; /* a candidate */
         }
@@ -601,9 +628,7 @@ static int lay_out(rule_set *rs)
     uint32_t n_groups = 0;
     for (uint32_t k = 0, run; k < n_openings; k += run) {
         const rule_opening *o = &openings[k];
-        for (run = 1; k + run < n_openings && o[run].path == o->path && o[run].quant_op == o->quant_op &&
-                      o[run].rel == o->rel && o[run].cmp_op == o->cmp_op;
-             run++)
+        for (run = 1; k + run < n_openings && !openings_differ(&o[run], o); run++)
             ;
         for (uint32_t m = 0; m < run; m++) {
             group_of[o[m].rule] = run > 1 && n_groups <= UINT16_MAX ? n_groups : RULE_NO_GROUP;
@@ -612,7 +637,8 @@ static int lay_out(rule_set *rs)
         }
         if (run > 1 && n_groups <= UINT16_MAX)
             groups[n_groups++] = (rule_group){.n = run, .cmp_op = o->cmp_op, .quant_op = o->quant_op,
-                                              .c = group_c + k, .quant = group_quant + k, .entry = group_entry + k};
+                                              .count_op = o->count_op, .k = rule_int(o->k), .c = group_c + k,
+                                              .quant = group_quant + k, .entry = group_entry + k};
     }
     /* The block, in rule order but for each group's rules, laid out together where the first stands. */
     uint32_t n_units = 0;

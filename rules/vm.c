@@ -610,8 +610,9 @@ op_PGROUP: {
     }
     LEAVE_GROUP(g, j);
 }
-/* A group of rules opening with any() or all() of one list comparing one path
- * with numbers: each test as its rule's PQUANT would make it. */
+/* A group of rules opening with any(), all() or count() of one list comparing
+ * one path with numbers: each test as its rule's PQUANT (and, for count(), its
+ * KJF_xx) would make it. */
 op_PQGROUP: {
     if (path_val[in->arg].t == RULE_UNREAD)
         resolve(vm, in->arg);
@@ -623,7 +624,7 @@ op_PQGROUP: {
         const rule_column *col = quant_column(vm, q, &list);
         rule_value v = col ? quantified(g->quant_op, count_doubles(q->cmp_op, col->v, col->n, q->c), col->n)
                            : quantify(vm, batch->progs + q->rule, g->quant_op, q->pred, &list, sp);
-        if (!v.u.i) /* a bool */
+        if (g->quant_op == RULE_OP_COUNTIF ? !rule_compare(g->count_op, &v, &g->k) : !v.u.i /* a bool */)
             break;
     }
     LEAVE_GROUP(g, j);

@@ -587,9 +587,9 @@ Test(shared, groups_of_rules_opening_alike_as_alone)
     expect_rules_as_alone(rules, N, "{'d': {'f': %s, 'g': %d, 's': '%s'}}", values, sizeof values / sizeof *values);
 }
 
-/* Rules opening with any() or all() of one list comparing @.path with a
- * number by one of ops[0..n_ops), two of y's too (unless y_ops is NULL), in a
- * scrambled order, alone or followed by more tests, on lists of numbers below,
+/* Rules opening with any(), all() or count() (compared with an int) of one
+ * list comparing @.path with a number by one of ops[0..n_ops), two of y's too
+ * (unless y_ops is NULL), in a scrambled order, alone or followed by more tests, on lists of numbers below,
  * at and above them, lists with a null or a string (no column: each test by
  * its rule's program), empty lists, no list, answer as they do alone. */
 static void expect_quantifier_groups_as_alone(const char *const *ops, size_t n_ops, const char *y_ops)
@@ -599,16 +599,22 @@ static void expect_quantifier_groups_as_alone(const char *const *ops, size_t n_o
                                         "[{'x': 4}, {'x': '4'}]", "[{'x': 2}, {}]", "None", "{'x': 1}", "[1, 2]",
                                         "[{'x': 0, 'y': 3}, {'x': 1, 'y': 1}]"};
     static const char *const numbers[] = {"2.5", "-0.5", "0", "3", "2.5", "1", "9007199254740992", "-5", "0.5"};
-    static const char *const quants[] = {"any", "all"};
+    /* count() compared with an int each way, and by == (no group). */
+    static const char *const quants[] = {"any(l, @.x %s %s)",         "all(l, @.x %s %s)",
+                                         "count(l, @.x %s %s) >= 1",  "count(l, @.x %s %s) >= 2",
+                                         "count(l, @.x %s %s) < 2",   "count(l, @.x %s %s) > 0",
+                                         "count(l, @.x %s %s) <= 1",  "count(l, @.x %s %s) == 1"};
     static const char *const tails[] = {"", " and d.g > 1", " and d.s == 'r'"};
-    enum { NUMBERS = sizeof numbers / sizeof *numbers, MAX = 2 * 4 * NUMBERS + 3 };
+    enum { NUMBERS = sizeof numbers / sizeof *numbers, QUANTS = sizeof quants / sizeof *quants };
+    enum { MAX = QUANTS * 4 * NUMBERS + 3 };
     static char texts[MAX][96];
     const char *rules[MAX];
     size_t n = 0;
     for (size_t j = 0; j < NUMBERS; j++)
-        for (size_t o = 0; o < 2 * n_ops; o++) {
-            snprintf(texts[n], sizeof texts[n], "%s(l, @.x %s %s)%s", quants[o % 2], ops[o / 2],
-                     numbers[(j * 5 + o) % NUMBERS], tails[(j + o) % 3]);
+        for (size_t o = 0; o < QUANTS * n_ops; o++) {
+            int len = snprintf(texts[n], sizeof texts[n], quants[o % QUANTS], ops[o / QUANTS],
+                               numbers[(j * 5 + o) % NUMBERS]);
+            snprintf(texts[n] + len, sizeof texts[n] - (size_t)len, "%s", tails[(j + o) % 3]);
             rules[n] = texts[n];
             n++;
         }
@@ -621,9 +627,9 @@ static void expect_quantifier_groups_as_alone(const char *const *ops, size_t n_o
     expect_rules_as_alone(rules, n, "{'l': %s, 'd': {'g': %d, 's': '%s'}}", lists, sizeof lists / sizeof *lists);
 }
 
-/* Groups of any() and all() (PQGROUP) as the rules alone: every comparison;
- * >= only, so that any() and all() of one path sort side by side, and so do
- * two paths' any(). */
+/* Groups of any(), all() and count() (PQGROUP) as the rules alone: every
+ * comparison; >= only, so that the quantifiers of one path sort side by side,
+ * and so do two paths' any(). */
 Test(shared, groups_of_quantifiers_opening_alike_as_alone)
 {
     static const char *const ops[] = {"<", "<=", ">", ">="}, *const ge[] = {">="};
