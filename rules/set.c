@@ -556,9 +556,10 @@ static int by_opening(const void *a, const void *b)
 /* Lays the main segments of all rules out in one block as rule_vm_run runs
  * them: each rule's fused copy, its constants read from the set's pool while
  * they fit there, after an ENTER when it needs its program (its predicates, or
- * constants that did not fit). Rules that read neither and open alike (see
- * rule_opening), two or more, run as a group: a PGROUP where the first of them
- * stands, then each in by_opening's order. Otherwise rules stay in rule order.
+ * constants that did not fit). Rules that need no ENTER and open alike (see
+ * rule_opening), two or more, run as a group: a PGROUP or PQGROUP where the
+ * first of them stands, then each in by_opening's order. Otherwise rules stay
+ * in rule order.
  * Jump targets count from the block's start, and each RET becomes a RETN that
  * also says where the next rule starts (0: there is none; in a group, the next
  * one's code past its opening test, which passes when this one's did), so one
@@ -597,8 +598,8 @@ static int lay_out(rule_set *rs)
     rule_column *quant_cols = NULL;
     int rc = -1;
     if (!code || !fused || !rule_of || !fused_at || !code_at || !next_unit || !next_member || !group_of || !units ||
-        !enter || !openings || !groups || !group_c || !group_quant || !group_entry || !cones || !doubles || !pool || !quants ||
-        !slot_of)
+        !enter || !openings || !groups || !group_c || !group_quant || !group_entry || !cones || !doubles || !pool ||
+        !quants || !slot_of)
         goto out;
     /* Each rule's fused copy, in rule order (the pool fills in that order). */
     uint32_t at = 0, n_cones = 0, n_doubles = 0, n_pool = 0, n_quants = 0, n_slots = 0, n_openings = 0;
@@ -618,7 +619,6 @@ static int lay_out(rule_set *rs)
          * that reads no constants of its own, so none after an ENTER 1, can. */
         if (!own_consts && !reads_preds && opening_of(seg0, copy, doubles, quants, pool, &openings[n_openings])) {
             openings[n_openings++].rule = i;
-            group_of[i] = 0; /* a candidate */
         }
         fused_at[i] = at;
         at += seg0->n_code;
