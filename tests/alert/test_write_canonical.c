@@ -139,6 +139,17 @@ Test(canonical, subtrees_are_written_from_their_span)
     expect_node(13, "[-1.5]");
 }
 
+/* Whether this CPU has what the writer's way from the source needs (AVX2 and
+ * PCLMUL on x86-64, see alert/write.c); without, it writes node by node. */
+static bool writes_from_source(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+#else
+    return false;
+#endif
+}
+
 /* The source is what a canonical doc's containers are written from: with the
  * message changed after reading (each ':' made '='), the JSON shows it, where
  * writing node by node writes the ':' itself. */
@@ -149,8 +160,10 @@ Test(canonical, the_source_is_what_is_written)
     cr_assert(doc.canonical);
     for (char *c = strchr(text, ':'); c; c = strchr(c + 1, ':'))
         *c = '=';
-    expect_written(0, "{\"a\"=[1,\"b= c\"],\"d\"={\"e\"=2}}");
-    expect_written(2, "[1,\"b= c\"]");
+    bool source = writes_from_source();
+    expect_written(0, source ? "{\"a\"=[1,\"b= c\"],\"d\"={\"e\"=2}}" : "{\"a\":[1,\"b= c\"],\"d\":{\"e\":2}}");
+    /* Nodes: 0 {, 1 'a', 2 [, 3 1, 4 'b: c', 5 'd', 6 {, 7 'e', 8 2. */
+    expect_written(6, source ? "{\"e\"=2}" : "{\"e\":2}");
     doc.canonical = false;
     expect_written(0, "{\"a\":[1,\"b= c\"],\"d\":{\"e\":2}}");
 }
