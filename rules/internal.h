@@ -456,6 +456,7 @@ typedef struct {
 typedef struct {
     uint32_t n;
     uint8_t cmp_op;          /* RULE_OP_LT..GE */
+    bool abs;                /* PGROUP: the field's abs() is compared */
     uint8_t quant_op;        /* PQGROUP: RULE_OP_ANY, RULE_OP_ALL or RULE_OP_COUNTIF */
     uint8_t count_op;        /* COUNTIF: the count's comparison with k, RULE_OP_LT..GE */
     rule_value k;

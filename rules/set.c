@@ -463,7 +463,8 @@ static bool pool_consts(const rule_program *p, rule_insn *code, uint32_t n, rule
 /* A rule whose fused code opens with a test it is unmatched without, one that
  * passes for fewer values as its number grows or for more, never both (up:
  * for more): a field compared with a number by <, <=, > or >= (PDJF_LT..GE,
- * quant_op 0), any() or all() of a list comparing @.path so (PQUANT, ANY or
+ * quant_op 0), its abs() so compared with a number a double holds exactly
+ * (PATH, ABS, KJF_xx, its jump; abs), any() or all() of a list comparing @.path so (PQUANT, ANY or
  * ALL, JUMPF), or count() of one compared with an int k by <, <=, > or >=
  * (PQUANT, COUNTIF, KJF_xx, its jump). The field, the comparison, the number,
  * the quantifier, its relative path and count's comparison, how many
@@ -471,7 +472,7 @@ static bool pool_consts(const rule_program *p, rule_insn *code, uint32_t n, rule
 typedef struct {
     int32_t path;
     uint8_t cmp_op, quant_op, count_op, length;
-    bool up;
+    bool abs, up;
     uint16_t quant;
     uint32_t rel;
     int64_t k;
@@ -493,6 +494,13 @@ static bool opening_of(const rule_segment *seg0, const rule_insn *code, const do
                             .cmp_op = (uint8_t)(RULE_OP_EQ + (op - RULE_OP_PDJF_EQ)),
                             .length = 2,
                             .c = doubles[code[0].b]};
+    } else if (op == RULE_OP_PATH && code[1].op == RULE_OP_ABS && code[2].op >= RULE_OP_KJF_LT &&
+               code[2].op <= RULE_OP_KJF_GE && rule_is_exact_double(&pool[code[2].arg])) {
+        *o = (rule_opening){.path = code[0].arg,
+                            .cmp_op = (uint8_t)(RULE_OP_EQ + (code[2].op - RULE_OP_KJF_EQ)),
+                            .abs = true,
+                            .length = 4,
+                            .c = rule_as_double(&pool[code[2].arg])};
     } else if (q && q->cmp_op >= RULE_OP_LT && (code[1].op == RULE_OP_ANY || code[1].op == RULE_OP_ALL) &&
                code[2].op == RULE_OP_JUMPF) {
         *o = (rule_opening){.path = code[0].arg,
@@ -528,8 +536,8 @@ static bool opening_of(const rule_segment *seg0, const rule_insn *code, const do
 /* Whether two openings' tests differ in more than their numbers. */
 static bool openings_differ(const rule_opening *x, const rule_opening *y)
 {
-    return x->path != y->path || x->quant_op != y->quant_op || x->rel != y->rel || x->count_op != y->count_op ||
-           x->k != y->k || x->cmp_op != y->cmp_op;
+    return x->path != y->path || x->abs != y->abs || x->quant_op != y->quant_op || x->rel != y->rel ||
+           x->count_op != y->count_op || x->k != y->k || x->cmp_op != y->cmp_op;
 }
 
 /* Orders openings by all but their numbers, then so that the values passing
@@ -539,8 +547,8 @@ static int by_opening(const void *a, const void *b)
 {
     const rule_opening *x = a, *y = b;
     if (openings_differ(x, y)) {
-        int64_t kx[] = {x->path, x->quant_op, x->rel, x->count_op, x->k, x->cmp_op},
-                ky[] = {y->path, y->quant_op, y->rel, y->count_op, y->k, y->cmp_op};
+        int64_t kx[] = {x->path, x->abs, x->quant_op, x->rel, x->count_op, x->k, x->cmp_op},
+                ky[] = {y->path, y->abs, y->quant_op, y->rel, y->count_op, y->k, y->cmp_op};
         size_t f = 0;
         while (kx[f] == ky[f])
             f++;
@@ -636,7 +644,7 @@ static int lay_out(rule_set *rs)
             group_quant[k + m] = o[m].quant;
         }
         if (run > 1 && n_groups <= UINT16_MAX)
-            groups[n_groups++] = (rule_group){.n = run, .cmp_op = o->cmp_op, .quant_op = o->quant_op,
+            groups[n_groups++] = (rule_group){.n = run, .cmp_op = o->cmp_op, .abs = o->abs, .quant_op = o->quant_op,
                                               .count_op = o->count_op, .k = rule_int(o->k), .c = group_c + k,
                                               .quant = group_quant + k, .entry = group_entry + k};
     }

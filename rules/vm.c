@@ -578,14 +578,15 @@ op_RETN:
             return true;                \
         JUMP((g)->end);                 \
     } while (0)
-/* A group of rules opening with one field's comparisons: those whose tests
+/* A group of rules opening with one field's comparisons (or its abs()'s): those whose tests
  * pass are the last ones, found from the last back, each test as its rule's
  * PDJF_xx would make it; the group is left at once when the last one fails. */
 op_PGROUP: {
     if (path_val[in->arg].t == RULE_UNREAD)
         resolve(vm, in->arg);
     const rule_group *g = &vm->groups[in->b];
-    const rule_value *v = &path_val[in->arg];
+    rule_value absolute;
+    const rule_value *v = g->abs ? (absolute = rule_abs(&path_val[in->arg]), &absolute) : &path_val[in->arg];
     uint32_t j = g->n;
     if (v->t == RV_FLOAT) {
         double x = v->u.d;

@@ -25,6 +25,8 @@ static const char *const RULES[] = {
     "any(prv_diaSources, @.snr > 50) and diaSource.ra < 10",
     "count(prv_diaSources, @.snr < 30) >= 2",
     "count(prv_diaSources, @.snr < 3) >= 2",
+    "abs(diaSource.decl) > 80",
+    "abs(diaSource.decl) > 85.5 and diaSource.filterName == 'u'",
 };
 enum { N_RULES = sizeof RULES / sizeof RULES[0] };
 

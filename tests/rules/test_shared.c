@@ -551,32 +551,36 @@ Test(shared, rules_around_a_full_constant_pool_as_alone)
     free(more);
 }
 
-/* Rules opening with a comparison of one field with a number, and unmatched
- * when it fails, run as a group (PGROUP) that tests them in order of their
- * numbers and runs only those that pass: for each comparison, rules of many
- * numbers (equal ones, -0.0 and 0.0, ints, ints past 2^53 that doubles hold),
- * alone, followed by more tests, or mixed with rules that open so but are no
- * members (they read constants), in a scrambled order, on values below, at and
- * above every number, of every type, answer as they do alone. */
+/* Rules opening with a comparison of one field, or of its abs(), with a
+ * number, and unmatched when it fails, run as a group (PGROUP) that tests them
+ * in order of their numbers and runs only those that pass: for each comparison,
+ * rules of many numbers (equal ones, -0.0 and 0.0, ints, ints past 2^53 that
+ * doubles hold), alone, followed by more tests (some reading constants, from
+ * the set's pool), or opening with an `or` (no members), in a scrambled order,
+ * on values below, at and above every number, of every type, answer as they
+ * do alone. */
 Test(shared, groups_of_rules_opening_alike_as_alone)
 {
     static const char *const values[] = {"-1e300", "-5", "-0.5", "-0.0", "0", "0.0", "0.5", "1", "1.0", "2.5",
                                          "3", "9007199254740992", "9007199254740993", "9007199254740994.0",
-                                         "1e300", "None", "'3'", "True", "[1]", "{}"};
+                                         "-9007199254740993", "-9223372036854775808", "1e300", "None", "'3'",
+                                         "True", "[1]", "{}"};
     static const char *const numbers[] = {"2.5", "-0.5", "0", "-0.0", "3", "2.5", "1", "9007199254740992",
                                           "9007199254740994", "-5", "0.5"};
     static const char *const ops[] = {"<", "<=", ">", ">="};
+    static const char *const fields[] = {"d.f", "abs(d.f)"};
     static const char *const tails[] = {"", " and d.g > 1", " and d.s == 'r'", " or d.g > 1"};
     enum { NUMBERS = sizeof numbers / sizeof *numbers, OPS = sizeof ops / sizeof *ops };
-    enum { N = OPS * NUMBERS + 3 };
+    enum { N = 2 * OPS * NUMBERS + 3 };
     static char texts[N][96];
     const char *rules[N];
     size_t n = 0;
     /* Each comparison's rules interleaved with the others' (k steps through the numbers by 7). */
     for (size_t j = 0; j < NUMBERS; j++)
-        for (size_t o = 0; o < OPS; o++) {
+        for (size_t o = 0; o < 2 * OPS; o++) {
             size_t k = (j * 7 + o) % NUMBERS;
-            snprintf(texts[n], sizeof texts[n], "d.f %s %s%s", ops[o], numbers[k], tails[(j + o) % 4]);
+            snprintf(texts[n], sizeof texts[n], "%s %s %s%s", fields[o % 2], ops[o / 2], numbers[k],
+                     tails[(j + o) % 4]);
             rules[n] = texts[n];
             n++;
         }
