@@ -62,21 +62,6 @@ Test(canonical, what_repr_does_not_write_is_not)
     cr_assert_not(doc.canonical);
 }
 
-/* The tokens joined with sep[i] after token i ("" or one space after ',' and ':'). */
-static void join(char *text, const char *const *tokens, size_t n, size_t gap, const char *extra)
-{
-    text[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if (i == gap)
-            strcat(text, extra);
-        strcat(text, tokens[i]);
-        if (strcmp(tokens[i], ",") == 0 || strcmp(tokens[i], ":") == 0)
-            strcat(text, " ");
-    }
-    if (gap == n)
-        strcat(text, extra);
-}
-
 /* A long doc (the reader's pair loop takes most of it) with one more space
  * (each kind) or odd token at each place: canonical only where repr could have
  * written it, and written the same either way. */
@@ -93,13 +78,13 @@ Test(canonical, the_reader_tells_it_in_every_state)
     static const char *const extras[] = {" ", "\n", "\t", "\r", "  "};
     const size_t n_tokens = sizeof tokens / sizeof *tokens;
     char text[1024];
-    join(text, tokens, n_tokens, n_tokens + 1, "");
+    join_tokens(text, tokens, n_tokens, n_tokens + 1, "", " ");
     cr_assert_gt(strlen(text), 128);
     expect_python(text, json);
     cr_assert(doc.canonical);
     for (size_t gap = 0; gap <= n_tokens; gap++)
         for (size_t e = 0; e < sizeof extras / sizeof *extras; e++) {
-            join(text, tokens, n_tokens, gap, extras[e]);
+            join_tokens(text, tokens, n_tokens, gap, extras[e], " ");
             expect_python(text, json);
             cr_assert_eq(doc.canonical, gap == 0 || gap == n_tokens, "%s", text);
             /* Nodes: 0 {, 1 'alpha', 2 1, 3 'beta', 4 'two words', 5 'gamma', 6 {, ... */

@@ -11,19 +11,6 @@
 
 TestSuite(passthrough, .init = setup, .fini = teardown);
 
-/* The tokens joined, with space before token gap (after the last when gap == n). */
-static void join_spaced(char *text, const char *const *tokens, size_t n, size_t gap, const char *space)
-{
-    text[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if (i == gap)
-            strcat(text, space);
-        strcat(text, tokens[i]);
-    }
-    if (gap == n)
-        strcat(text, space);
-}
-
 static void expect_copied(const char *text) { expect_json(text, ALERT_FORMAT_JSON, text); }
 
 Test(passthrough, compact_json_is_copied)
@@ -89,7 +76,7 @@ Test(passthrough, one_space_anywhere_is_dropped)
         strcat(compact, tokens[i]);
     for (size_t gap = 0; gap <= n_tokens; gap++)
         for (size_t s = 0; s < sizeof spaces / sizeof *spaces; s++) {
-            join_spaced(text, tokens, n_tokens, gap, spaces[s]);
+            join_tokens(text, tokens, n_tokens, gap, spaces[s], "");
             expect_json(text, ALERT_FORMAT_JSON, compact);
             expect_node(2, "[1,\"b c\",{\"d\":null},[]]");
         }
@@ -116,7 +103,7 @@ Test(passthrough, compact_is_told_by_the_reader)
     cr_assert(doc.compact);
     for (size_t gap = 0; gap <= n_tokens; gap++)
         for (size_t s = 0; s < sizeof spaces / sizeof *spaces; s++) {
-            join_spaced(text, tokens, n_tokens, gap, spaces[s]);
+            join_tokens(text, tokens, n_tokens, gap, spaces[s], "");
             expect_json(text, ALERT_FORMAT_JSON, compact);
             /* Around the root the spaces are outside its span: still copied. */
             cr_assert_eq(doc.compact, gap == 0 || gap == n_tokens, "%s", text);

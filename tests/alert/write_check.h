@@ -47,6 +47,23 @@ static void expect_node(uint32_t node, const char *json)
     }
 }
 
+/* The tokens joined into text, with extra before token gap (after the last
+ * when gap == n) and sep after each ',' and ':' token. Inline: not every test uses it. */
+static inline void join_tokens(char *text, const char *const *tokens, size_t n, size_t gap, const char *extra,
+                               const char *sep)
+{
+    text[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i == gap)
+            strcat(text, extra);
+        strcat(text, tokens[i]);
+        if (strcmp(tokens[i], ",") == 0 || strcmp(tokens[i], ":") == 0)
+            strcat(text, sep);
+    }
+    if (gap == n)
+        strcat(text, extra);
+}
+
 /* Reads text as fmt and checks the JSON written for its root. */
 static void expect_json(const char *text, alert_format fmt, const char *json)
 {

@@ -1,4 +1,4 @@
-/* tests/rules/test_point_decimal.c — the values rules compare fields with:
+/* tests/alert/test_point_decimal.c — the values rules compare fields with:
  * alert_double's vector path for digits around a point (alert/value.c,
  * point_decimal) gives strtod's double bit for bit, for every length and
  * place of the point up to and past its 16 bytes, with and without a sign,
