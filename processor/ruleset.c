@@ -98,6 +98,11 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
         rule_set_free(rs);
         return NULL;
     }
+    if (rule_set_prepare(rs) != 0) {
+        proc_diags_add(diags, "%s: out of memory compiling the rules", cfg->file);
+        rule_set_free(rs);
+        return NULL;
+    }
     return rs;
 }
 

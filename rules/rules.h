@@ -50,12 +50,19 @@ void rule_set_free(rule_set *rs);
 int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *errs, size_t max_errs,
                  size_t *n_errs);
 
+/* Lays the rules added so far out as one block of code for rule_set_eval: once
+ * after the last rule_set_add (each add undoes it; laying out at each add would
+ * make adding n rules cost n^2). Returns 0, or -1 out of memory. */
+int rule_set_prepare(rule_set *rs);
+
 size_t rule_set_count(const rule_set *rs);
 const char *rule_set_name(const rule_set *rs, size_t i);
 
 /* Evaluates every rule against the parsed alert (root node 0). match[i] is set
  * to 1 or 0 for rule i. Returns the number of matching rules. Never fails:
- * a missing field is null, and null semantics decide. */
+ * a missing field is null, and null semantics decide. An unprepared set is
+ * prepared first, and out of memory for that aborts: a caller that must report
+ * it calls rule_set_prepare before. */
 size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match);
 
 /* Prints rule i's bytecode, one instruction per line (like SQLite's EXPLAIN). */

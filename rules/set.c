@@ -34,7 +34,8 @@ struct rule_set {
     rule_quant *quants; /* PQUANT's in code */
     rule_column *quant_cols; /* their columns for the current alert */
     uint32_t n_quant_cols;
-    rule_vm vm; /* the above, bound for rule_set_eval (by rule_set_add) */
+    rule_vm vm; /* the above, bound for rule_set_eval (by rule_set_prepare) */
+    bool prepared; /* laid out and bound since the last rule_set_add */
 };
 
 rule_set *rule_set_new(void) { return calloc(1, sizeof(rule_set)); }
@@ -777,11 +778,7 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
         prog.where = dup_str(where);
         if (prog.name && prog.where) {
             rs->rules[rs->n++] = prog;
-            rc = lay_out(rs);
-            if (rc != 0) {
-                rs->n--;
-                rule_diag(&diags, 0, 0, "out of memory");
-            }
+            rc = 0;
         } else {
             rule_diag(&diags, 0, 0, "out of memory");
         }
@@ -789,7 +786,18 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
     if (rc != 0)
         rule_program_free(&prog);
     rule_tree_free(&tree);
-    /* Whatever moved, even in a failed add, is bound again. */
+    /* Whatever moved, even in a failed add, is laid out and bound again. */
+    rs->prepared = false;
+    *n_errs = diags.n < max_errs ? diags.n : max_errs;
+    return rc;
+}
+
+int rule_set_prepare(rule_set *rs)
+{
+    if (rs->prepared)
+        return 0;
+    if (lay_out(rs) != 0)
+        return -1;
     rs->vm = (rule_vm){.paths = &rs->paths,
                        .path_val = rs->path_val,
                        .path_node = rs->path_node,
@@ -803,8 +811,8 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
                        .groups = rs->groups,
                        .quants = rs->quants,
                        .quant_cols = rs->quant_cols};
-    *n_errs = diags.n < max_errs ? diags.n : max_errs;
-    return rc;
+    rs->prepared = true;
+    return 0;
 }
 
 size_t rule_set_count(const rule_set *rs) { return rs->n; }
@@ -813,6 +821,10 @@ const char *rule_set_name(const rule_set *rs, size_t i) { return rs->rules[i].na
 
 size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
 {
+    if (!rs->prepared && rule_set_prepare(rs) != 0) {
+        fputs("rule_set_eval: out of memory laying out the rules\n", stderr);
+        abort();
+    }
     if (++rs->epoch == 0) {
         /* After 2^32 alerts the epoch wraps: forget every cached path. */
         memset(rs->node_epoch, 0, rs->cache_cap * sizeof *rs->node_epoch);

@@ -641,3 +641,27 @@ Test(shared, groups_of_quantifiers_opening_alike_as_alone)
     expect_quantifier_groups_as_alone(ge, 1, NULL);
     expect_quantifier_groups_as_alone(ge, 1, ">=");
 }
+
+/* The set is laid out once, when it is prepared (by rule_set_prepare, or by the
+ * first evaluation): a rule added after an evaluation, a failed add and a group
+ * that grows after one are all seen by the next evaluation. */
+Test(shared, rules_added_after_an_evaluation_are_laid_out_again)
+{
+    unsigned char match[8];
+    parse("{'a': {'x': 5, 'y': 'u'}}");
+    add("a.x > 4");
+    cr_assert_eq(rule_set_prepare(rs), 0);
+    cr_assert_eq(rule_set_prepare(rs), 0); /* prepared already: nothing to do */
+    cr_assert_eq(rule_set_eval(rs, &doc, match), 1);
+    add("a.x > 6"); /* opens alike: the two now run as a group */
+    add("a.y == 'u'");
+    cr_assert_eq(rule_set_eval(rs, &doc, match), 2);
+    cr_assert(match[0] == 1 && match[1] == 0 && match[2] == 1);
+    rule_error errs[2];
+    size_t n;
+    cr_assert_eq(rule_set_add(rs, "bad", "a.x >", errs, 2, &n), -1);
+    add("a.x > 3");
+    cr_assert_eq(rule_set_eval(rs, &doc, match), 3);
+    cr_assert(match[0] == 1 && match[1] == 0 && match[2] == 1 && match[3] == 1);
+    cr_assert_eq(rule_set_count(rs), 4);
+}
