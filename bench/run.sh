@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 BIN=${ALERTFILTER_BIN:-bin/alertfilter}
 OUT=bench/out
 N_EVAL=${BENCH_EVAL_ALERTS:-100000}  # alerts for alertfilter eval
-N_SLOW=${BENCH_SLOW_ALERTS:-2000}    # alerts for the Python and jq baselines (rates scale)
+N_SLOW=${BENCH_SLOW_ALERTS:-2000}    # alerts for the seed's Python method (rates scale)
+N_JQ=${BENCH_JQ_ALERTS:-10000}       # alerts for jq (its 24 ms start weighs little on them)
 N_GRIND=${BENCH_GRIND_ALERTS:-2000}  # alerts under callgrind (instruction counts)
 N_KAFKA=${BENCH_KAFKA_ALERTS:-20000} # alerts in the topic of the Kafka benchmark
 N_MEM_SMALL=10000
@@ -35,20 +36,30 @@ measure() {
     CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 }
 
-# best OUTFILE CMD...: measure, BENCH_REPEAT times (default 3), keeping the run
-# that took the least CPU: on a shared machine a slower run is interference,
-# not the program. Stops at the first failed run.
-REPEAT=${BENCH_REPEAT:-3}
-best() {
-    local cpu="" wall="" rss="" i
+REPEAT=${BENCH_REPEAT:-5}
+
+# side_by_side NAME...: the methods to compare, each a command in the array
+# CMD_NAME (stdout to the file OUT_NAME if that is set, else to /dev/null), run
+# in turn for BENCH_REPEAT rounds: a drift of the machine's speed, seen to reach
+# a third within minutes, then weighs on every method of a ratio alike. Sets
+# CPU_NAME to the method's least user+sys seconds, or to "" when it failed (its
+# stderr is kept in $OUT/stderr-NAME.txt, and it is not run again).
+side_by_side() {
+    local name i
+    for name in "$@"; do printf -v "CPU_$name" '%s' ""; printf -v "FAILED_$name" '%s' ""; done
     for ((i = 0; i < REPEAT; i++)); do
-        measure "$@"
-        [ "$RC" -eq 0 ] || return 0
-        if [ -z "$cpu" ] || awk -v a="$CPU" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then
-            cpu=$CPU wall=$WALL rss=$RSS
-        fi
+        for name in "$@"; do
+            local -n cmd="CMD_$name" out="OUT_$name" cpu="CPU_$name" failed="FAILED_$name"
+            [ -z "$failed" ] || continue
+            measure "${out:-/dev/null}" "${cmd[@]}"
+            if [ "$RC" -ne 0 ]; then
+                failed=1 cpu=""
+                cp "$OUT/stderr.txt" "$OUT/stderr-$name.txt"
+            elif [ -z "$cpu" ] || awk -v a="$CPU" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then
+                cpu=$CPU
+            fi
+        done
     done
-    CPU=$cpu WALL=$wall RSS=$rss
 }
 
 # instructions CMD...: instructions executed by CMD under callgrind (stdout discarded), or "".
@@ -58,8 +69,9 @@ instructions() {
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
-# why_failed: the first line of the last measured command's stderr.
-why_failed() { head -n 1 "$OUT/stderr.txt"; }
+# why_failed [NAME]: the first line of the stderr of the last measured command,
+# or of side_by_side's method NAME.
+why_failed() { head -n 1 "$OUT/stderr${1:+-$1}.txt"; }
 
 # div A B [FORMAT]: A / B, or "-" when B is zero or empty.
 div() { awk -v a="$1" -v b="${2:-0}" -v f="${3:-%.1f}" 'BEGIN { if (b + 0 > 0) printf f, a / b; else printf "-" }'; }
@@ -76,7 +88,7 @@ bytes() { stat -c %s "$1"; }
 "$BIN" send -o "$OUT/corpus.py" -n "$N_EVAL" --seed $SEED 2>/dev/null || { echo "bench: '$BIN send' failed" >&2; exit 1; }
 "$BIN" send -o "$OUT/corpus.json" -n "$N_EVAL" --seed $SEED --format json 2>/dev/null
 head -n "$N_SLOW" "$OUT/corpus.py" >"$OUT/slow.py"
-head -n "$N_SLOW" "$OUT/corpus.json" >"$OUT/slow.json"
+head -n "$N_JQ" "$OUT/corpus.json" >"$OUT/jq.json"
 head -n "$N_GRIND" "$OUT/corpus.py" >"$OUT/grind.py"
 printf 'rules = ( { name = "all"; topic = "all"; where = "true"; } );\n' >"$OUT/all.cfg"
 python3 bench/rules.py 1 --cfg "$OUT/rules1.cfg"
@@ -85,46 +97,61 @@ python3 bench/rules.py 100 --python "$OUT/rules100.json"
 PY_BYTES=$(bytes "$OUT/corpus.py")
 JSON_BYTES=$(bytes "$OUT/corpus.json")
 SLOW_BYTES=$(bytes "$OUT/slow.py")
-SLOW_JSON_BYTES=$(bytes "$OUT/slow.json")
+JQ_BYTES=$(bytes "$OUT/jq.json")
+
+# rate NAME ALERTS [BYTES [FORMAT]]: alerts/s of side_by_side's method NAME (or
+# "-" if it failed), or its input MB/s when BYTES are given (FORMAT: %.1f).
+rate() {
+    local -n cpu="CPU_$1"
+    if [ -z "$cpu" ]; then echo "-"; elif [ $# -gt 2 ]; then div "$(div "$3" "$cpu" %.0f)" 1000000 "${4:-%.1f}"; else div "$2" "$cpu" %.0f; fi
+}
 
 echo "alertfilter bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $("$BIN" --version)"
 echo "corpus: $N_EVAL sample alerts (seed $SEED), Python str(dict) $(div "$PY_BYTES" 1000000 %.1f) MB," \
     "mean $(div "$PY_BYTES" "$N_EVAL" %.0f) B/alert; JSON copy $(div "$JSON_BYTES" 1000000 %.1f) MB;" \
-    "baselines on the first $N_SLOW"
-echo "rates are per CPU-second (= per core): input MB/s and alerts/s; ratios compare alerts/s"
-best /dev/null "$BIN" send -o - -n "$N_EVAL" --seed $SEED
-echo "generator: alertfilter send -o - writes $(div "$N_EVAL" "$CPU" %.0f) alerts/s/core"
+    "the seed's method on the first $N_SLOW, jq on the first $N_JQ"
+echo "rates are per CPU-second (= per core): input MB/s and alerts/s; ratios compare alerts/s;" \
+    "the methods of a comparison take turns, $REPEAT rounds, each keeping its best"
+CMD_send=("$BIN" send -o - -n "$N_EVAL" --seed $SEED)
+side_by_side send
+echo "generator: alertfilter send -o - writes $(rate send "$N_EVAL") alerts/s/core"
 
 # ---- issue 2: parse + encode ----
 
 echo
 echo "== issue 2: parse + encode every alert (eval, where = \"true\", output to /dev/null)"
 row "method" "alerts" "MB/s/core" "alerts/s/core" "eval is"
+CMD_all_py=("$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.py")
+CMD_all_json=("$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.json")
+CMD_seed=(python3 bench/seed_method.py "$OUT/slow.py")
+CMD_jq=(jq -c 'select(.diaSource.ra > 350)' "$OUT/jq.json")
+CMD_one_py=("$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py")
+CMD_one_json=("$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.json")
+HAVE_JQ=$(command -v jq >/dev/null && echo jq)
+side_by_side all_py all_json seed $HAVE_JQ one_py one_json
 EVAL_RATE=""
-best /dev/null "$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.py"
-if [ "$RC" -eq 0 ]; then
-    EVAL_RATE=$(div "$N_EVAL" "$CPU" %.0f)
-    EVAL_MBS=$(div "$PY_BYTES" "$CPU" %.1f)
-    EVAL_MBS=$(div "$EVAL_MBS" 1000000 %.1f)
+if [ -n "$CPU_all_py" ]; then
+    EVAL_RATE=$(rate all_py "$N_EVAL")
+    EVAL_MBS=$(rate all_py "$N_EVAL" "$PY_BYTES")
     row "alertfilter eval (Python input)" "$N_EVAL" "$EVAL_MBS" "$EVAL_RATE" "1.0x"
-    best /dev/null "$BIN" eval -c "$OUT/all.cfg" "$OUT/corpus.json"
-    [ "$RC" -eq 0 ] && row "alertfilter eval (JSON input)" "$N_EVAL" \
-        "$(div "$(div "$JSON_BYTES" "$CPU" %.0f)" 1000000)" "$(div "$N_EVAL" "$CPU" %.0f)" "-"
+    [ -n "$CPU_all_json" ] && row "alertfilter eval (JSON input)" "$N_EVAL" \
+        "$(rate all_json "$N_EVAL" "$JSON_BYTES")" "$(rate all_json "$N_EVAL")" "-"
 else
-    echo "  alertfilter eval: failed: $(why_failed)"
+    echo "  alertfilter eval: failed: $(why_failed all_py)"
 fi
-best /dev/null python3 bench/seed_method.py "$OUT/slow.py"
-SEED_RATE=$(div "$N_SLOW" "$CPU" %.1f)
-row "seed method (literal_eval, ra > 350, dumps)" "$N_SLOW" "$(div "$(div "$SLOW_BYTES" "$CPU" %.0f)" 1000000 %.2f)" \
+SEED_RATE=$(div "$N_SLOW" "$CPU_seed" %.1f)
+row "seed method (literal_eval, ra > 350, dumps)" "$N_SLOW" "$(rate seed "$N_SLOW" "$SLOW_BYTES" %.2f)" \
     "$SEED_RATE" "$(div "${EVAL_RATE:-0}" "$SEED_RATE")x"
+[ -n "$CPU_seed" ] || echo "  seed method: failed: $(why_failed seed)"
 JQ_RATE=""
-if command -v jq >/dev/null; then
-    best /dev/null jq -c 'select(.diaSource.ra > 350)' "$OUT/slow.json"
-    JQ_RATE=$(div "$N_SLOW" "$CPU" %.1f)
-    row "jq -c 'select(.diaSource.ra > 350)' (JSON)" "$N_SLOW" \
-        "$(div "$(div "$SLOW_JSON_BYTES" "$CPU" %.0f)" 1000000 %.2f)" "$JQ_RATE" "$(div "${EVAL_RATE:-0}" "$JQ_RATE")x"
-else
+if [ -z "$HAVE_JQ" ]; then
     echo "  jq: not available"
+elif [ -z "$CPU_jq" ]; then
+    echo "  jq: failed: $(why_failed jq)"
+else
+    JQ_RATE=$(div "$N_JQ" "$CPU_jq" %.1f)
+    row "jq -c 'select(.diaSource.ra > 350)' (JSON)" "$N_JQ" \
+        "$(rate jq "$N_JQ" "$JQ_BYTES" %.2f)" "$JQ_RATE" "$(div "${EVAL_RATE:-0}" "$JQ_RATE")x"
 fi
 if [ -n "$EVAL_RATE" ]; then
     R_SEED=$(div "$EVAL_RATE" "$SEED_RATE")
@@ -132,10 +159,8 @@ if [ -n "$EVAL_RATE" ]; then
     echo "  targets, eval encoding every alert: >= 300x seed method: ${R_SEED}x $(verdict "$R_SEED" 300);" \
         ">= 30x jq: ${R_JQ}x $(verdict "$R_JQ" 30); >= 1000 MB/s/core: $EVAL_MBS $(verdict "$EVAL_MBS" 1000)"
     # The baselines' own job: the same filter, only the matches encoded.
-    best /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py"
-    SAME_PY=$(div "$N_EVAL" "$CPU" %.0f)
-    best /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.json"
-    SAME_JSON=$(div "$N_EVAL" "$CPU" %.0f)
+    SAME_PY=$(rate one_py "$N_EVAL")
+    SAME_JSON=$(rate one_json "$N_EVAL")
     R_SEED_SAME=$(div "$SAME_PY" "$SEED_RATE")
     R_JQ_SAME=$(div "$SAME_JSON" "${JQ_RATE:-0}")
     echo "  the baselines' own job (diaSource.ra > 350, matches encoded): eval $SAME_PY alerts/s on the Python" \
@@ -164,21 +189,22 @@ echo
 echo "== issue 3: 100 rules of mixed shape (bench/rules.py) against 1 rule (diaSource.ra > 350)"
 row "method" "alerts" "MB/s/core" "alerts/s/core" "eval100 is"
 if "$BIN" check -c "$OUT/rules100.cfg" >/dev/null 2>"$OUT/stderr.txt"; then
-    best /dev/null "$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py"
-    CPU1=$CPU
-    best /dev/null "$BIN" eval -c "$OUT/rules100.cfg" "$OUT/corpus.py"
-    CPU100=$CPU
-    R100=$(div "$N_EVAL" "$CPU100" %.0f)
+    CMD_hundred=("$BIN" eval -c "$OUT/rules100.cfg" "$OUT/corpus.py")
+    CMD_seed100=(python3 bench/seed_method.py --rules "$OUT/rules100.json" "$OUT/slow.py")
+    OUT_seed100=$OUT/seed100.txt
+    side_by_side one_py hundred seed100
+    R100=$(rate hundred "$N_EVAL")
+    [ -n "$CPU_one_py" ] || echo "  eval, 1 rule: failed: $(why_failed one_py)"
+    [ -n "$CPU_hundred" ] || echo "  eval, 100 rules: failed: $(why_failed hundred)"
+    [ -n "$CPU_seed100" ] || echo "  seed method, 100 predicates: failed: $(why_failed seed100)"
     MATCHES1=$("$BIN" eval -c "$OUT/rules1.cfg" "$OUT/corpus.py" 2>/dev/null | wc -l)
     MATCHES=$("$BIN" eval -c "$OUT/rules100.cfg" "$OUT/corpus.py" 2>/dev/null | wc -l)
-    row "alertfilter eval, 1 rule" "$N_EVAL" "$(div "$(div "$PY_BYTES" "$CPU1" %.0f)" 1000000)" \
-        "$(div "$N_EVAL" "$CPU1" %.0f)" "-"
-    row "alertfilter eval, 100 rules" "$N_EVAL" "$(div "$(div "$PY_BYTES" "$CPU100" %.0f)" 1000000)" "$R100" "1.0x"
-    best "$OUT/seed100.txt" python3 bench/seed_method.py --rules "$OUT/rules100.json" "$OUT/slow.py"
-    PY100=$(div "$N_SLOW" "$CPU" %.1f)
+    row "alertfilter eval, 1 rule" "$N_EVAL" "$(rate one_py "$N_EVAL" "$PY_BYTES")" "$(rate one_py "$N_EVAL")" "-"
+    row "alertfilter eval, 100 rules" "$N_EVAL" "$(rate hundred "$N_EVAL" "$PY_BYTES")" "$R100" "1.0x"
+    PY100=$(div "$N_SLOW" "$CPU_seed100" %.1f)
     row "seed method, 100 predicates (parse once)" "$N_SLOW" \
-        "$(div "$(div "$SLOW_BYTES" "$CPU" %.0f)" 1000000 %.2f)" "$PY100" "$(div "$R100" "$PY100")x"
-    COST=$(div "$CPU100" "$CPU1" %.2f)
+        "$(rate seed100 "$N_SLOW" "$SLOW_BYTES" %.2f)" "$PY100" "$(div "$R100" "$PY100")x"
+    COST=$(div "$CPU_hundred" "$CPU_one_py" %.2f)
     echo "  matches, each written as JSON: $MATCHES1 with 1 rule, $MATCHES with 100 rules" \
         "($(div "$MATCHES" "$N_EVAL" %.2f) per alert)"
     echo "  targets: 100 rules cost <= 2x one rule: ${COST}x $(verdict "$(div 2 "$COST" %.3f)" 1);" \
