@@ -38,7 +38,8 @@ typedef struct {
 
 /* One node of the tape. Node 0 is the root. A container's elements follow it
  * directly: the first at index+1, each next one at the previous one's `next`.
- * A dict's elements alternate key, value (count = number of pairs).
+ * A dict's elements alternate key, value (count = number of pairs); a key is
+ * always a scalar (str, int, float, bool, None), so its value is the node after it.
  * For str and bytes, [start, start+len) is the raw content between the quotes;
  * for other scalars it is the token itself (e.g. the digits of a number). */
 typedef struct {

@@ -144,7 +144,7 @@ static uint32_t dict_get(const alert_doc *d, uint32_t node, const alert_step *st
     uint32_t found = ALERT_ABSENT, k = node + 1;
     for (uint32_t i = nodes[node].count; i > 0; i--) {
         const alert_node *kn = &nodes[k];
-        uint32_t v = kn->next;
+        uint32_t v = k + 1; /* a key is a scalar (see alert_node) */
         if (kn->type == ALERT_STR && !(kn->flags & ALERT_F_ESCAPED)) {
             if (kn->len == key_len && memcmp(src + kn->start, key, key_len) == 0)
                 found = v;

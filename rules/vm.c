@@ -64,7 +64,9 @@ static bool scan_kids(const alert_doc *doc, const rule_kids *kids, uint32_t node
     uint32_t key = node + 1;
     for (uint32_t pair = 0; pair < dict->count; pair++) {
         const alert_node *kn = alert_at(doc, key);
-        uint32_t value = kn->next;
+        /* The value follows its key (see alert_node): one load from one key
+         * to the next, not two, in the chain of loads the scan waits on. */
+        uint32_t value = key + 1;
         key = alert_at(doc, value)->next;
         if (kn->type != ALERT_STR || (kn->flags & ALERT_F_ESCAPED))
             return false;

@@ -63,6 +63,30 @@ static void same_containers(const alert_doc *d, const alert_doc *again)
     alert_buf_free(&b);
 }
 
+/* The tape's shape (see alert_node): a container's elements follow it, each
+ * subtree ends where its `next` says, and a dict key is a scalar whose value is
+ * the node after it (what dict scans rely on). */
+static void tape_shape(const alert_doc *d)
+{
+    for (uint32_t i = 0; i < d->n_nodes; i++) {
+        const alert_node *n = &d->nodes[i];
+        assert(n->next > i && n->next <= d->n_nodes);
+        if (n->type < ALERT_LIST) {
+            assert(n->next == i + 1);
+            continue;
+        }
+        uint32_t e = i + 1;
+        for (uint32_t k = 0; k < n->count; k++) {
+            if (n->type == ALERT_DICT) {
+                assert(d->nodes[e].type < ALERT_LIST && d->nodes[e].next == e + 1);
+                e++;
+            }
+            e = d->nodes[e].next;
+        }
+        assert(e == n->next);
+    }
+}
+
 /* A canonical doc (see alert_doc): every container written from its source is
  * what writing it node by node gives. */
 static void canonical_as_nodes(alert_doc *d)
@@ -98,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             assert(err.offset <= size && strncmp(err.msg, "offset ", 7) == 0);
             continue;
         }
+        tape_shape(&d);
         touch_values(&d);
         first.len = second.len = 0;
         assert(alert_write_json(&d, 0, &first) == 0);
