@@ -111,7 +111,7 @@ echo "corpus: $N_EVAL sample alerts (seed $SEED), Python str(dict) $(div "$PY_BY
     "mean $(div "$PY_BYTES" "$N_EVAL" %.0f) B/alert; JSON copy $(div "$JSON_BYTES" 1000000 %.1f) MB;" \
     "the seed's method on the first $N_SLOW, jq on the first $N_JQ"
 echo "rates are per CPU-second (= per core): input MB/s and alerts/s; ratios compare alerts/s;" \
-    "the methods of a comparison take turns, $REPEAT rounds, each keeping its best"
+    "the methods of a comparison take turns (rounds: $REPEAT), each keeping its best run"
 CMD_send=("$BIN" send -o - -n "$N_EVAL" --seed $SEED)
 side_by_side send
 echo "generator: alertfilter send -o - writes $(rate send "$N_EVAL") alerts/s/core"
