@@ -78,7 +78,7 @@ static void tape_shape(const alert_doc *d)
         uint32_t e = i + 1;
         for (uint32_t k = 0; k < n->count; k++) {
             if (n->type == ALERT_DICT) {
-                assert(d->nodes[e].type < ALERT_LIST && d->nodes[e].next == e + 1);
+                assert(d->nodes[e].type < ALERT_BYTES && d->nodes[e].next == e + 1); /* str, int, float, bool, None */
                 e++;
             }
             e = d->nodes[e].next;
