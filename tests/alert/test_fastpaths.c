@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alert/alert.h"
+#include "tests/alert/random.h"
 
 static alert_doc doc;
 
@@ -15,42 +16,34 @@ static void teardown(void) { alert_doc_free(&doc); }
 
 TestSuite(fast, .init = setup, .fini = teardown);
 
-/* A small deterministic generator (xorshift64*), so a failure can be replayed. */
-static uint64_t rng = 0x9E3779B97F4A7C15u;
-static uint64_t next_random(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717u;
-}
+static uint64_t rng = 0x9E3779B97F4A7C15u; /* next_random's state */
 
 /* A JSON number with `digits` significant digits, a point somewhere (or none)
  * and maybe an exponent: the shapes writers produce, and the edges of the shortcut. */
 static size_t random_number(char *out, int digits)
 {
     size_t n = 0;
-    if (next_random() % 2)
+    if (next_random(&rng) % 2)
         out[n++] = '-';
-    int point = (int)(next_random() % (uint64_t)(digits + 2)) - 1; /* -1: no point */
+    int point = (int)(next_random(&rng) % (uint64_t)(digits + 2)) - 1; /* -1: no point */
     if (point == 0) {
         out[n++] = '0';
         out[n++] = '.';
-        for (int z = (int)(next_random() % 8); z > 0; z--)
+        for (int z = (int)(next_random(&rng) % 8); z > 0; z--)
             out[n++] = '0';
     }
     for (int k = 0; k < digits; k++) {
         if (k == point && k > 0)
             out[n++] = '.';
-        out[n++] = (char)('0' + (k == 0 && point != 0 ? 1 + next_random() % 9 : next_random() % 10));
+        out[n++] = (char)('0' + (k == 0 && point != 0 ? 1 + next_random(&rng) % 9 : next_random(&rng) % 10));
     }
     if (point > 0 && point >= digits) {
         out[n++] = '.';
         out[n++] = '0';
     }
-    if (next_random() % 3 == 0)
-        n += (size_t)sprintf(out + n, "e%s%d", next_random() % 2 ? "-" : next_random() % 2 ? "+" : "",
-                             (int)(next_random() % 30));
+    if (next_random(&rng) % 3 == 0)
+        n += (size_t)sprintf(out + n, "e%s%d", next_random(&rng) % 2 ? "-" : next_random(&rng) % 2 ? "+" : "",
+                             (int)(next_random(&rng) % 30));
     return n;
 }
 
@@ -107,7 +100,7 @@ Test(fast, random_doubles_as_strtod)
     const char *numbers[PER_DOC];
     for (int d = 0; d < DOCS; d++) {
         for (int k = 0; k < PER_DOC; k++) {
-            int digits = 1 + (int)(next_random() % 19); /* 15, 16 and 17 among them */
+            int digits = 1 + (int)(next_random(&rng) % 19); /* 15, 16 and 17 among them */
             storage[k][random_number(storage[k], digits)] = '\0';
             numbers[k] = storage[k];
         }
@@ -123,7 +116,7 @@ Test(fast, shortest_reprs_as_strtod)
     static const char *numbers[COUNT];
     for (int k = 0; k < COUNT; k++) {
         double v;
-        uint64_t b = next_random();
+        uint64_t b = next_random(&rng);
         if (k % 4 == 0)
             b &= 0x800FFFFFFFFFFFFFu; /* subnormals */
         memcpy(&v, &b, sizeof v);

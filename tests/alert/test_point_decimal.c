@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alert/alert.h"
+#include "tests/alert/random.h"
 
 static alert_doc doc;
 
@@ -18,14 +19,8 @@ static void teardown(void) { alert_doc_free(&doc); }
 
 TestSuite(point_decimal, .init = setup, .fini = teardown);
 
-static uint64_t rng = 0x2545F4914F6CDD1Du;
-static unsigned random_digit(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return (unsigned)((rng * 2685821657736338717u) >> 32) % 10;
-}
+static uint64_t rng = 0x2545F4914F6CDD1Du; /* next_random's state */
+static unsigned random_digit(void) { return (unsigned)(next_random(&rng) >> 32) % 10; }
 
 static uint64_t bits(double v)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tests/alert/write_check.h"
+#include "tests/alert/random.h"
 
 TestSuite(passthrough, .init = setup, .fini = teardown);
 
@@ -235,17 +236,9 @@ Test(passthrough, copies_append_and_grow)
 
 /* ---- differential: random JSON, compact and laid out, every node written ---- */
 
-/* A small deterministic generator (xorshift64*), so a failure can be replayed. */
-static uint64_t rng = 0x2545F4914F6CDD1Du;
-static uint64_t next_random(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717u;
-}
+static uint64_t rng = 0x2545F4914F6CDD1Du; /* next_random's state */
 
-static size_t pick(size_t n) { return (size_t)(next_random() % n); }
+static size_t pick(size_t n) { return (size_t)(next_random(&rng) % n); }
 
 /* A doc as its tokens (scalars and structural characters): a layout puts
  * spaces in the gaps between them. */
