@@ -910,7 +910,8 @@ static void append_field(char *buf, size_t cap, const char *key, const char *val
     snprintf(buf + len, cap - len, "%s%s=%s", len ? " " : "", key, proc_log_quote(value, quoted, sizeof quoted));
 }
 
-static void format_members(const spec *members, const void *base, char *buf, size_t cap)
+/* Appends members' settings to buf as key=value; secret values as *** when masked. */
+static void format_members(const spec *members, const void *base, char *buf, size_t cap, bool masked)
 {
     for (const spec *sp = members; sp->name; sp++) {
         const char *field = (const char *)base + sp->off;
@@ -951,7 +952,7 @@ static void format_members(const spec *members, const void *base, char *buf, siz
             for (size_t i = 0; i < kvs->n; i++) {
                 char key[300];
                 snprintf(key, sizeof key, "%s.%s", sp->name, kvs->items[i].name);
-                append_field(buf, cap, key, is_secret(kvs->items[i].name) ? "***" : kvs->items[i].value);
+                append_field(buf, cap, key, masked && is_secret(kvs->items[i].name) ? "***" : kvs->items[i].value);
             }
             break;
         }
@@ -972,15 +973,46 @@ void proc_config_log(const proc_config *cfg)
     append_field(buf, sizeof buf, "file", cfg->file);
     for (const spec *sp = root_spec; sp->name; sp++)
         if (sp->kind != K_GROUP)
-            format_members((const spec[]){*sp, {0}}, cfg, buf, sizeof buf);
+            format_members((const spec[]){*sp, {0}}, cfg, buf, sizeof buf, true);
     proc_log(PROC_LOG_INFO, "config", "%s", buf);
     for (const spec *sp = root_spec; sp->name; sp++) {
         if (sp->kind != K_GROUP || (sp->off2 != NO_OFF && !*(const bool *)((const char *)cfg + sp->off2)))
             continue;
         snprintf(buf, sizeof buf, "section=%s", sp->name);
-        format_members(sp->members, cfg, buf, sizeof buf);
+        format_members(sp->members, cfg, buf, sizeof buf, true);
         proc_log(PROC_LOG_INFO, "config", "%s", buf);
     }
+}
+
+/* A top-level setting of cfg (a group's members) as key=value text, secrets
+ * included; an absent optional group as "". */
+static void format_setting(const spec *sp, const proc_config *cfg, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (sp->kind != K_GROUP)
+        format_members((const spec[]){*sp, {0}}, cfg, buf, cap, false);
+    else if (sp->off2 == NO_OFF || *(const bool *)((const char *)cfg + sp->off2))
+        format_members(sp->members, cfg, buf, cap, false);
+}
+
+size_t proc_config_changed(const proc_config *a, const proc_config *b, char *names, size_t cap)
+{
+    size_t n = 0;
+    if (cap)
+        names[0] = '\0';
+    for (const spec *sp = root_spec; sp->name; sp++) {
+        char x[3500], y[3500];
+        if (sp->kind == K_LIST) /* the rules */
+            continue;
+        format_setting(sp, a, x, sizeof x);
+        format_setting(sp, b, y, sizeof y);
+        if (strcmp(x, y) == 0)
+            continue;
+        if (cap)
+            snprintf(names + strlen(names), cap - strlen(names), "%s%s", n ? "," : "", sp->name);
+        n++;
+    }
+    return n;
 }
 
 static void free_kvs(proc_kvs *kvs)

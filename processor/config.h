@@ -83,6 +83,10 @@ void proc_diags_free(proc_diags *d);
 int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags);
 /* What `run` needs beyond proc_config_load: input.topics. Returns 0 or -1 with diags. */
 int proc_config_check_run(const proc_config *cfg, proc_diags *diags);
+/* Names the top-level settings other than the rules (kafka, input, output,
+ * metrics) that differ between a and b, comma-separated into names; returns
+ * how many. */
+size_t proc_config_changed(const proc_config *a, const proc_config *b, char *names, size_t cap);
 void proc_config_free(proc_config *cfg);
 
 /* Writes the effective configuration as logfmt key=value pairs, one line per

@@ -18,6 +18,7 @@
 #include "processor/run_kafka.h"
 #include "processor/run_output.h"
 #include "processor/run_rules.h"
+#include "processor/ruleset.h"
 
 #define STARTUP_TIMEOUT_MS 10000 /* reaching the cluster, checking topics, init_transactions */
 #define TXN_TIMEOUT_MS 30000     /* one commit or abort, including flushing the batch */
@@ -367,18 +368,39 @@ static void process(run_state *r, const rd_kafka_message_t *m)
     r->b.doomed = true;
 }
 
+/* Logs each of d's errors as one line: its first line (file:line[:col]: what),
+ * without the context lines under it (the rule's text and a caret), which
+ * `alertfilter check` shows. */
+static void log_diags(const proc_diags *d)
+{
+    char q[1024];
+    for (size_t i = 0; i < d->n; i++) {
+        const char *nl = strchr(d->lines[i], '\n');
+        int n = nl ? (int)(nl - d->lines[i]) : (int)strlen(d->lines[i]);
+        char first[960];
+        snprintf(first, sizeof first, "%.*s", n, d->lines[i]);
+        proc_log(PROC_LOG_ERROR, "config error", "error=%s", proc_log_quote(first, q, sizeof q));
+    }
+}
+
 static void reload_rules(run_state *r)
 {
     *r->opts.reload = 0;
     proc_config nc;
     proc_diags d = {0};
     proc_rules *nr = NULL;
-    if (proc_config_load(r->opts.config_path, &nc, &d) == 0 && proc_config_check_run(&nc, &d) == 0)
-        nr = proc_rules_new(&nc, r->producer, &d);
+    rule_set *rs = NULL;
+    if (proc_config_load(r->opts.config_path, &nc, &d) == 0 && proc_config_check_run(&nc, &d) == 0 &&
+        (rs = proc_ruleset_build(&nc, &d)))
+        nr = proc_rules_new(&nc, rs, r->producer, &d);
+    char changed[256];
+    if (nr && proc_config_changed(&r->cfg, &nc, changed, sizeof changed))
+        proc_log(PROC_LOG_WARN, "a reload changes the rules only: restart for the other settings",
+                 "changed=%s", changed);
     proc_config_free(&nc);
     if (!nr) {
         proc_log(PROC_LOG_ERROR, "reload failed, keeping the current rules", "rules=%zu errors=%zu", r->rules->n, d.n);
-        proc_diags_print(&d, stderr);
+        log_diags(&d);
     } else {
         proc_rules_free(r->rules);
         r->rules = nr;
@@ -652,17 +674,20 @@ static int init_transactions(run_state *r)
     return fail("cannot initialize transactions on the output cluster", err);
 }
 
-static int start(run_state *r)
+/* Connects and starts consuming, with rs, the compiled rules (taken). */
+static int start(run_state *r, rule_set *rs)
 {
     proc_diags d = {0};
     char err[512];
-    if (create_clients(r))
+    if (create_clients(r)) {
+        rule_set_free(rs);
         return -1;
-    r->rules = proc_rules_new(&r->cfg, r->producer, &d);
+    }
+    r->rules = proc_rules_new(&r->cfg, rs, r->producer, &d);
     if (!r->rules) {
-        proc_diags_print(&d, stderr);
+        log_diags(&d);
         proc_diags_free(&d);
-        return fail("the rules do not compile", r->cfg.file);
+        return fail("cannot set up the rules", r->cfg.file);
     }
     proc_log(PROC_LOG_INFO, "rules compiled", "rules=%zu", r->rules->n);
     if (proc_output_init(&r->out, &r->cfg, r->producer, err, sizeof err))
@@ -763,10 +788,13 @@ int proc_run(const proc_run_opts *opts)
 {
     run_state *r = calloc(1, sizeof *r);
     proc_diags d = {0};
+    rule_set *rs = NULL;
     if (!r)
         return 1;
     r->opts = *opts;
-    if (proc_config_load(opts->config_path, &r->cfg, &d) || proc_config_check_run(&r->cfg, &d)) {
+    /* Every error in the file, the rules' included, before connecting. */
+    if (proc_config_load(opts->config_path, &r->cfg, &d) || proc_config_check_run(&r->cfg, &d) ||
+        !(rs = proc_ruleset_build(&r->cfg, &d))) {
         proc_diags_print(&d, stderr);
         proc_diags_free(&d);
         proc_config_free(&r->cfg);
@@ -777,7 +805,7 @@ int proc_run(const proc_run_opts *opts)
     r->transactional = r->cfg.guarantee == PROC_EXACTLY_ONCE;
     r->metrics = proc_metrics_new();
     r->drained = rd_kafka_topic_partition_list_new(8);
-    int started = r->metrics ? start(r) : fail("cannot start", "out of memory");
+    int started = r->metrics ? start(r, rs) : (rule_set_free(rs), fail("cannot start", "out of memory"));
     if (started == 0)
         run_loop(r);
     int status = started || r->failed ? 1 : 0;

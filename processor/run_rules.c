@@ -3,13 +3,8 @@
 
 #include <stdlib.h>
 
-#include "processor/ruleset.h"
-
-proc_rules *proc_rules_new(const proc_config *cfg, rd_kafka_t *producer, proc_diags *diags)
+proc_rules *proc_rules_new(const proc_config *cfg, rule_set *rs, rd_kafka_t *producer, proc_diags *diags)
 {
-    rule_set *rs = proc_ruleset_build(cfg, diags);
-    if (!rs)
-        return NULL;
     proc_rules *r = calloc(1, sizeof *r);
     size_t n = rule_set_count(rs);
     if (!r || !(r->topics = calloc(n + 1, sizeof *r->topics)) ||

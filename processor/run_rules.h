@@ -18,9 +18,10 @@ typedef struct {
     uint64_t *matches;         /* matches per rule in the open batch, for metrics at commit */
 } proc_rules;
 
-/* Compiles cfg's rules (proc_ruleset_build) and opens their topics on producer.
- * Returns NULL with every error in diags. */
-proc_rules *proc_rules_new(const proc_config *cfg, rd_kafka_t *producer, proc_diags *diags);
+/* Binds rs, the rule set compiled from cfg (proc_ruleset_build), to its rules'
+ * output topics on producer. Takes rs: it is freed with the result, or at once
+ * on failure. Returns NULL with the error in diags. */
+proc_rules *proc_rules_new(const proc_config *cfg, rule_set *rs, rd_kafka_t *producer, proc_diags *diags);
 void proc_rules_free(proc_rules *r);
 
 #endif

@@ -419,6 +419,61 @@ Test(config, effective_config_is_logged_with_secrets_masked)
     proc_config_free(&cfg);
 }
 
+/* What a reload would leave unchanged: every top-level setting but the rules,
+ * secrets compared as they are (they are only masked in the log). */
+static char *changed_between(const char *a_text, const char *b_text, size_t *n)
+{
+    char *pa = temp_config(a_text), *pb = temp_config(b_text);
+    proc_config a, b;
+    proc_diags d = {0};
+    cr_assert_eq(proc_config_load(pa, &a, &d), 0);
+    cr_assert_eq(proc_config_load(pb, &b, &d), 0);
+    char names[256];
+    *n = proc_config_changed(&a, &b, names, sizeof names);
+    proc_config_free(&a);
+    proc_config_free(&b);
+    unlink(pa);
+    unlink(pb);
+    free(pa);
+    free(pb);
+    return strdup(names);
+}
+
+Test(config, a_reload_names_the_settings_it_cannot_change)
+{
+    const char *base = "kafka = { bootstrap_servers = \"k:9092\"; sasl_password = \"a\"; };\n"
+                       "input = { topics = [ \"in\" ]; };\n"
+                       "rules = ( { name = \"r\"; topic = \"o\"; where = \"true\"; } );\n";
+    size_t n;
+    char *names = changed_between(base,
+                                  "kafka = { bootstrap_servers = \"k:9092\"; sasl_password = \"a\"; };\n"
+                                  "input = { topics = [ \"in\" ]; };\n"
+                                  "rules = ( { name = \"r\"; topic = \"o\"; where = \"false\"; },\n"
+                                  "          { name = \"s\"; topic = \"p\"; where = \"true\"; } );\n",
+                                  &n);
+    cr_assert_eq(n, 0);
+    cr_assert_str_eq(names, "");
+    free(names);
+    names = changed_between(base,
+                            "kafka = { bootstrap_servers = \"k:9092\"; sasl_password = \"b\"; };\n"
+                            "input = { topics = [ \"in\" ]; format = \"json\"; };\n"
+                            "metrics = { port = 9100; };\n"
+                            "rules = ( { name = \"r\"; topic = \"o\"; where = \"true\"; } );\n",
+                            &n);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(names, "kafka,input,metrics");
+    free(names);
+    names = changed_between(base,
+                            "kafka = { bootstrap_servers = \"k:9092\"; sasl_password = \"a\"; };\n"
+                            "input = { topics = [ \"in\" ]; };\n"
+                            "output = { guarantee = \"at_least_once\"; };\n"
+                            "rules = ( { name = \"r\"; topic = \"o\"; where = \"true\"; } );\n",
+                            &n);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(names, "output");
+    free(names);
+}
+
 /* ---- the rule set ---- */
 
 Test(ruleset, builds_every_rule_in_order)

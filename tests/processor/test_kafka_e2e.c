@@ -190,6 +190,26 @@ Test(kafka_e2e, bad_config_fails_before_connecting, .timeout = 20)
     free(cfg);
 }
 
+/* A rule that does not compile is a config error like any other: told with
+ * its caret, before any connection is tried (no librdkafka line in the log). */
+Test(kafka_e2e, bad_rule_fails_before_connecting, .timeout = 20)
+{
+    char *cfg = kh_config("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
+                          "input = { topics = [ \"in\" ]; };\n"
+                          "rules = ( { name = \"x\"; topic = \"out\"; where = \"diaSource.snr > > 5\"; } );\n");
+    char *log = run_failing(cfg, 2);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s:3:65: rule 'x': expected an expression, found '>'\n"
+             "    where = \"diaSource.snr > > 5\"\n"
+             "                             ^\n",
+             cfg);
+    cr_assert_str_eq(log, want);
+    free(log);
+    unlink(cfg);
+    free(cfg);
+}
+
 /* `check` and `eval` take a file with only rules; `run` must say what it lacks. */
 Test(kafka_e2e, config_without_input_topics_fails_before_connecting, .timeout = 20)
 {
@@ -278,8 +298,9 @@ Test(kafka_e2e, sighup_swaps_rules_between_transactions, .timeout = 90)
     cr_assert_eq(rename(bad, cfg), 0);
     kill(pid, SIGHUP);
     kh_sleep_ms(500);
-    /* ...and a good one replaces them. */
-    char *good = kh_run_config(&c, "", "in", "hup", "auto", "", rules_b);
+    /* ...and a good one replaces them; its other change (the input format)
+     * waits for a restart, and says so. */
+    char *good = kh_run_config(&c, "", "in", "hup", "python", "", rules_b);
     cr_assert_eq(rename(good, cfg), 0);
     kill(pid, SIGHUP);
     kh_sleep_ms(500);
@@ -289,8 +310,15 @@ Test(kafka_e2e, sighup_swaps_rules_between_transactions, .timeout = 90)
 
     char *log = kh_slurp(errp);
     cr_assert(strstr(log, "msg=\"reload failed, keeping the current rules\" rules=1 errors="), "log:\n%s", kh_tail(log));
-    cr_assert(strstr(log, ": rule 'gr': expected an expression, found '>'\n"), "log:\n%s", kh_tail(log));
+    /* One logfmt line per error: its first line, without the rule's text and caret. */
+    cr_assert(strstr(log, " level=error msg=\"config error\" error=\""), "log:\n%s", kh_tail(log));
+    cr_assert(strstr(log, ": rule 'gr': expected an expression, found '>'\"\n"), "log:\n%s", kh_tail(log));
+    for (const char *line = log; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != '\0'))
+        cr_assert(strncmp(line, "time=", 5) == 0, "not a logfmt line: %.*s", (int)strcspn(line, "\n"), line);
     cr_assert(strstr(log, "msg=\"rules reloaded\" rules=1"), "log:\n%s", kh_tail(log));
+    cr_assert(strstr(log, " level=warn msg=\"a reload changes the rules only: restart for the other settings\" "
+                          "changed=input\n"),
+              "log:\n%s", kh_tail(log));
     free(log);
     kh_recs rs = kh_read_topic(&c, "out");
     char **all = calloc(na + nb, sizeof *all);
