@@ -43,18 +43,28 @@ static int parse_bounded(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
-/* Creates "NAME:PARTITIONS" on the cluster. Returns 0, or -1 with a message on stderr. */
-static int create_topic(rd_kafka_mock_cluster_t *mc, const char *spec)
+/* Reads "NAME:PARTITIONS" into name (cap bytes) and parts. Returns 0, or -1
+ * with a message on stderr. */
+static int parse_topic(const char *spec, char *name, size_t cap, int *parts)
 {
     const char *colon = strrchr(spec, ':');
-    int parts;
-    if (!colon || colon == spec || parse_bounded(colon + 1, 1, MOCK_MAX_PARTITIONS, &parts)) {
+    if (!colon || colon == spec || parse_bounded(colon + 1, 1, MOCK_MAX_PARTITIONS, parts)) {
         fprintf(stderr, "alertfilter mock-broker: --topic wants NAME:PARTITIONS with 1..%d partitions, got '%s'\n",
                 MOCK_MAX_PARTITIONS, spec);
         return -1;
     }
+    snprintf(name, cap, "%.*s", (int)(colon - spec), spec);
+    return 0;
+}
+
+/* Creates "NAME:PARTITIONS" (checked by parse_opts) on the cluster. Returns 0,
+ * or -1 with a message on stderr. */
+static int create_topic(rd_kafka_mock_cluster_t *mc, const char *spec)
+{
     char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)(colon - spec), spec);
+    int parts;
+    if (parse_topic(spec, name, sizeof name, &parts))
+        return -1;
     rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(mc, name, parts, 1);
     if (e) {
         fprintf(stderr, "alertfilter mock-broker: cannot create topic '%s': %s\n", name, rd_kafka_err2str(e));
@@ -78,6 +88,10 @@ static int parse_opts(int argc, char **argv, int *brokers, const char **topics, 
     optind = 0;
     while ((opt = proc_cli_getopt(argc, argv, "+:h", longopts)) != -1) {
         if (opt == OPT_TOPIC) {
+            char name[256];
+            int parts;
+            if (parse_topic(optarg, name, sizeof name, &parts)) /* before the cluster starts */
+                return 2;
             topics[(*n_topics)++] = optarg;
         } else if (opt == OPT_BROKERS) {
             if (parse_bounded(optarg, 1, MOCK_MAX_BROKERS, brokers)) {

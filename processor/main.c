@@ -22,7 +22,7 @@ static const struct {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: alertfilter [--help] [--version] COMMAND [ARGS]\n\n"
+    fprintf(out, "usage: alertfilter [-h|--help] [-V|--version] COMMAND [ARGS]\n\n"
                  "Filters astronomical alert streams from Kafka to Kafka.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);

@@ -355,7 +355,7 @@ static void render_locked(proc_metrics *m, text *t)
                 (unsigned long long)m->committed);
     text_printf(t, "alertfilter_transactions_total{outcome=\"aborted\"} %llu\n", (unsigned long long)m->aborted);
 
-    text_header(t, "alertfilter_consumer_lag", "gauge", "Messages between the consumed position and the partition end.");
+    text_header(t, "alertfilter_consumer_lag", "gauge", "Messages between the committed position and the partition end.");
     for (size_t i = 0; i < m->n_lags; i++) {
         text_printf(t, "alertfilter_consumer_lag{topic=\"");
         text_label_value(t, m->lags[i].topic);

@@ -66,9 +66,9 @@ Test(kafka_mock_broker, bad_arguments_are_usage_errors, .timeout = 30)
     pid_t pid = kh_spawn(&errp, "mock-broker", "--topic", "alerts:0", NULL);
     cr_assert_eq(kh_wait(pid, 10000), 2);
     char *log = kh_slurp(errp);
-    cr_assert(strstr(log, "alertfilter mock-broker: --topic wants NAME:PARTITIONS with 1..1024 partitions, got "
-                          "'alerts:0'\n"),
-              "%s", kh_tail(log));
+    /* Told before the cluster starts: nothing else is logged. */
+    cr_assert_str_eq(log, "alertfilter mock-broker: --topic wants NAME:PARTITIONS with 1..1024 partitions, got "
+                          "'alerts:0'\n");
     free(log);
     unlink(errp);
     free(errp);

@@ -24,7 +24,7 @@ static const char *const head_rejected =
 static const char *const head_txn = "# HELP alertfilter_transactions_total Kafka transactions, by outcome.\n"
                                     "# TYPE alertfilter_transactions_total counter\n";
 static const char *const head_lag =
-    "# HELP alertfilter_consumer_lag Messages between the consumed position and the partition end.\n"
+    "# HELP alertfilter_consumer_lag Messages between the committed position and the partition end.\n"
     "# TYPE alertfilter_consumer_lag gauge\n";
 static const char *const head_batch = "# HELP alertfilter_batch_seconds Time to process and commit one batch.\n"
                                       "# TYPE alertfilter_batch_seconds histogram\n";
