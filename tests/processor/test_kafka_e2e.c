@@ -176,53 +176,46 @@ Test(kafka_e2e, unreachable_cluster_fails_in_bounded_time, .timeout = 40)
     free(cfg);
 }
 
-Test(kafka_e2e, bad_config_fails_before_connecting, .timeout = 20)
+/* run with the config text (an unreachable cluster) exits 1 within 2 s, before
+ * any connection is tried: its whole log is want, each %s the config's path. */
+static void fails_before_connecting(const char *text, const char *want)
 {
-    char *cfg = kh_config("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
-                          "inptu = { topics = [ \"in\" ]; };\n"
-                          "rules = ( { name = \"all\"; topic = \"all\"; where = \"true\"; } );\n");
+    char *cfg = kh_config(text);
     char *log = run_failing(cfg, 2);
-    char want[256];
-    snprintf(want, sizeof want, "%s:2: unknown setting 'inptu' (did you mean 'input'?)\n", cfg);
-    cr_assert_str_eq(log, want);
+    char expected[512];
+    snprintf(expected, sizeof expected, want, cfg);
+    cr_assert_str_eq(log, expected);
     free(log);
     unlink(cfg);
     free(cfg);
+}
+
+Test(kafka_e2e, bad_config_fails_before_connecting, .timeout = 20)
+{
+    fails_before_connecting("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
+                            "inptu = { topics = [ \"in\" ]; };\n"
+                            "rules = ( { name = \"all\"; topic = \"all\"; where = \"true\"; } );\n",
+                            "%s:2: unknown setting 'inptu' (did you mean 'input'?)\n");
 }
 
 /* A rule that does not compile is a config error like any other: told with
  * its caret, before any connection is tried (no librdkafka line in the log). */
 Test(kafka_e2e, bad_rule_fails_before_connecting, .timeout = 20)
 {
-    char *cfg = kh_config("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
-                          "input = { topics = [ \"in\" ]; };\n"
-                          "rules = ( { name = \"x\"; topic = \"out\"; where = \"diaSource.snr > > 5\"; } );\n");
-    char *log = run_failing(cfg, 2);
-    char want[512];
-    snprintf(want, sizeof want,
-             "%s:3:65: rule 'x': expected an expression, found '>'\n"
-             "    where = \"diaSource.snr > > 5\"\n"
-             "                             ^\n",
-             cfg);
-    cr_assert_str_eq(log, want);
-    free(log);
-    unlink(cfg);
-    free(cfg);
+    fails_before_connecting("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
+                            "input = { topics = [ \"in\" ]; };\n"
+                            "rules = ( { name = \"x\"; topic = \"out\"; where = \"diaSource.snr > > 5\"; } );\n",
+                            "%s:3:65: rule 'x': expected an expression, found '>'\n"
+                            "    where = \"diaSource.snr > > 5\"\n"
+                            "                             ^\n");
 }
 
 /* `check` and `eval` take a file with only rules; `run` must say what it lacks. */
 Test(kafka_e2e, config_without_input_topics_fails_before_connecting, .timeout = 20)
 {
-    char *cfg = kh_config("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
-                          "rules = ( { name = \"all\"; topic = \"all\"; where = \"true\"; } );\n");
-    char *log = run_failing(cfg, 2);
-    char want[256];
-    snprintf(want, sizeof want,
-             "%s: 'run' needs input.topics = [ \"TOPIC\", ... ]: the topics to read alerts from\n", cfg);
-    cr_assert_str_eq(log, want);
-    free(log);
-    unlink(cfg);
-    free(cfg);
+    fails_before_connecting("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
+                            "rules = ( { name = \"all\"; topic = \"all\"; where = \"true\"; } );\n",
+                            "%s: 'run' needs input.topics = [ \"TOPIC\", ... ]: the topics to read alerts from\n");
 }
 
 Test(kafka_e2e, unknown_input_topic_fails, .timeout = 40)
