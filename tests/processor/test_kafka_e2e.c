@@ -180,7 +180,7 @@ Test(kafka_e2e, unreachable_cluster_fails_in_bounded_time, .timeout = 40)
  * any connection is tried: its whole log is want, each %s the config's path. */
 static void fails_before_connecting(const char *text, const char *want)
 {
-    char *cfg = kh_config(text);
+    char *cfg = kh_config("%s", text);
     char *log = run_failing(cfg, 2);
     char expected[512];
     snprintf(expected, sizeof expected, want, cfg);
