@@ -43,39 +43,40 @@ static int parse_bounded(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
-/* Reads "NAME:PARTITIONS" into name (cap bytes) and parts. Returns 0, or -1
- * with a message on stderr. */
-static int parse_topic(const char *spec, char *name, size_t cap, int *parts)
+/* A topic of --topic NAME:PARTITIONS. */
+typedef struct {
+    char name[256];
+    int parts;
+} mock_topic;
+
+/* Reads "NAME:PARTITIONS" into t. Returns 0, or -1 with a message on stderr. */
+static int parse_topic(const char *spec, mock_topic *t)
 {
     const char *colon = strrchr(spec, ':');
-    if (!colon || colon == spec || parse_bounded(colon + 1, 1, MOCK_MAX_PARTITIONS, parts)) {
+    if (!colon || colon == spec || parse_bounded(colon + 1, 1, MOCK_MAX_PARTITIONS, &t->parts)) {
         fprintf(stderr, "alertfilter mock-broker: --topic wants NAME:PARTITIONS with 1..%d partitions, got '%s'\n",
                 MOCK_MAX_PARTITIONS, spec);
         return -1;
     }
-    snprintf(name, cap, "%.*s", (int)(colon - spec), spec);
+    snprintf(t->name, sizeof t->name, "%.*s", (int)(colon - spec), spec);
     return 0;
 }
 
-/* Creates "NAME:PARTITIONS" (checked by parse_opts) on the cluster. Returns 0,
- * or -1 with a message on stderr. */
-static int create_topic(rd_kafka_mock_cluster_t *mc, const char *spec)
+/* Creates t on the cluster. Returns 0, or -1 with a message on stderr. */
+static int create_topic(rd_kafka_mock_cluster_t *mc, const mock_topic *t)
 {
-    char name[256];
-    int parts;
-    if (parse_topic(spec, name, sizeof name, &parts))
-        return -1;
-    rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(mc, name, parts, 1);
+    rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(mc, t->name, t->parts, 1);
     if (e) {
-        fprintf(stderr, "alertfilter mock-broker: cannot create topic '%s': %s\n", name, rd_kafka_err2str(e));
+        fprintf(stderr, "alertfilter mock-broker: cannot create topic '%s': %s\n", t->name, rd_kafka_err2str(e));
         return -1;
     }
     return 0;
 }
 
-/* Reads the options into brokers and topics (room for argc). Returns -1 to go
- * on, or the exit status: 0 after --help, 2 after a usage error. */
-static int parse_opts(int argc, char **argv, int *brokers, const char **topics, size_t *n_topics)
+/* Reads the options into brokers and topics (room for argc), each --topic
+ * checked before the cluster starts. Returns -1 to go on, or the exit status:
+ * 0 after --help, 2 after a usage error. */
+static int parse_opts(int argc, char **argv, int *brokers, mock_topic *topics, size_t *n_topics)
 {
     enum { OPT_BROKERS = 256, OPT_TOPIC }; /* long only: past every char value */
     static const struct option longopts[] = {
@@ -88,11 +89,9 @@ static int parse_opts(int argc, char **argv, int *brokers, const char **topics, 
     optind = 0;
     while ((opt = proc_cli_getopt(argc, argv, "+:h", longopts)) != -1) {
         if (opt == OPT_TOPIC) {
-            char name[256];
-            int parts;
-            if (parse_topic(optarg, name, sizeof name, &parts)) /* before the cluster starts */
+            if (parse_topic(optarg, &topics[*n_topics]))
                 return 2;
-            topics[(*n_topics)++] = optarg;
+            (*n_topics)++;
         } else if (opt == OPT_BROKERS) {
             if (parse_bounded(optarg, 1, MOCK_MAX_BROKERS, brokers)) {
                 fprintf(stderr, "alertfilter mock-broker: --brokers wants 1..%d, got '%s'\n", MOCK_MAX_BROKERS, optarg);
@@ -111,7 +110,7 @@ static int parse_opts(int argc, char **argv, int *brokers, const char **topics, 
 int proc_cmd_mock_broker(int argc, char **argv)
 {
     int brokers = 1;
-    const char **topics = calloc((size_t)argc, sizeof *topics);
+    mock_topic *topics = calloc((size_t)argc, sizeof *topics);
     size_t n_topics = 0;
     if (!topics)
         return 1;
@@ -155,7 +154,7 @@ int proc_cmd_mock_broker(int argc, char **argv)
     if (!mc)
         fprintf(stderr, "alertfilter mock-broker: cannot start the mock cluster\n");
     for (size_t i = 0; status == 0 && i < n_topics; i++)
-        if (create_topic(mc, topics[i]))
+        if (create_topic(mc, &topics[i]))
             status = 2;
     if (status == 0) {
         printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
