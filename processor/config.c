@@ -38,6 +38,18 @@ void proc_diags_print(const proc_diags *d, FILE *out)
         fprintf(out, "%s\n", d->lines[i]);
 }
 
+void proc_diags_log(const proc_diags *d)
+{
+    char q[1024];
+    for (size_t i = 0; i < d->n; i++) {
+        const char *nl = strchr(d->lines[i], '\n');
+        int n = nl ? (int)(nl - d->lines[i]) : (int)strlen(d->lines[i]);
+        char first[960];
+        snprintf(first, sizeof first, "%.*s", n, d->lines[i]);
+        proc_log(PROC_LOG_ERROR, "config error", "error=%s", proc_log_quote(first, q, sizeof q));
+    }
+}
+
 void proc_diags_free(proc_diags *d)
 {
     for (size_t i = 0; i < d->n; i++)

@@ -74,6 +74,10 @@ typedef struct {
 
 void proc_diags_add(proc_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void proc_diags_print(const proc_diags *d, FILE *out);
+/* Logs each error as one logfmt line (msg="config error"): its first line
+ * (file:line[:col]: what), without the context lines under it (the rule's text
+ * and a caret), which proc_diags_print and `alertfilter check` show. */
+void proc_diags_log(const proc_diags *d);
 void proc_diags_free(proc_diags *d);
 
 /* Reads and validates the file. Returns 0, or -1 with every error in diags.

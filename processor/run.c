@@ -368,21 +368,6 @@ static void process(run_state *r, const rd_kafka_message_t *m)
     r->b.doomed = true;
 }
 
-/* Logs each of d's errors as one line: its first line (file:line[:col]: what),
- * without the context lines under it (the rule's text and a caret), which
- * `alertfilter check` shows. */
-static void log_diags(const proc_diags *d)
-{
-    char q[1024];
-    for (size_t i = 0; i < d->n; i++) {
-        const char *nl = strchr(d->lines[i], '\n');
-        int n = nl ? (int)(nl - d->lines[i]) : (int)strlen(d->lines[i]);
-        char first[960];
-        snprintf(first, sizeof first, "%.*s", n, d->lines[i]);
-        proc_log(PROC_LOG_ERROR, "config error", "error=%s", proc_log_quote(first, q, sizeof q));
-    }
-}
-
 static void reload_rules(run_state *r)
 {
     *r->opts.reload = 0;
@@ -400,7 +385,7 @@ static void reload_rules(run_state *r)
     proc_config_free(&nc);
     if (!nr) {
         proc_log(PROC_LOG_ERROR, "reload failed, keeping the current rules", "rules=%zu errors=%zu", r->rules->n, d.n);
-        log_diags(&d);
+        proc_diags_log(&d);
     } else {
         proc_rules_free(r->rules);
         r->rules = nr;
@@ -685,7 +670,7 @@ static int start(run_state *r, rule_set *rs)
     }
     r->rules = proc_rules_new(&r->cfg, rs, r->producer, &d);
     if (!r->rules) {
-        log_diags(&d);
+        proc_diags_log(&d);
         proc_diags_free(&d);
         return fail("cannot set up the rules", r->cfg.file);
     }
