@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # scripts/deps.sh — installs the Debian packages alertfilter needs for a goal (build, test, bench, fuzz, ci).
 # Called by the Makefile; installs only what is missing; as non-root it names the command to run.
+# Python packages for a goal are listed in tests/requirements-GOAL.txt (pip's format) and
+# installed with `python3 -m pip` when one of them is missing.
 set -euo pipefail
 goal=${1:-build}
 pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev)
@@ -16,13 +18,27 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -ne 0 ]; then
-  echo "alertfilter needs these Debian packages: ${missing[*]}" >&2
-  echo "run: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "alertfilter needs these Debian packages: ${missing[*]}" >&2
+    echo "run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-echo "installing: ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# Python packages: ci installs every goal's list.
+here=$(cd "$(dirname "$0")/.." && pwd)
+case "$goal" in
+  ci) reqs=("$here"/tests/requirements-*.txt) ;;
+  *)  reqs=("$here/tests/requirements-$goal.txt") ;;
+esac
+for r in "${reqs[@]}"; do
+  [ -f "$r" ] || continue
+  if ! python3 "$here/scripts/pip_missing.py" "$r" >/dev/null; then
+    echo "installing Python packages of ${r#"$here"/}: $(python3 "$here/scripts/pip_missing.py" "$r" | tr '\n' ' ')" >&2
+    python3 -m pip install -q --disable-pip-version-check -r "$r" >&2
+  fi
+done
