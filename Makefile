@@ -20,7 +20,8 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 TEST_ALERT := $(patsubst %.c,$(B)/%,$(wildcard tests/alert/test_*.c))
 TEST_RULES := $(patsubst %.c,$(B)/%,$(wildcard tests/rules/test_*.c))
 TEST_PROC  := $(patsubst %.c,$(B)/%,$(wildcard tests/processor/test_*.c))
-TESTS      := $(sort $(TEST_ALERT) $(TEST_RULES) $(TEST_PROC))
+TEST_DOCS  := $(patsubst %.c,$(B)/%,$(wildcard tests/docs/test_*.c)) # run the binary and tests/docs/check_docs.py
+TESTS      := $(sort $(TEST_ALERT) $(TEST_RULES) $(TEST_PROC) $(TEST_DOCS))
 
 .PHONY: all deps test asan fuzz bench demo clean
 .DEFAULT_GOAL := all
@@ -54,6 +55,9 @@ $(TEST_ALERT): $(B)/tests/alert/%: tests/alert/%.c $(B)/libalert.a
 $(TEST_RULES): $(B)/tests/rules/%: tests/rules/%.c $(B)/librules.a $(B)/libalert.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion -lm
+$(TEST_DOCS): $(B)/tests/docs/%: tests/docs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c,$^) -lcriterion
 $(TEST_PROC): $(B)/tests/processor/%: tests/processor/%.c $(B)/libproc.a $(B)/librules.a $(B)/libalert.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_PROC)

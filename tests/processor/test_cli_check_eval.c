@@ -1,5 +1,5 @@
 /* tests/processor/test_cli_check_eval.c — `alertfilter check` and `alertfilter eval`,
- * the usage errors of `alertfilter run`, and every --help as README.md quotes
+ * the usage errors of `alertfilter run`, and every --help as docs/commands.md quotes
  * it, through the real binary ($ALERTFILTER_BIN): exact stdout, stderr and exit status. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
