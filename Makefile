@@ -22,7 +22,7 @@ TEST_RULES := $(patsubst %.c,$(B)/%,$(wildcard tests/rules/test_*.c))
 TEST_PROC  := $(patsubst %.c,$(B)/%,$(wildcard tests/processor/test_*.c))
 TESTS      := $(sort $(TEST_ALERT) $(TEST_RULES) $(TEST_PROC))
 
-.PHONY: all deps test asan fuzz bench demo clean
+.PHONY: all deps test test-kafka asan fuzz bench demo demo-kafka clean
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -63,6 +63,17 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(BIN) $(TESTS)
 	@ALERTFILTER_BIN=$(abspath $(BIN)) tests/run.sh $(TESTS)
+
+# make test-kafka: the real-broker suite (tests/kafka/, pytest) on Apache Kafka clusters that it
+# starts with scripts/kafka.sh under build/test-kafka; whatever happens, none is left running.
+KAFKA_TESTS_DIR := $(abspath $(B))/test-kafka
+test-kafka:
+	@scripts/deps.sh kafka
+	@$(MAKE) --no-print-directory $(BIN)
+	@cd tests/kafka && ALERTFILTER_BIN=$(abspath $(BIN)) timeout -k 30 1500 python3 -m pytest -v -s \
+	    --basetemp=$(KAFKA_TESTS_DIR) $(KAFKA_TESTS); status=$$?; \
+	  for f in $$(find $(KAFKA_TESTS_DIR) -name cluster.env 2>/dev/null); do ../../scripts/kafka.sh stop "$${f%/*}"; done; \
+	  exit $$status
 
 # make asan: the same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
