@@ -110,6 +110,12 @@ demo:
 	@$(MAKE) --no-print-directory $(BIN)
 	@ALERTFILTER_BIN=$(abspath $(BIN)) scripts/demo.sh
 
+# make demo-kafka: the same demo on a one-node Apache Kafka (scripts/kafka.sh).
+demo-kafka:
+	@scripts/deps.sh kafka
+	@$(MAKE) --no-print-directory $(BIN)
+	@ALERTFILTER_BIN=$(abspath $(BIN)) DEMO_BROKER=kafka scripts/demo.sh
+
 # make bench: the benchmarks of bench/, ratios side by side in one run.
 bench:
 	@scripts/deps.sh bench
