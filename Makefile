@@ -22,7 +22,7 @@ TEST_RULES := $(patsubst %.c,$(B)/%,$(wildcard tests/rules/test_*.c))
 TEST_PROC  := $(patsubst %.c,$(B)/%,$(wildcard tests/processor/test_*.c))
 TESTS      := $(sort $(TEST_ALERT) $(TEST_RULES) $(TEST_PROC))
 
-.PHONY: all deps test test-kafka asan fuzz bench demo demo-kafka clean
+.PHONY: all deps test test-kafka asan fuzz bench bench-kafka demo demo-kafka clean
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -121,6 +121,13 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory $(BIN)
 	@ALERTFILTER_BIN=$(abspath $(BIN)) bench/run.sh
+
+# make bench-kafka: run --until-eof against a kcat copy on one real Kafka node (bench/kafka.sh).
+bench-kafka:
+	@scripts/deps.sh bench
+	@scripts/deps.sh kafka
+	@$(MAKE) --no-print-directory $(BIN)
+	@ALERTFILTER_BIN=$(abspath $(BIN)) bench/kafka.sh
 
 clean:
 	rm -rf $(B) $(O)/bin $(O)/build-asan
