@@ -81,6 +81,9 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v != "-" && v + 0 >= t) ? "m
 
 row() { printf '  %-46s %9s %11s %14s %12s\n' "$@"; }
 
+# bench/kafka.sh sources this file for the helpers above, and stops here.
+[ -z "${BENCH_HELPERS_ONLY:-}" ] || return 0
+
 # ---- corpora ----
 
 bytes() { stat -c %s "$1"; }
