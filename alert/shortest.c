@@ -13,11 +13,13 @@
  * the exponent of the first. A k-digit decimal that reads back to v is
  * within half an ulp of it, closer than half a unit of the 15th (float: 6th)
  * digit, so rounding v to 15 (6) digits finds it when there is one; beyond,
- * 16 and 17 (7 to 9) are tried in turn, each the closest of its length. */
+ * 16 and 17 (7 to 9) are tried in turn, each the closest of its length. v > 0. */
 static size_t shortest_digits(double v, bool float32, char digits[20], int *exp10)
 {
     char buf[40];
     int first = float32 ? 6 : 15, last = float32 ? 9 : 17;
+    if (v < (float32 ? 0x1p-126 : 0x1p-1022))
+        first = 1; /* subnormal: fewer bits, and the argument above does not hold: every length is tried */
     for (int prec = first;; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
         if (prec == last)
