@@ -8,7 +8,7 @@ BIN     := $(O)/bin/alertfilter
 VERSION := $(shell cat VERSION)
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DALERTFILTER_VERSION='"$(VERSION)"'
-LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lpthread -lm
+LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lcurl -lpthread -lm
 FUZZ_SECONDS ?= 60
 
 ALERT_SRC := $(sort $(wildcard alert/*.c))
