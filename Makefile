@@ -8,7 +8,8 @@ BIN     := $(O)/bin/alertfilter
 VERSION := $(shell cat VERSION)
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DALERTFILTER_VERSION='"$(VERSION)"'
-LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lcurl -lpthread -lm
+LDLIBS_ALERT := -lz -lm
+LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lcurl -lpthread $(LDLIBS_ALERT)
 FUZZ_SECONDS ?= 60
 
 ALERT_SRC := $(sort $(wildcard alert/*.c))
@@ -50,10 +51,10 @@ $(BIN): $(B)/processor/main.o $(B)/libproc.a $(B)/librules.a $(B)/libalert.a
 
 $(TEST_ALERT): $(B)/tests/alert/%: tests/alert/%.c $(B)/libalert.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion -lm
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_ALERT)
 $(TEST_RULES): $(B)/tests/rules/%: tests/rules/%.c $(B)/librules.a $(B)/libalert.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion -lm
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_ALERT)
 $(TEST_PROC): $(B)/tests/processor/%: tests/processor/%.c $(B)/libproc.a $(B)/librules.a $(B)/libalert.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_PROC)
@@ -78,10 +79,10 @@ FUZZ_ALERT := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_a
 FUZZ_RULES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_rules_*.c))
 $(FUZZ_ALERT): $(B)/fuzz/%: tests/fuzz/%.c $(ALERT_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $^ -lm
+	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_ALERT)
 $(FUZZ_RULES): $(B)/fuzz/%: tests/fuzz/%.c $(ALERT_SRC) $(RULES_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $^ -lm
+	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_ALERT)
 fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_ALERT) $(FUZZ_RULES)

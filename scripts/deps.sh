@@ -5,11 +5,11 @@
 # installed with `python3 -m pip` when one of them is missing.
 set -euo pipefail
 goal=${1:-build}
-pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev libcurl4-openssl-dev)
+pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev)
 case "$goal" in
   build) ;;
   test)  pkgs+=(libcriterion-dev python3 kcat jq) ;;
-  bench) pkgs+=(libcriterion-dev python3 kcat jq time valgrind) ;;
+  bench) pkgs+=(libcriterion-dev python3 kcat jq time valgrind libavro-dev) ;;
   fuzz)  pkgs+=(libcriterion-dev clang libclang-rt-14-dev) ;;
   ci)    pkgs+=(libcriterion-dev python3 kcat jq clang libclang-rt-14-dev docker-compose) ;;
   *) echo "deps.sh: unknown goal '$goal' (build|test|bench|fuzz|ci)" >&2; exit 2 ;;
