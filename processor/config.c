@@ -97,7 +97,7 @@ static int check_path(const char *value, char *why, size_t cap);
 static int check_url(const char *value, char *why, size_t cap);
 
 /* Names in enum order: the index is the value stored. */
-static const char *const format_names[] = {"auto", "python", "json", NULL};
+static const char *const format_names[] = {"auto", "python", "json", "avro", NULL};
 static const char *const guarantee_names[] = {"exactly_once", "at_least_once", NULL};
 static const char *const encoding_names[] = {"json", "original", NULL};
 
@@ -871,6 +871,9 @@ static void resolve_avro(loader *L, const config_t *lc, proc_config *cfg)
     if (bare && cfg->bare_schema) {
         cfg->bare_schema_path = beside(file_of(L, bare), cfg->bare_schema);
         cfg->bare_schema_where = where_of(L, bare);
+        if (cfg->format != ALERT_FORMAT_AVRO)
+            DIAG(L, bare, "'input.avro.schema' needs input.format = \"%s\": bare Avro binary has no mark that "
+                          "tells it from text", "avro");
     }
     for (size_t i = 0; i < cfg->n_rules; i++)
         if (cfg->rules[i].encoding == PROC_ENCODING_DEFAULT)

@@ -179,7 +179,7 @@ Test(config, every_error_of_a_file_is_reported_in_file_order)
     char *out = errors_of(DIR "errors.cfg");
     cr_assert_str_eq(
         out,
-        DIR "errors.cfg:1: 'input.format' is \"xml\", must be \"auto\", \"python\" or \"json\"\n"
+        DIR "errors.cfg:1: 'input.format' is \"xml\", must be \"auto\", \"python\", \"json\" or \"avro\"\n"
         DIR "errors.cfg:1: 'input.max_depth' is 0, must be between 1 and 100000\n"
         DIR "errors.cfg:1: 'input.max_message_bytes' must be an integer, not a string\n"
         DIR "errors.cfg:1: 'input.topics[1]': \"bad topic\" is not a valid Kafka topic name (1 to 249 characters "

@@ -131,7 +131,7 @@ Test(config_avro, every_setting_with_paths_beside_the_config)
 Test(config_avro, a_bare_schema_is_resolved_beside_the_config)
 {
     loaded l;
-    load(&l, "input = { avro = { schema = \"bare.avsc\"; }; };\n" RULE_ALL);
+    load(&l, "input = { format = \"avro\"; avro = { schema = \"bare.avsc\"; }; };\n" RULE_ALL);
     cr_assert_eq(l.rc, 0, "%s", l.errors);
     char want[200];
     snprintf(want, sizeof want, "%.*s/bare.avsc", (int)(strrchr(l.path, '/') - l.path), l.path);
@@ -139,7 +139,19 @@ Test(config_avro, a_bare_schema_is_resolved_beside_the_config)
     cr_assert_str_eq(l.cfg.bare_schema_path, want);
     snprintf(want, sizeof want, "%s:1", l.path);
     cr_assert_str_eq(l.cfg.bare_schema_where, want);
+    cr_assert_eq(l.cfg.format, ALERT_FORMAT_AVRO);
     unload(&l);
+}
+
+Test(config_avro, a_bare_schema_needs_format_avro)
+{
+    char *out = errors_of("input = {\n  avro = { schema = \"bare.avsc\"; };\n};\n" RULE_ALL);
+    cr_assert_str_eq(out, "F:2: 'input.avro.schema' needs input.format = \"avro\": bare Avro binary has no mark that "
+                          "tells it from text\n");
+    free(out);
+    out = errors_of("input = { format = \"avr\"; };\n" RULE_ALL);
+    cr_assert_str_eq(out, "F:1: 'input.format' is \"avr\", must be \"auto\", \"python\", \"json\" or \"avro\"\n");
+    free(out);
 }
 
 Test(config_avro, errors_name_the_line)

@@ -2,6 +2,7 @@
  * (processor/registry.c) against a scripted local HTTP server: schemas and
  * their references, 404, garbage, a registry down or slow, retries. */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static const char *done(routes *r)
 static rs_server server;
 
 static void stop_server(void) { rs_stop(&server); }
-static void quiet(void) { proc_log_set_level(PROC_LOG_ERROR); }
+static void quiet(void) { cr_redirect_stderr(); /* the warnings of each retry */ }
 
 #define FIXED_SCHEMA "{\\\"type\\\": \\\"fixed\\\", \\\"name\\\": \\\"x\\\", \\\"size\\\": 2}"
 #define FIXED_TEXT "{\"type\": \"fixed\", \"name\": \"x\", \"size\": 2}"
