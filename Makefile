@@ -24,7 +24,8 @@ TEST_ALERT := $(patsubst %.c,$(B)/%,$(wildcard tests/alert/test_*.c))
 TEST_SKY   := $(patsubst %.c,$(B)/%,$(wildcard tests/sky/test_*.c))
 TEST_RULES := $(patsubst %.c,$(B)/%,$(wildcard tests/rules/test_*.c))
 TEST_PROC  := $(patsubst %.c,$(B)/%,$(wildcard tests/processor/test_*.c))
-TESTS      := $(sort $(TEST_ALERT) $(TEST_SKY) $(TEST_RULES) $(TEST_PROC))
+TEST_DOCS  := $(patsubst %.c,$(B)/%,$(wildcard tests/docs/test_*.c)) # run the binary and tests/docs/check_docs.py
+TESTS      := $(sort $(TEST_ALERT) $(TEST_SKY) $(TEST_RULES) $(TEST_PROC) $(TEST_DOCS))
 
 .PHONY: all deps test asan fuzz bench demo clean
 .DEFAULT_GOAL := all
@@ -64,6 +65,9 @@ $(TEST_SKY): $(B)/tests/sky/%: tests/sky/%.c $(B)/libsky.a
 $(TEST_RULES): $(B)/tests/rules/%: tests/rules/%.c $(B)/librules.a $(B)/libsky.a $(B)/libalert.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_SKY) $(LDLIBS_ALERT)
+$(TEST_DOCS): $(B)/tests/docs/%: tests/docs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c,$^) -lcriterion
 $(TEST_PROC): $(B)/tests/processor/%: tests/processor/%.c $(B)/libproc.a $(B)/librules.a $(B)/libsky.a $(B)/libalert.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_PROC)
