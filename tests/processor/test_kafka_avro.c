@@ -1,8 +1,9 @@
 /* tests/processor/test_kafka_avro.c — `alertfilter run` on Avro input, on the
  * in-process mock cluster: Confluent-framed records with their schema from a
  * registry (a scripted local server), object container files, encodings
- * json and original, dead letters, and a registry that is down: the run
- * stops, nothing is dead-lettered or committed, and a later run reads it all. */
+ * json and original, dead letters, a registry that blinks (retried, nothing
+ * lost) and one that is down: the run stops, nothing is dead-lettered or
+ * committed, and a later run reads it all. */
 #include "tests/processor/kafka_harness.h"
 
 #include "avro_bytes.h"
@@ -74,10 +75,13 @@ static void expect_json(const kh_cluster *c, const char *topic, bool (*pred)(int
         free(exp[i]);
 }
 
-static const char *route_9(void)
+/* The registry's routes: id 9 is SCHEMA_AVSC; its first fail_first requests answer 503. */
+static const char *route_9(int fail_first)
 {
     static char routes[2048];
-    size_t n = (size_t)snprintf(routes, sizeof routes, "{\"/schemas/ids/9\": {\"status\": 200, \"body\": \"{\\\"schema\\\": \\\"");
+    size_t n = (size_t)snprintf(routes, sizeof routes,
+                                "{\"/schemas/ids/9\": {\"status\": 200, \"fail_first\": %d, \"body\": \"{\\\"schema\\\": \\\"",
+                                fail_first);
     for (const char *p = SCHEMA_AVSC; *p; p++)
         n += (size_t)snprintf(routes + n, sizeof routes - n, *p == '"' ? "\\\\\\\"" : "%c", *p);
     snprintf(routes + n, sizeof routes - n, "\\\"}\"}}");
@@ -114,7 +118,7 @@ Test(kafka_avro, confluent_records_with_a_registry, .timeout = 90)
     msgs[N + 1] = msgs[7];
     msgs[N + 1].n -= 4;
     produce_bytes(&c, "in", msgs, N + 2);
-    rs_start(&server, route_9());
+    rs_start(&server, route_9(0));
     char *cfg = avro_config(&c, server.url, "");
     kh_run_until_eof(cfg, 60000);
 
@@ -220,13 +224,51 @@ Test(kafka_avro, a_registry_down_stops_the_run_and_loses_nothing, .timeout = 90)
     unlink(cfg);
     free(cfg);
     /* The registry is back: the same group reads every alert, none was committed. */
-    rs_start(&server, route_9());
+    rs_start(&server, route_9(0));
     cfg = avro_config(&c, server.url, "");
     kh_run_until_eof(cfg, 60000);
     expect_json(&c, "out-bright", bright);
     kh_recs all = kh_read_topic(&c, "out-all");
     cr_assert_eq(all.n, N);
     kh_recs_free(&all);
+    unlink(cfg);
+    free(cfg);
+    kh_cluster_free(&c);
+}
+
+Test(kafka_avro, a_registry_that_blinks_costs_nothing, .timeout = 90)
+{
+    kh_cluster c = kh_cluster_new(1);
+    kh_topic(&c, "in", 2);
+    static ab_buf msgs[N];
+    for (int i = 0; i < N; i++) {
+        msgs[i].n = 0;
+        ab_confluent(&msgs[i], 9);
+        alert_record(&msgs[i], i);
+    }
+    produce_bytes(&c, "in", msgs, N);
+    rs_start(&server, route_9(3)); /* 503, 503, 503, then the schema: tries at 0, 0.5, 1.5 and 3.5 s */
+    char *cfg = avro_config(&c, server.url, "registry_retry_seconds = 10;");
+    char *errp;
+    pid_t pid = kh_spawn(&errp, "run", "-c", cfg, "--until-eof", NULL);
+    int st = kh_wait(pid, 60000);
+    char *log = kh_slurp(errp);
+    cr_assert_eq(st, 0, "run exited %d; its log ends:\n%s", st, kh_tail(log));
+    for (int attempt = 1; attempt <= 3; attempt++) {
+        char want[120];
+        snprintf(want, sizeof want, "msg=\"schema registry unavailable, retrying\" id=9 attempt=%d ", attempt);
+        cr_assert_not_null(strstr(log, want), "%s", kh_tail(log));
+    }
+    cr_assert_null(strstr(log, "attempt=4"), "%s", kh_tail(log));
+    free(log);
+    unlink(errp);
+    free(errp);
+    expect_json(&c, "out-bright", bright);
+    kh_recs all = kh_read_topic(&c, "out-all");
+    cr_assert_eq(all.n, N);
+    kh_recs_free(&all);
+    cr_assert_eq(kh_topic_size(&c, "dlq"), 0);
+    cr_assert_eq(rs_requests(&server, "/schemas/ids/9"), 4);
     unlink(cfg);
     free(cfg);
     kh_cluster_free(&c);
