@@ -3,6 +3,7 @@
 #include "processor/config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <libconfig.h>
 #include <librdkafka/rdkafka.h>
@@ -93,10 +94,12 @@ struct spec {
 static int check_topic(const char *value, char *why, size_t cap);
 static int check_rule_name(const char *value, char *why, size_t cap);
 static int check_path(const char *value, char *why, size_t cap);
+static int check_url(const char *value, char *why, size_t cap);
 
 /* Names in enum order: the index is the value stored. */
-static const char *const format_names[] = {"auto", "python", "json", NULL};
+static const char *const format_names[] = {"auto", "python", "json", "avro", NULL};
 static const char *const guarantee_names[] = {"exactly_once", "at_least_once", NULL};
+static const char *const encoding_names[] = {"json", "original", NULL};
 
 #define FIELD(T, f) offsetof(T, f), NO_OFF, sizeof(((T *)0)->f)
 #define STRING(T, n, f, dflt, chk, fl) {.name = n, .kind = K_STRING, FIELD(T, f), .def_str = dflt, .check = chk, .flags = fl}
@@ -110,6 +113,21 @@ static const char *const guarantee_names[] = {"exactly_once", "at_least_once", N
     {.name = n, .kind = K_LIST, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .width = sizeof(E), \
      .members = m, .flags = fl}
 
+static const spec schema_spec[] = {
+    {.name = "id", .kind = K_INT, FIELD(proc_schema_cfg, id), .min = 0, .max = INT32_MAX, .flags = REQUIRED},
+    STRING(proc_schema_cfg, "file", file, NULL, NULL, REQUIRED),
+    {0},
+};
+
+static const spec avro_spec[] = {
+    STRING(proc_config, "registry", registry, NULL, check_url, 0),
+    INT(proc_config, "registry_timeout_ms", registry_timeout_ms, 10000, 100, 600000),
+    INT(proc_config, "registry_retry_seconds", registry_retry_s, 60, 0, 3600),
+    LIST(proc_config, "schemas", schemas, n_schemas, proc_schema_cfg, schema_spec, 0),
+    STRING(proc_config, "schema", bare_schema, NULL, NULL, 0),
+    {0},
+};
+
 static const spec input_spec[] = {
     /* Required by `run` only (proc_config_check_run): `check` and `eval` need no Kafka. */
     STRINGS(proc_config, "topics", input_topics, n_input_topics, check_topic, NONEMPTY),
@@ -117,11 +135,13 @@ static const spec input_spec[] = {
     ENUM(proc_config, "format", format, ALERT_FORMAT_AUTO, format_names),
     INT(proc_config, "max_depth", max_depth, ALERT_DEFAULT_MAX_DEPTH, 1, 100000),
     INT(proc_config, "max_message_bytes", max_bytes, ALERT_DEFAULT_MAX_BYTES, 1, 1 << 30),
+    GROUP(proc_config, "avro", offsetof(proc_config, avro_present), avro_spec),
     {0},
 };
 
 static const spec output_spec[] = {
     ENUM(proc_config, "guarantee", guarantee, PROC_EXACTLY_ONCE, guarantee_names),
+    ENUM(proc_config, "encoding", encoding, PROC_ENCODING_JSON, encoding_names),
     STRING(proc_config, "dead_letter_topic", dead_letter_topic, NULL, check_topic, 0),
     STRING(proc_config, "key", key_path, NULL, check_path, 0),
     PROPS(proc_config, "kafka", output_kafka),
@@ -140,6 +160,7 @@ static const spec rule_spec[] = {
     STRING(proc_rule_cfg, "name", name, NULL, check_rule_name, REQUIRED),
     STRING(proc_rule_cfg, "topic", topic, NULL, check_topic, REQUIRED),
     STRING(proc_rule_cfg, "where", where, NULL, NULL, REQUIRED),
+    ENUM(proc_rule_cfg, "encoding", encoding, PROC_ENCODING_DEFAULT, encoding_names),
     {0},
 };
 
@@ -186,6 +207,16 @@ static int check_path(const char *value, char *why, size_t cap)
         return -1;
     }
     alert_path_free(&path);
+    return 0;
+}
+
+static int check_url(const char *value, char *why, size_t cap)
+{
+    const char *host = !strncmp(value, "http://", 7) ? value + 7 : !strncmp(value, "https://", 8) ? value + 8 : NULL;
+    if (!host || !*host || *host == '/' || strpbrk(value, " \t\r\n")) {
+        snprintf(why, cap, "\"%s\" is not an http:// or https:// URL", value);
+        return -1;
+    }
     return 0;
 }
 
@@ -792,6 +823,63 @@ static void check_unique_names(loader *L, const config_t *lc, const proc_config 
             }
 }
 
+/* ---- Avro schema files and encodings ---- */
+
+/* file as written in the config file `in`: an absolute path as it is, a
+ * relative one taken from the directory of `in` (not the working directory,
+ * so that a config and its schemas move together). */
+static char *beside(const char *in, const char *file)
+{
+    const char *slash = strrchr(in, '/');
+    char *out = NULL;
+    if (file[0] == '/' || !slash)
+        return strdup(file);
+    if (asprintf(&out, "%.*s/%s", (int)(slash - in), in, file) < 0)
+        return NULL;
+    return out;
+}
+
+static char *where_of(loader *L, const config_setting_t *s)
+{
+    char *out = NULL;
+    if (asprintf(&out, "%s:%d", file_of(L, s), config_setting_source_line(s)) < 0)
+        return NULL;
+    return out;
+}
+
+static void resolve_avro(loader *L, const config_t *lc, proc_config *cfg)
+{
+    const config_setting_t *list = config_lookup(lc, "input.avro.schemas");
+    for (size_t i = 0; list && i < cfg->n_schemas; i++) {
+        proc_schema_cfg *sc = &cfg->schemas[i];
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        const config_setting_t *file = e ? config_setting_get_member(e, "file") : NULL;
+        const config_setting_t *id = e ? config_setting_get_member(e, "id") : NULL;
+        if (!sc->file || !file || !id)
+            continue;
+        sc->path = beside(file_of(L, file), sc->file);
+        sc->where = where_of(L, file);
+        for (size_t j = 0; j < i; j++)
+            if (cfg->schemas[j].where && cfg->schemas[j].id == sc->id) {
+                DIAG(L, id, "duplicate schema id %" PRId32 " in input.avro.schemas (first at line %d)", sc->id,
+                     config_setting_source_line(
+                         config_setting_get_member(config_setting_get_elem(list, (unsigned)j), "id")));
+                break;
+            }
+    }
+    const config_setting_t *bare = config_lookup(lc, "input.avro.schema");
+    if (bare && cfg->bare_schema) {
+        cfg->bare_schema_path = beside(file_of(L, bare), cfg->bare_schema);
+        cfg->bare_schema_where = where_of(L, bare);
+        if (cfg->format != ALERT_FORMAT_AVRO)
+            DIAG(L, bare, "'input.avro.schema' needs input.format = \"%s\": bare Avro binary has no mark that "
+                          "tells it from text", "avro");
+    }
+    for (size_t i = 0; i < cfg->n_rules; i++)
+        if (cfg->rules[i].encoding == PROC_ENCODING_DEFAULT)
+            cfg->rules[i].encoding = cfg->encoding;
+}
+
 /* ---- where a rule's `where` string sits in the file ---- */
 
 /* Sets line/col to the first byte of the where string's content and keeps its
@@ -883,6 +971,7 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
         check_one_cluster(&L, &lc, cfg);
         check_unique_names(&L, &lc, cfg);
         check_no_loop(&L, &lc, cfg);
+        resolve_avro(&L, &lc, cfg);
         locate_rules(&L, &lc, cfg);
         sort_by_line(diags, before, path);
     }
@@ -923,14 +1012,17 @@ static void append_field(char *buf, size_t cap, const char *key, const char *val
 }
 
 /* Appends members' settings to buf as key=value; secret values as *** when masked. */
-static void format_members(const spec *members, const void *base, char *buf, size_t cap, bool masked)
+static void format_members(const spec *members, const void *base, char *buf, size_t cap, bool masked,
+                           const char *prefix)
 {
     for (const spec *sp = members; sp->name; sp++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s%s", prefix, sp->name);
         const char *field = (const char *)base + sp->off;
         char num[64] = "";
         switch (sp->kind) {
         case K_STRING:
-            append_field(buf, cap, sp->name, *(char *const *)field ? *(char *const *)field : "");
+            append_field(buf, cap, name, *(char *const *)field ? *(char *const *)field : "");
             break;
         case K_ENUM:
         case K_INT: {
@@ -943,10 +1035,10 @@ static void format_members(const spec *members, const void *base, char *buf, siz
                 memcpy(&v, field, sizeof v);
             }
             if (sp->kind == K_ENUM)
-                append_field(buf, cap, sp->name, sp->choices[v]);
+                append_field(buf, cap, name, sp->choices[v]);
             else {
                 snprintf(num, sizeof num, "%lld", (long long)v);
-                append_field(buf, cap, sp->name, num);
+                append_field(buf, cap, name, num);
             }
             break;
         }
@@ -956,23 +1048,28 @@ static void format_members(const spec *members, const void *base, char *buf, siz
             size_t n = *(const size_t *)((const char *)base + sp->off2);
             for (size_t i = 0; i < n; i++)
                 snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s", i ? "," : "", items[i]);
-            append_field(buf, cap, sp->name, joined);
+            append_field(buf, cap, name, joined);
             break;
         }
         case K_PROPS: {
             const proc_kvs *kvs = (const proc_kvs *)field;
             for (size_t i = 0; i < kvs->n; i++) {
                 char key[300];
-                snprintf(key, sizeof key, "%s.%s", sp->name, kvs->items[i].name);
+                snprintf(key, sizeof key, "%s.%s", name, kvs->items[i].name);
                 append_field(buf, cap, key, masked && is_secret(kvs->items[i].name) ? "***" : kvs->items[i].value);
             }
             break;
         }
         case K_LIST:
             snprintf(num, sizeof num, "%zu", *(const size_t *)((const char *)base + sp->off2));
-            append_field(buf, cap, sp->name, num);
+            append_field(buf, cap, name, num);
             break;
-        case K_GROUP:
+        case K_GROUP: /* nested, as input.avro: NAME.KEY=VALUE on the enclosing group's line, when present */
+            if (sp->off2 == NO_OFF || *(const bool *)((const char *)base + sp->off2)) {
+                char nested[160];
+                snprintf(nested, sizeof nested, "%s.", name);
+                format_members(sp->members, base, buf, cap, masked, nested);
+            }
             break;
         }
     }
@@ -985,13 +1082,13 @@ void proc_config_log(const proc_config *cfg)
     append_field(buf, sizeof buf, "file", cfg->file);
     for (const spec *sp = root_spec; sp->name; sp++)
         if (sp->kind != K_GROUP)
-            format_members((const spec[]){*sp, {0}}, cfg, buf, sizeof buf, true);
+            format_members((const spec[]){*sp, {0}}, cfg, buf, sizeof buf, true, "");
     proc_log(PROC_LOG_INFO, "config", "%s", buf);
     for (const spec *sp = root_spec; sp->name; sp++) {
         if (sp->kind != K_GROUP || (sp->off2 != NO_OFF && !*(const bool *)((const char *)cfg + sp->off2)))
             continue;
         snprintf(buf, sizeof buf, "section=%s", sp->name);
-        format_members(sp->members, cfg, buf, sizeof buf, true);
+        format_members(sp->members, cfg, buf, sizeof buf, true, "");
         proc_log(PROC_LOG_INFO, "config", "%s", buf);
     }
 }
@@ -1002,9 +1099,9 @@ static void format_setting(const spec *sp, const proc_config *cfg, char *buf, si
 {
     buf[0] = '\0';
     if (sp->kind != K_GROUP)
-        format_members((const spec[]){*sp, {0}}, cfg, buf, cap, false);
+        format_members((const spec[]){*sp, {0}}, cfg, buf, cap, false, "");
     else if (sp->off2 == NO_OFF || *(const bool *)((const char *)cfg + sp->off2))
-        format_members(sp->members, cfg, buf, cap, false);
+        format_members(sp->members, cfg, buf, cap, false, "");
 }
 
 size_t proc_config_changed(const proc_config *a, const proc_config *b, char *names, size_t cap)
@@ -1044,6 +1141,16 @@ void proc_config_free(proc_config *cfg)
         free(cfg->input_topics[i]);
     free(cfg->input_topics);
     free(cfg->group);
+    free(cfg->registry);
+    for (size_t i = 0; i < cfg->n_schemas; i++) {
+        free(cfg->schemas[i].file);
+        free(cfg->schemas[i].path);
+        free(cfg->schemas[i].where);
+    }
+    free(cfg->schemas);
+    free(cfg->bare_schema);
+    free(cfg->bare_schema_path);
+    free(cfg->bare_schema_where);
     free(cfg->dead_letter_topic);
     free(cfg->key_path);
     free_kvs(&cfg->output_kafka);

@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "processor/config.h"
+#include "processor/input.h"
 #include "processor/log.h"
 #include "processor/metrics.h"
 #include "processor/run_kafka.h"
@@ -353,6 +354,16 @@ static void process(run_state *r, const rd_kafka_message_t *m)
     rd_kafka_resp_err_t e = proc_output_message(&r->out, r->rules, m);
     if (!e)
         return;
+    if (r->out.unavailable) {
+        /* Not the message's fault: it is read again after a restart, never dead-lettered. */
+        r->b.doomed = true;
+        if (!*r->opts.stop) {
+            proc_log(PROC_LOG_ERROR, "stopping: an Avro schema cannot be had", "topic=%s partition=%" PRId32
+                     " offset=%" PRId64, p->topic, m->partition, m->offset);
+            r->failed = true;
+        }
+        return;
+    }
     /* Too large for the output is permanent: retrying the batch cannot help,
      * so that record is logged and counted instead. */
     bool too_large = e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
@@ -659,23 +670,25 @@ static int init_transactions(run_state *r)
     return fail("cannot initialize transactions on the output cluster", err);
 }
 
-/* Connects and starts consuming, with rs, the compiled rules (taken). */
-static int start(run_state *r, rule_set *rs)
+/* Connects and starts consuming, with rs, the compiled rules, and in, the input reader (both taken). */
+static int start(run_state *r, rule_set *rs, proc_input *in)
 {
     proc_diags d = {0};
     char err[512];
     if (create_clients(r)) {
         rule_set_free(rs);
+        proc_input_free(in);
         return -1;
     }
     r->rules = proc_rules_new(&r->cfg, rs, r->producer, &d);
     if (!r->rules) {
+        proc_input_free(in);
         proc_diags_log(&d);
         proc_diags_free(&d);
         return fail("cannot set up the rules", r->cfg.file);
     }
     proc_log(PROC_LOG_INFO, "rules compiled", "rules=%zu", r->rules->n);
-    if (proc_output_init(&r->out, &r->cfg, r->producer, err, sizeof err))
+    if (proc_output_init(&r->out, &r->cfg, r->producer, in, err, sizeof err))
         return fail("bad output configuration", err);
     if (r->cfg.metrics_enabled &&
         proc_metrics_serve(r->metrics, r->cfg.metrics_address, r->cfg.metrics_port, err, sizeof err))
@@ -774,12 +787,15 @@ int proc_run(const proc_run_opts *opts)
     run_state *r = calloc(1, sizeof *r);
     proc_diags d = {0};
     rule_set *rs = NULL;
+    proc_input *in = NULL;
     if (!r)
         return 1;
     r->opts = *opts;
-    /* Every error in the file, the rules' included, before connecting. */
+    /* Every error in the file, the rules' and schema files' included, before connecting. */
     if (proc_config_load(opts->config_path, &r->cfg, &d) || proc_config_check_run(&r->cfg, &d) ||
-        !(rs = proc_ruleset_build(&r->cfg, &d))) {
+        !(rs = proc_ruleset_build(&r->cfg, &d)) || !(in = proc_input_new(&r->cfg, opts->stop, &d))) {
+        if (rs)
+            rule_set_free(rs);
         proc_diags_print(&d, stderr);
         proc_diags_free(&d);
         proc_config_free(&r->cfg);
@@ -790,7 +806,8 @@ int proc_run(const proc_run_opts *opts)
     r->transactional = r->cfg.guarantee == PROC_EXACTLY_ONCE;
     r->metrics = proc_metrics_new();
     r->drained = rd_kafka_topic_partition_list_new(8);
-    int started = r->metrics ? start(r, rs) : (rule_set_free(rs), fail("cannot start", "out of memory"));
+    int started = r->metrics ? start(r, rs, in)
+                             : (rule_set_free(rs), proc_input_free(in), fail("cannot start", "out of memory"));
     if (started == 0)
         run_loop(r);
     int status = started || r->failed ? 1 : 0;

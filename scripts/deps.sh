@@ -5,7 +5,7 @@
 # installed with `python3 -m pip` when one of them is missing.
 set -euo pipefail
 goal=${1:-build}
-pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev libchealpix-dev libcfitsio-dev zlib1g-dev)
+pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev libchealpix-dev libcfitsio-dev zlib1g-dev libcurl4-openssl-dev)
 case "$goal" in
   build) ;;
   test)  pkgs+=(libcriterion-dev python3 kcat jq) ;;
