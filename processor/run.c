@@ -18,6 +18,7 @@
 #include "processor/metrics.h"
 #include "processor/run_kafka.h"
 #include "processor/run_output.h"
+#include "processor/run_positions.h"
 #include "processor/run_rules.h"
 #include "processor/ruleset.h"
 
@@ -56,6 +57,7 @@ typedef struct {
     proc_output out;
     proc_metrics *metrics;
     batch b;
+    proc_positions pos; /* drops records fetched twice (librdkafka #4637) */
     rd_kafka_topic_partition_list_t *drained; /* assigned partitions at EOF with nothing consumed since */
     uint64_t delivery_failures;               /* at_least_once: failed deliveries in the open batch */
     int aborts;                               /* batches aborted in a row */
@@ -159,6 +161,7 @@ static void rewind_batch(run_state *r)
                      l->elems[i].partition, rd_kafka_err2str(l->elems[i].err));
         drained_forget(r, l->elems[i].topic, l->elems[i].partition);
     }
+    r->failed |= proc_positions_set_list(&r->pos, l) != 0;
     rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -341,6 +344,8 @@ static void consumer_error(run_state *r, const rd_kafka_message_t *m)
 
 static void process(run_state *r, const rd_kafka_message_t *m)
 {
+    if (!proc_positions_admit(&r->pos, m, r->metrics))
+        return;
     if (!r->b.open)
         begin_batch(r);
     batch_part *p = r->failed ? NULL : batch_track(&r->b, m);
@@ -473,6 +478,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     rd_kafka_resp_err_t ee = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         r->assigned_once = true;
+        if (!r->closing)
+            r->failed |= proc_positions_assign(&r->pos, rk, parts, STARTUP_TIMEOUT_MS) != 0;
         if (coop)
             e = rd_kafka_incremental_assign(rk, parts);
         else
@@ -642,6 +649,7 @@ static int consume_from(run_state *r, rd_kafka_topic_partition_list_t *all)
     rd_kafka_resp_err_t e;
     if (r->opts.until_eof) {
         start_offsets(r, all, r->offset_reset);
+        r->failed |= proc_positions_set_list(&r->pos, all) != 0;
         e = rd_kafka_assign(r->consumer, all);
         proc_metrics_ready(r->metrics, !e);
         proc_log(PROC_LOG_INFO, "partitions assigned", "count=%d protocol=none", all->cnt);
@@ -821,6 +829,7 @@ int proc_run(const proc_run_opts *opts)
     rd_kafka_topic_partition_list_destroy(r->drained);
     batch_reset(&r->b);
     free(r->b.parts);
+    proc_positions_free(&r->pos);
     proc_config_free(&r->cfg);
     if (clean)
         free(r);
