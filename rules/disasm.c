@@ -65,7 +65,7 @@ static void print_value(FILE *out, const rule_value *v)
 static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc, const rule_insn *in, FILE *out)
 {
     rule_arg_kind kind = rule_op_kind[in->op];
-    if (kind == RULE_ARG_NONE) {
+    if (kind == RULE_ARG_NONE || kind == RULE_ARG_YIELD) {
         fprintf(out, "%4u  %s\n", pc, rule_op_name[in->op]);
         return;
     }
@@ -103,7 +103,7 @@ void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out)
         if (s == 0)
             fputs("main:\n", out);
         else
-            fprintf(out, "predicate %u (for each @):\n", s);
+            fprintf(out, "%s %u (for each @):\n", p->segs[s].yields ? "expression" : "predicate", s);
         for (uint32_t pc = 0; pc < p->segs[s].n_code; pc++)
             print_insn(p, ps, pc, &p->segs[s].code[pc], out);
     }

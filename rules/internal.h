@@ -223,7 +223,10 @@ static inline rule_value rule_len(alert_doc *doc, const rule_value *v)
 }
 
 /* builtins.c */
-typedef enum { RULE_BI_PLAIN, RULE_BI_PATH, RULE_BI_QUANT } rule_bi_kind;
+/* RULE_BI_QUANT: the second argument is a predicate or EXPR over '@', the
+ * first's elements; RULE_BI_MINMAX: min/max, two numbers, or the aggregate
+ * (MINOF, MAXOF) when the second argument mentions '@'. */
+typedef enum { RULE_BI_PLAIN, RULE_BI_PATH, RULE_BI_QUANT, RULE_BI_MINMAX } rule_bi_kind;
 typedef struct {
     const char *name;
     rule_opcode op;
@@ -330,6 +333,10 @@ typedef struct {
     uint32_t n_code, cap_code;
     uint32_t need; /* stack slots it needs, its predicates' included (set by the verifier) */
     bool rets_empty; /* every RET is reached with an empty stack (set by the verifier) */
+    bool yields;     /* it ends by YIELD, a value segment, not by RET (set by the verifier) */
+    /* A value segment that is `ELEM rel; YIELD` (elem_rel + 1; 0: another
+     * shape), run by its aggregate without the dispatch loop (rule_vm_prepare). */
+    uint32_t yield_rel;
     /* A predicate of the commonest shape, `@.path OP constant`, is run by its
      * quantifier without the dispatch loop (set by rule_vm_prepare): the
      * comparison, RULE_OP_EQ..GE (0: another shape), its relative path and constant. */
@@ -358,6 +365,7 @@ typedef struct {
     uint32_t n_consts;
     rule_relpath *rels; /* paths relative to '@' */
     uint32_t n_rels;
+    bool value; /* its main segment yields a value (a definition), instead of a rule's RET */
     rule_arena arena; /* strings, steps */
 } rule_program;
 
@@ -466,6 +474,16 @@ typedef struct {
     uint32_t end;            /* where the code after the group starts (0: there is none) */
 } rule_group;
 
+/* One aggregate's answer for the current alert (valid where epoch is the
+ * current alert's): op (MINOF..MEANOF) of relative path rel over list node list. */
+typedef struct {
+    uint32_t epoch, list, rel;
+    uint8_t op;
+    rule_value v;
+} rule_agg_slot;
+
+#define RULE_AGG_SLOTS 64 /* a power of two */
+
 /* The type of a path's cached value before its first read for an alert: no
  * rule_vtype, so a handler's test of the type finds it unread at no extra cost. */
 #define RULE_UNREAD 0xFF
@@ -487,6 +505,8 @@ typedef struct {
     const rule_quant *quants;   /* by PQUANT's second operand */
     const rule_group *groups;   /* by PGROUP's second operand */
     rule_column *quant_cols;    /* by rule_quant's slot */
+    rule_value yield;           /* the value of the last value segment run (YIELD) */
+    rule_agg_slot aggs[RULE_AGG_SLOTS]; /* direct-mapped: rules that aggregate the same list share it */
 } rule_vm;
 
 /* Notes which of a verified program's predicates the VM runs without dispatch. */

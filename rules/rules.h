@@ -28,8 +28,16 @@
  *   false; angsep is null and cone false unless every argument is a number;
  *   any/all over something that is not a list or tuple are false, count null;
  *   over an empty list any is false, all true, count 0.
+ * - aggregates: min/max/sum/mean(LIST, EXPR) take EXPR (in terms of '@') of
+ *   each element and keep the numbers (true/false as 1/0), skipping null,
+ *   missing, strings and containers. min/max: the first of equals (Python's);
+ *   sum adds from the left as `+` does: ints exact while the sum fits 64 bits,
+ *   then a float; mean is that sum / how many, a float. Of no numbers,
+ *   min/max/mean are null and sum is 0; of no list (absent, null, not a list
+ *   or tuple), all four are null. min/max(a, b) of two numbers stay: the form
+ *   is the aggregate when the second argument reads '@' (at its own level).
  * - paths: `a.b[2].c`, `a["key with spaces"]`; inside any/all/count `@` is the
- *   current element (`@.snr`, `@[0]`, `@`). */
+ *   current element (`@.snr`, `@[0]`, `@`), and so inside an aggregate's EXPR. */
 
 /* A compile error: what, and where in the `where` text (byte offset and length
  * of the offending text). */
