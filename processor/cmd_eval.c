@@ -15,6 +15,7 @@
 
 #include "processor/cli.h"
 #include "processor/commands.h"
+#include "processor/drop.h"
 #include "processor/ruleset.h"
 
 enum {
@@ -36,8 +37,9 @@ typedef struct {
     rule_set *rs;
     alert_format format;
     alert_doc doc;
-    /* Pending output: each match is two pieces, the rule's "TOPIC\t" and the
-     * alert's "JSON\n", encoded once into `json` however many rules match;
+    /* Pending output: each match is three pieces, the rule's "TOPIC\t", the
+     * alert's JSON and "\n", encoded once into `json` however many rules match
+     * (once per `drop` list for the rules that drop keys);
      * writev sends the pieces without copying them together. */
     alert_buf json;
     char **prefix; /* per rule: "TOPIC\t" */
@@ -45,6 +47,7 @@ typedef struct {
     piece *pieces;
     size_t n_pieces;
     unsigned char *match;
+    proc_drops drops;  /* the rules' `drop` lists */
     uint64_t *matches; /* per rule */
     uint64_t lines, rejected;
     bool failed;       /* exit status 1: an input, stdout or memory failed */
@@ -80,20 +83,6 @@ static void usage(FILE *out)
 }
 
 /* ---- output ---- */
-
-static int put_newline(alert_buf *b)
-{
-    if (b->len == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : FLUSH_AT * 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown)
-            return -1;
-        b->data = grown;
-        b->cap = cap;
-    }
-    b->data[b->len++] = '\n';
-    return 0;
-}
 
 static void out_piece(evaluator *ev, const char *ptr, size_t at, size_t len)
 {
@@ -198,19 +187,32 @@ static void eval_line(evaluator *ev, const char *name, uint64_t lineno, const ch
     }
     if (rule_set_eval(ev->rs, &ev->doc, ev->match) == 0)
         return;
-    size_t json_at = ev->json.len;
-    if (alert_write_json(&ev->doc, 0, &ev->json) < 0 || put_newline(&ev->json) < 0) {
-        fprintf(stderr, "eval: out of memory\n");
-        ev->failed = true;
-        return;
-    }
-    for (size_t i = 0; i < ev->cfg->n_rules; i++)
-        if (ev->match[i]) {
-            ev->matches[i]++;
-            out_piece(ev, ev->prefix[i], 0, ev->prefix_len[i]);
-            out_piece(ev, NULL, json_at, ev->json.len - json_at);
+    /* The whole alert's JSON once, if a rule that drops nothing matched; each drop list's once. */
+    size_t json_at = SIZE_MAX, json_len = 0;
+    proc_drops_reset(&ev->drops);
+    for (size_t i = 0; i < ev->cfg->n_rules; i++) {
+        if (!ev->match[i])
+            continue;
+        size_t at = json_at, len = json_len;
+        int rc = 0;
+        if (proc_drops_any(&ev->drops, i))
+            rc = proc_drops_json(&ev->drops, i, &ev->doc, &ev->json, &at, &len);
+        else if (json_at == SIZE_MAX) {
+            at = json_at = ev->json.len;
+            rc = alert_write_json(&ev->doc, 0, &ev->json);
+            len = json_len = ev->json.len - json_at;
         }
-    if (ev->json.len >= FLUSH_AT || ev->n_pieces + 2 * ev->cfg->n_rules > MAX_PIECES)
+        if (rc < 0) {
+            fprintf(stderr, "eval: out of memory\n");
+            ev->failed = true;
+            return;
+        }
+        ev->matches[i]++;
+        out_piece(ev, ev->prefix[i], 0, ev->prefix_len[i]);
+        out_piece(ev, NULL, at, len);
+        out_piece(ev, "\n", 0, 1);
+    }
+    if (ev->json.len >= FLUSH_AT || ev->n_pieces + 3 * ev->cfg->n_rules > MAX_PIECES)
         out_flush(ev);
 }
 
@@ -336,8 +338,8 @@ static int evaluator_init(evaluator *ev, const proc_config *cfg, rule_set *rs, c
     ev->matches = calloc(n, sizeof *ev->matches);
     ev->prefix = calloc(n, sizeof *ev->prefix);
     ev->prefix_len = calloc(n, sizeof *ev->prefix_len);
-    ev->pieces = calloc(MAX_PIECES + 2 * n, sizeof *ev->pieces);
-    if (!ev->match || !ev->matches || !ev->prefix || !ev->prefix_len || !ev->pieces)
+    ev->pieces = calloc(MAX_PIECES + 3 * n, sizeof *ev->pieces);
+    if (!ev->match || !ev->matches || !ev->prefix || !ev->prefix_len || !ev->pieces || proc_drops_init(&ev->drops, cfg))
         return -1;
     for (size_t i = 0; i < n; i++) {
         int len = asprintf(&ev->prefix[i], "%s\t", cfg->rules[i].topic);
@@ -359,6 +361,7 @@ static void evaluator_free(evaluator *ev)
     free(ev->pieces);
     free(ev->match);
     free(ev->matches);
+    proc_drops_free(&ev->drops);
     alert_buf_free(&ev->json);
     alert_doc_free(&ev->doc);
 }

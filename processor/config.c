@@ -93,6 +93,7 @@ struct spec {
 static int check_topic(const char *value, char *why, size_t cap);
 static int check_rule_name(const char *value, char *why, size_t cap);
 static int check_path(const char *value, char *why, size_t cap);
+static int check_drop(const char *value, char *why, size_t cap);
 
 /* Names in enum order: the index is the value stored. */
 static const char *const format_names[] = {"auto", "python", "json", NULL};
@@ -140,6 +141,7 @@ static const spec rule_spec[] = {
     STRING(proc_rule_cfg, "name", name, NULL, check_rule_name, REQUIRED),
     STRING(proc_rule_cfg, "topic", topic, NULL, check_topic, REQUIRED),
     STRING(proc_rule_cfg, "where", where, NULL, NULL, REQUIRED),
+    STRINGS(proc_rule_cfg, "drop", drop, n_drop, check_drop, 0),
     {0},
 };
 
@@ -187,6 +189,21 @@ static int check_path(const char *value, char *why, size_t cap)
     }
     alert_path_free(&path);
     return 0;
+}
+
+/* A key to leave out of a rule's output: a path that ends in a key, not an index. */
+static int check_drop(const char *value, char *why, size_t cap)
+{
+    alert_path path = {0};
+    alert_error err;
+    int rc = check_path(value, why, cap);
+    if (rc == 0 && alert_path_parse(value, strlen(value), &path, &err) == 0 && path.n > 0 && path.steps[path.n - 1].index >= 0) {
+        snprintf(why, cap, "\"%s\" ends in an index: drop takes keys (\"cutoutScience\", \"candidate.magzpsci\")",
+                 value);
+        rc = -1;
+    }
+    alert_path_free(&path);
+    return rc;
 }
 
 /* ---- suggestions for misspelt names ---- */
@@ -1054,6 +1071,9 @@ void proc_config_free(proc_config *cfg)
         free(cfg->rules[i].where);
         free(cfg->rules[i].where_src);
         free(cfg->rules[i].file);
+        for (size_t k = 0; k < cfg->rules[i].n_drop; k++)
+            free(cfg->rules[i].drop[k]);
+        free(cfg->rules[i].drop);
     }
     free(cfg->rules);
     memset(cfg, 0, sizeof *cfg);

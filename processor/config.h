@@ -36,6 +36,8 @@ typedef struct {
     int col;
     char *where_src;
     char *file; /* the file the rule is written in: the config's, or one it @includes */
+    char **drop; /* drop = [ "cutoutScience", "candidate.x", ... ]: left out of what it publishes */
+    size_t n_drop;
 } proc_rule_cfg;
 
 typedef struct {
