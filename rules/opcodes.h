@@ -87,6 +87,8 @@
     OP(STARTSWITH, NONE, 2, 1)      \
     OP(ANGSEP, NONE, 4, 1)          \
     OP(CONE, NONE, 5, 1)            \
+    OP(GALL, NONE, 2, 1)            \
+    OP(GALB, NONE, 2, 1)            \
     OP(ANY, PRED, 1, 1)             \
     OP(ALL, PRED, 1, 1)             \
     OP(COUNTIF, PRED, 1, 1)         \

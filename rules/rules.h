@@ -26,6 +26,8 @@
  *   a list/tuple/dict, else null; sqrt of a negative and log10 of a number <= 0
  *   are null; min/max of non-numbers are null; startswith of non-strings is
  *   false; angsep is null and cone false unless every argument is a number;
+ *   galactic_l/galactic_b (degrees, from ICRS ra, dec) are null unless both
+ *   are numbers, ra finite and dec in [-90, 90];
  *   any/all over something that is not a list or tuple are false, count null;
  *   over an empty list any is false, all true, count 0.
  * - aggregates: min/max/sum/mean(LIST, EXPR) take EXPR (in terms of '@') of

@@ -433,6 +433,8 @@ op_LOG10:
 op_MIN:
 op_MAX:
 op_STARTSWITH:
+op_GALL:
+op_GALB:
     sp -= 1;
     sp[-1] = rule_builtin_call(vm->doc, in->op, sp - 1);
     NEXT();
