@@ -48,6 +48,7 @@ typedef struct {
     size_t n_pieces;
     unsigned char *match;
     proc_drops drops;  /* the rules' `drop` lists */
+    rule_explainer *explain; /* --explain RULE: each alert's explanation instead of the matches */
     uint64_t *matches; /* per rule */
     uint64_t lines, rejected;
     bool failed;       /* exit status 1: an input, stdout or memory failed */
@@ -68,7 +69,8 @@ static double now(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: alertfilter eval -c CONFIG [--format auto|python|json] [--stats] [FILE...]\n\n"
+    fprintf(out, "usage: alertfilter eval -c CONFIG [--format auto|python|json] [--stats] [--explain RULE]\n"
+                 "                        [FILE...]\n\n"
                  "Applies CONFIG's rules to alerts read one per line from FILEs, or stdin\n"
                  "when there are none or FILE is '-'. Writes one line per (alert, matching\n"
                  "rule), in input order then rule order: TOPIC<TAB>the alert as compact JSON.\n"
@@ -78,6 +80,8 @@ static void usage(FILE *out)
                  "  -c, --config FILE  the libconfig file; only `rules` is required\n"
                  "  -f, --format FMT   auto, python or json (default: input.format, else auto)\n"
                  "  -s, --stats        print per-rule match counts on stderr at the end\n"
+                 "  -e, --explain RULE for each alert, print RULE's parts with their values\n"
+                 "                     (why it matches or not) instead of the matches\n"
                  "  -h, --help         this help\n\n"
                  "Exit status: 0 all input read, 1 config or I/O error, 2 usage error.\n");
 }
@@ -183,6 +187,15 @@ static void eval_line(evaluator *ev, const char *name, uint64_t lineno, const ch
     alert_error err;
     if (alert_parse(&ev->doc, line, len, ev->format, &err) < 0) {
         reject(ev, name, lineno, err.msg);
+        return;
+    }
+    if (ev->explain) {
+        char label[300];
+        snprintf(label, sizeof label, "%s:%llu", name, (unsigned long long)lineno);
+        if (rule_explainer_run(ev->explain, &ev->doc, label, stdout) != 0) {
+            fprintf(stderr, "eval: out of memory\n");
+            ev->failed = true;
+        }
         return;
     }
     if (rule_set_eval(ev->rs, &ev->doc, ev->match) == 0)
@@ -362,11 +375,39 @@ static void evaluator_free(evaluator *ev)
     free(ev->match);
     free(ev->matches);
     proc_drops_free(&ev->drops);
+    rule_explainer_free(ev->explain);
     alert_buf_free(&ev->json);
     alert_doc_free(&ev->doc);
 }
 
-static int run_eval(const char *config, const char *format, bool stats, char **files, int n_files)
+/* The explainer of cfg's rule `name` (with cfg's definitions), or NULL with the reason on stderr. */
+static rule_explainer *explainer(const proc_config *cfg, const char *name)
+{
+    size_t i = 0;
+    while (i < cfg->n_rules && strcmp(cfg->rules[i].name, name))
+        i++;
+    if (i == cfg->n_rules) {
+        fprintf(stderr, "eval: --explain %s: %s has no rule of that name\n", name, cfg->file);
+        return NULL;
+    }
+    const char **names = calloc(cfg->n_defs + 1, sizeof *names), **texts = calloc(cfg->n_defs + 1, sizeof *texts);
+    rule_explainer *ex = NULL;
+    rule_error err = {.msg = "out of memory"};
+    for (size_t k = 0; names && texts && k < cfg->n_defs; k++) {
+        names[k] = cfg->defs[k].name;
+        texts[k] = cfg->defs[k].where;
+    }
+    if (names && texts)
+        ex = rule_explainer_new(name, cfg->rules[i].where, cfg->n_defs, names, texts, &err);
+    if (!ex)
+        fprintf(stderr, "eval: --explain %s: %s\n", name, err.msg);
+    free(names);
+    free(texts);
+    return ex;
+}
+
+static int run_eval(const char *config, const char *format, bool stats, const char *explain, char **files,
+                    int n_files)
 {
     proc_config cfg;
     proc_diags diags = {0};
@@ -377,6 +418,9 @@ static int run_eval(const char *config, const char *format, bool stats, char **f
         proc_config_free(&cfg);
         return 1;
     }
+    proc_ruleset_warnings(&cfg, rs, &diags);
+    proc_diags_print(&diags, stderr);
+    proc_diags_free(&diags);
     evaluator ev;
     inbuf in = {0};
     char *stdin_only[] = {"-"};
@@ -386,6 +430,9 @@ static int run_eval(const char *config, const char *format, bool stats, char **f
     }
     if (evaluator_init(&ev, &cfg, rs, format) < 0) {
         fprintf(stderr, "eval: out of memory\n");
+        ev.failed = true;
+        n_files = 0;
+    } else if (explain && !(ev.explain = explainer(&cfg, explain))) {
         ev.failed = true;
         n_files = 0;
     }
@@ -412,15 +459,16 @@ int proc_cmd_eval(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'},
         {"stats", no_argument, NULL, 's'},
+        {"explain", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *config = NULL, *format = NULL;
+    const char *config = NULL, *format = NULL, *explain = NULL;
     bool stats = false;
     int opt;
     alert_format unused;
     optind = 0;
-    while ((opt = proc_cli_getopt(argc, argv, "+:c:f:sh", longopts)) != -1) {
+    while ((opt = proc_cli_getopt(argc, argv, "+:c:f:se:h", longopts)) != -1) {
         if (opt == 'c') {
             config = optarg;
         } else if (opt == 'f' && alert_format_parse(optarg, &unused) == 0) {
@@ -429,6 +477,8 @@ int proc_cmd_eval(int argc, char **argv)
             return proc_cli_usage_error("eval", usage, "unknown format '%s' (auto, python or json)", optarg);
         } else if (opt == 's') {
             stats = true;
+        } else if (opt == 'e') {
+            explain = optarg;
         } else if (opt == 'h') {
             usage(stdout);
             return 0;
@@ -438,5 +488,5 @@ int proc_cmd_eval(int argc, char **argv)
     }
     if (!config)
         return proc_cli_usage_error("eval", usage, "-c CONFIG is required");
-    return run_eval(config, format, stats, argv + optind, argc - optind);
+    return run_eval(config, format, stats, explain, argv + optind, argc - optind);
 }

@@ -65,6 +65,8 @@ typedef struct {
 
     proc_rule_cfg *rules;
     size_t n_rules;
+    proc_rule_cfg *defs; /* definitions = { NAME = "expression"; ... }: name, where (the text), its place */
+    size_t n_defs;
 } proc_config;
 
 /* Diagnostics: every error found, each one line "FILE:LINE: message" or

@@ -363,6 +363,9 @@ static void compile_value(compiler *c, uint32_t seg, int32_t n)
     case AST_ELEM:
         emit_elem(c, seg, a);
         break;
+    case AST_DEF:
+        emit(c, seg, RULE_OP_DEF, a->a);
+        break;
     case AST_NEG:
         compile_value(c, seg, a->a);
         emit(c, seg, RULE_OP_NEG, 0);
@@ -414,8 +417,12 @@ int rule_compile(const rule_tree *t, rule_paths *ps, rule_program *p)
 {
     compiler c = {.t = t, .ps = ps, .p = p, .label_seg = -1};
     uint32_t main_seg = new_segment(&c);
-    if (!c.oom)
+    if (!c.oom && p->value) { /* a definition: its value */
+        compile_value(&c, main_seg, t->root);
+        emit(&c, main_seg, RULE_OP_YIELD, 0);
+    } else if (!c.oom) {
         compile_body(&c, main_seg, t->root);
+    }
     return c.oom ? -1 : 0;
 }
 

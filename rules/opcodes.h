@@ -35,6 +35,8 @@
                  column has no answer: PQUANT, only in the set's copy of the code */            \
     K(GROUP)  /* PATH's operand, and in the second the index of one of the set's rule groups     \
                  (rule_group): PGROUP and PQGROUP, only in the set's copy of the code */          \
+    K(DEF)    /* index of one of the set's definitions ($name): its value, computed at most      \
+                 once per alert */                                                                \
     K(RULE)   /* a rule's index in the set: ENTER, first in the set's copy of a rule whose code   \
                  reads its program's predicates, or constants not in the set's pool (then the     \
                  second operand is 1) */
@@ -97,6 +99,7 @@
     OP(SUMOF, PRED, 1, 1)           \
     OP(MEANOF, PRED, 1, 1)          \
     OP(YIELD, YIELD, 1, 0)          \
+    OP(DEF, DEF, 0, 1)              \
     OP(JUMP, GOTO, 0, 0)            \
     OP(JUMPT, BRANCH, 1, 0)         \
     OP(JUMPF, BRANCH, 1, 0)         \

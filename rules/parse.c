@@ -150,7 +150,7 @@ static bool starts_operand(rule_tok_kind k)
 {
     return k == RULE_TOK_INT || k == RULE_TOK_FLOAT || k == RULE_TOK_STR || k == RULE_TOK_IDENT ||
            k == RULE_TOK_AT || k == RULE_TOK_LPAREN || k == RULE_TOK_TRUE || k == RULE_TOK_FALSE ||
-           k == RULE_TOK_NULL;
+           k == RULE_TOK_NULL || k == RULE_TOK_DEF;
 }
 
 /* Recovery from text that cannot follow an expression: skips to the next
@@ -460,6 +460,13 @@ static int32_t parse_prefix(parser *p)
     }
     case RULE_TOK_AT:
         return parse_path(p, true);
+    case RULE_TOK_DEF: {
+        int32_t node = new_node(p, AST_DEF, tok.offset, tok.len);
+        p->t->nodes[node].a = -1;
+        p->t->nodes[node].height = 1;
+        advance(p);
+        return node;
+    }
     default: {
         expected(p, "an expression");
         rule_ast_kind kind;
@@ -561,7 +568,7 @@ static int32_t parse_operators(parser *p, int32_t left, int min_bp)
 
 /* The lexer reads ahead and recovery reports late, so errors are put back in
  * the order of the text (stable, so one spot keeps its errors' order). */
-static void sort_errors(rule_diags *d, size_t from)
+void rule_diags_sort(rule_diags *d, size_t from)
 {
     size_t n = d->n < d->max ? d->n : d->max;
     for (size_t i = from + 1; i < n; i++) {
@@ -585,7 +592,7 @@ size_t rule_parse(rule_tree *t, const char *src, size_t len, rule_diags *diags)
     advance(&p);
     bool slipped = false;
     t->root = parse_until(&p, RULE_TOK_EOF, false, "an operator or the end of the rule", &slipped);
-    sort_errors(diags, before);
+    rule_diags_sort(diags, before);
     return diags->n - before;
 }
 

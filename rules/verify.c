@@ -52,6 +52,9 @@ static int check_operand(const checker *k, uint32_t pc, const rule_insn *in)
     case RULE_ARG_PRED:
         ok = a > k->seg && a < p->n_segs;
         break;
+    case RULE_ARG_DEF:
+        ok = a >= 0 && a < p->n_defs;
+        break;
     case RULE_ARG_COUNT:
         ok = a >= 1 && a <= MAX_IN_ITEMS;
         break;
@@ -141,6 +144,8 @@ static int verify_segment(checker *k)
         int64_t peak = after > d ? after : d;
         if (rule_op_kind[in->op] == RULE_ARG_PRED)
             peak = d + k->p->segs[in->arg].need;
+        if (rule_op_kind[in->op] == RULE_ARG_DEF && d + k->p->defs[in->arg].segs[0].need > peak)
+            peak = d + k->p->defs[in->arg].segs[0].need; /* it runs on the stack above */
         if (peak > need)
             need = peak;
         rule_arg_kind kind = rule_op_kind[in->op];

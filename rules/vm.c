@@ -333,6 +333,15 @@ static rule_value aggregate(rule_vm *vm, const rule_program *p, rule_opcode op, 
     return s->v;
 }
 
+void rule_vm_begin(rule_vm *vm)
+{
+    if (vm->epoch != 1)
+        return;
+    memset(vm->aggs, 0, sizeof vm->aggs);
+    for (uint32_t k = 0; k < vm->n_defs; k++)
+        vm->defs[k].epoch = 0;
+}
+
 /* Runs one segment: a predicate for the element `at` (batch NULL: returns its
  * answer), or, with a batch, the main segment of every rule in turn, each
  * answer going to batch->match (and true returned). sp is the first free slot;
@@ -510,6 +519,10 @@ op_MEANOF:
 op_YIELD:
     vm->yield = sp[-1];
     return true;
+op_DEF:
+    *sp = rule_vm_definition(vm, (uint32_t)in->arg, sp);
+    sp++;
+    NEXT();
 op_JUMP:
     JUMP(in->arg);
 op_JUMPT:
@@ -733,9 +746,21 @@ size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code
     if (n == 0)
         return 0;
     rule_batch batch = {.progs = progs, .code = code, .rule_of = rule_of, .match = match};
-    if (vm->epoch == 1) /* the first alert, or the epoch wrapped: forget the aggregates */
-        memset(vm->aggs, 0, sizeof vm->aggs);
+    rule_vm_begin(vm);
     memset(match, 0, n);
     run(vm, &batch, &progs[0], 0, ALERT_ABSENT, stack);
     return batch.hits;
+}
+
+/* A definition: run once per alert, on the stack from sp, then its value kept for every rule. */
+rule_value rule_vm_definition(rule_vm *vm, uint32_t k, rule_value *sp)
+{
+    rule_def_slot *d = &vm->defs[k];
+    if (d->epoch != vm->epoch) {
+        run(vm, NULL, d->prog, 0, ALERT_ABSENT, sp);
+        d->v = vm->yield;
+        d->epoch = vm->epoch;
+        vm->def_runs++;
+    }
+    return d->v;
 }
