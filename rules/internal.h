@@ -341,6 +341,9 @@ typedef struct {
     /* A value segment that is `ELEM rel; YIELD` (elem_rel + 1; 0: another
      * shape), run by its aggregate without the dispatch loop (rule_vm_prepare). */
     uint32_t yield_rel;
+    /* Alike across the set for segments that compute alike (rule_paths_number_segments):
+     * an aggregate's answer for a list is kept under it for the alert. */
+    uint32_t value_id;
     /* A predicate of the commonest shape, `@.path OP constant`, is run by its
      * quantifier without the dispatch loop (set by rule_vm_prepare): the
      * comparison, RULE_OP_EQ..GE (0: another shape), its relative path and constant. */
@@ -421,6 +424,11 @@ void rule_paths_free(rule_paths *ps);
 /* Gives each relative path of prog its cache id: one per spelling across the
  * set. Returns 0, or -1 when out of memory. */
 int rule_paths_number_rels(rule_paths *ps, rule_program *prog);
+/* Gives each predicate or value segment of prog (after number_rels) its
+ * value_id: one per code that computes the same for every element of every
+ * alert, across the set (its constants, paths and predicates alike). Returns
+ * 0, or -1 when out of memory. */
+int rule_paths_number_segments(rule_paths *ps, rule_program *prog);
 /* Spells a path as the rule language writes it, after `root` ("" or "@");
  * returns the length it needs, like snprintf. */
 size_t rule_path_text(char *out, size_t cap, const char *root, const alert_step *steps, uint32_t n);
@@ -548,7 +556,8 @@ typedef struct {
 } rule_group;
 
 /* One aggregate's answer for the current alert (valid where epoch is the
- * current alert's): op (MINOF..MEANOF) of relative path rel over list node list. */
+ * current alert's): op (MINOF..MEANOF) of the value segment numbered rel
+ * (rule_segment's value_id) over list node list. */
 typedef struct {
     uint32_t epoch, list, rel;
     uint8_t op;

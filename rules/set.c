@@ -65,7 +65,8 @@ static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diag
         return -1;
     }
     rule_vm_prepare(prog);
-    if (rule_paths_number_rels(&rs->paths, prog) != 0 || fit_runtime(rs, prog->segs[0].need) != 0) {
+    if (rule_paths_number_rels(&rs->paths, prog) != 0 || rule_paths_number_segments(&rs->paths, prog) != 0 ||
+        fit_runtime(rs, prog->segs[0].need) != 0) {
         rule_diag(diags, 0, 0, "out of memory");
         return -1;
     }

@@ -314,18 +314,15 @@ static rule_value aggregate_of(rule_vm *vm, const rule_program *p, rule_opcode o
     return count ? rule_arith(RULE_OP_DIV, &acc, &how_many) : rule_null();
 }
 
-/* An aggregate of the list arr: when EXPR is a path from '@', its answer is
- * kept for the alert, for every rule that asks the same of the same list. */
+/* An aggregate of the list arr: its answer is kept for the alert, for every
+ * rule that asks the same of the same list (the same op and value_id). */
 static rule_value aggregate(rule_vm *vm, const rule_program *p, rule_opcode op, uint32_t pred, const rule_value *arr,
                             rule_value *sp)
 {
     const alert_node *n = arr->t == RV_NODE ? alert_at(vm->doc, arr->n) : NULL;
     if (!n || (n->type != ALERT_LIST && n->type != ALERT_TUPLE))
         return rule_null();
-    uint32_t yield_rel = p->segs[pred].yield_rel;
-    if (!yield_rel)
-        return aggregate_of(vm, p, op, pred, n, arr->n, sp);
-    uint32_t rel = p->rels[yield_rel - 1].cache_id;
+    uint32_t rel = p->segs[pred].value_id;
     rule_agg_slot *s = &vm->aggs[((arr->n * 2654435761u) ^ (rel * 40503u) ^ op) & (RULE_AGG_SLOTS - 1)];
     if (s->epoch != vm->epoch || s->list != arr->n || s->rel != rel || s->op != op)
         *s = (rule_agg_slot){.epoch = vm->epoch, .list = arr->n, .rel = rel, .op = (uint8_t)op,
