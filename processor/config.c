@@ -70,6 +70,7 @@ typedef enum {
     K_PROPS,   /* proc_kvs: librdkafka properties */
     K_GROUP,   /* a group of `members`; bool at off2 says it was present */
     K_LIST,    /* a list of groups of `members`: array at off, count at off2, `width` bytes each */
+    K_NAMED,   /* a group of NAME = "string" of any names: proc_rule_cfg array at off (name, where), count at off2 */
 } kind;
 
 enum { REQUIRED = 1, NONEMPTY = 2 };
@@ -95,6 +96,7 @@ static int check_topic(const char *value, char *why, size_t cap);
 static int check_rule_name(const char *value, char *why, size_t cap);
 static int check_path(const char *value, char *why, size_t cap);
 static int check_url(const char *value, char *why, size_t cap);
+static int check_drop(const char *value, char *why, size_t cap);
 
 /* Names in enum order: the index is the value stored. */
 static const char *const format_names[] = {"auto", "python", "json", "avro", NULL};
@@ -109,6 +111,7 @@ static const char *const encoding_names[] = {"json", "original", NULL};
     {.name = n, .kind = K_STRINGS, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .check = chk, .flags = fl}
 #define PROPS(T, n, f) {.name = n, .kind = K_PROPS, FIELD(T, f)}
 #define GROUP(T, n, present, m) {.name = n, .kind = K_GROUP, .off = 0, .off2 = present, .members = m}
+#define NAMED(T, n, f, cnt) {.name = n, .kind = K_NAMED, .off = offsetof(T, f), .off2 = offsetof(T, cnt)}
 #define LIST(T, n, f, cnt, E, m, fl)                                                                    \
     {.name = n, .kind = K_LIST, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .width = sizeof(E), \
      .members = m, .flags = fl}
@@ -161,6 +164,7 @@ static const spec rule_spec[] = {
     STRING(proc_rule_cfg, "topic", topic, NULL, check_topic, REQUIRED),
     STRING(proc_rule_cfg, "where", where, NULL, NULL, REQUIRED),
     ENUM(proc_rule_cfg, "encoding", encoding, PROC_ENCODING_DEFAULT, encoding_names),
+    STRINGS(proc_rule_cfg, "drop", drop, n_drop, check_drop, 0),
     {0},
 };
 
@@ -170,6 +174,7 @@ static const spec root_spec[] = {
     GROUP(proc_config, "output", NO_OFF, output_spec),
     GROUP(proc_config, "metrics", offsetof(proc_config, metrics_enabled), metrics_spec),
     LIST(proc_config, "rules", rules, n_rules, proc_rule_cfg, rule_spec, REQUIRED | NONEMPTY),
+    NAMED(proc_config, "definitions", defs, n_defs),
     {0},
 };
 
@@ -218,6 +223,21 @@ static int check_url(const char *value, char *why, size_t cap)
         return -1;
     }
     return 0;
+}
+
+/* A key to leave out of a rule's output: a path that ends in a key, not an index. */
+static int check_drop(const char *value, char *why, size_t cap)
+{
+    alert_path path = {0};
+    alert_error err;
+    int rc = check_path(value, why, cap);
+    if (rc == 0 && alert_path_parse(value, strlen(value), &path, &err) == 0 && path.n > 0 && path.steps[path.n - 1].index >= 0) {
+        snprintf(why, cap, "\"%s\" ends in an index: drop takes keys (\"cutoutScience\", \"candidate.magzpsci\")",
+                 value);
+        rc = -1;
+    }
+    alert_path_free(&path);
+    return rc;
 }
 
 /* ---- suggestions for misspelt names ---- */
@@ -305,7 +325,7 @@ static const char *expected_type(kind k)
     static const char *const names[] = {
         [K_STRING] = "a string",  [K_ENUM] = "a string",       [K_INT] = "an integer",
         [K_STRINGS] = "an array of strings", [K_PROPS] = "a group { ... }", [K_GROUP] = "a group { ... }",
-        [K_LIST] = "a list ( ... )",
+        [K_LIST] = "a list ( ... )", [K_NAMED] = "a group { ... }",
     };
     return names[k];
 }
@@ -322,6 +342,7 @@ static int type_fits(kind k, int type)
         return type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
     case K_PROPS:
     case K_GROUP:
+    case K_NAMED:
         return type == CONFIG_TYPE_GROUP;
     case K_LIST:
         /* An empty `( )` or `[ ]` reads as either. */
@@ -678,6 +699,39 @@ static void load_list(loader *L, const config_setting_t *s, const spec *sp, void
     }
 }
 
+static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg *rule, int nth);
+
+/* definitions = { NAME = "expression"; ... }: each NAME a name that $NAME spells. */
+static void load_named(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
+{
+    int n = config_setting_length(s);
+    proc_rule_cfg *items = calloc((size_t)n + 1, sizeof *items);
+    size_t kept = 0;
+    int prev_line = 0, nth = 0;
+    for (int i = 0; items && i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        const char *name = config_setting_name(e);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            DIAG(L, e, "'%s.%s' must be a string, not %s", path, name, type_name(config_setting_type(e)));
+            continue;
+        }
+        if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name)) {
+            DIAG(L, e, "'%s.%s': a definition's name has only letters, digits and _ (rules read it as $NAME)", path,
+                 name);
+            continue;
+        }
+        int line = config_setting_source_line(e);
+        nth = line == prev_line ? nth + 1 : 0;
+        prev_line = line;
+        proc_rule_cfg *d = &items[kept++];
+        d->name = strdup(name);
+        d->where = strdup(config_setting_get_string(e));
+        locate_where(L, e, d, nth);
+    }
+    *(proc_rule_cfg **)((char *)base + sp->off) = items;
+    *(size_t *)((char *)base + sp->off2) = kept;
+}
+
 static void load_setting(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
 {
     if (!type_fits(sp->kind, config_setting_type(s))) {
@@ -707,6 +761,9 @@ static void load_setting(loader *L, const config_setting_t *s, const spec *sp, v
         break;
     case K_LIST:
         load_list(L, s, sp, base, path);
+        break;
+    case K_NAMED:
+        load_named(L, s, sp, base, path);
         break;
     }
 }
@@ -1061,8 +1118,10 @@ static void format_members(const spec *members, const void *base, char *buf, siz
             break;
         }
         case K_LIST:
+        case K_NAMED: /* definitions: only when there are some */
             snprintf(num, sizeof num, "%zu", *(const size_t *)((const char *)base + sp->off2));
-            append_field(buf, cap, name, num);
+            if (sp->kind == K_LIST || strcmp(num, "0"))
+                append_field(buf, cap, name, num);
             break;
         case K_GROUP: /* nested, as input.avro: NAME.KEY=VALUE on the enclosing group's line, when present */
             if (sp->off2 == NO_OFF || *(const bool *)((const char *)base + sp->off2)) {
@@ -1111,7 +1170,7 @@ size_t proc_config_changed(const proc_config *a, const proc_config *b, char *nam
         names[0] = '\0';
     for (const spec *sp = root_spec; sp->name; sp++) {
         char x[3500], y[3500];
-        if (sp->kind == K_LIST) /* the rules */
+        if (sp->kind == K_LIST || sp->kind == K_NAMED) /* the rules and their definitions */
             continue;
         format_setting(sp, a, x, sizeof x);
         format_setting(sp, b, y, sizeof y);
@@ -1161,7 +1220,17 @@ void proc_config_free(proc_config *cfg)
         free(cfg->rules[i].where);
         free(cfg->rules[i].where_src);
         free(cfg->rules[i].file);
+        for (size_t k = 0; k < cfg->rules[i].n_drop; k++)
+            free(cfg->rules[i].drop[k]);
+        free(cfg->rules[i].drop);
     }
     free(cfg->rules);
+    for (size_t i = 0; i < cfg->n_defs; i++) {
+        free(cfg->defs[i].name);
+        free(cfg->defs[i].where);
+        free(cfg->defs[i].where_src);
+        free(cfg->defs[i].file);
+    }
+    free(cfg->defs);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -43,6 +43,8 @@ typedef struct {
     char *where_src;
     char *file; /* the file the rule is written in: the config's, or one it @includes */
     proc_encoding encoding; /* the rule's `encoding`, else output.encoding */
+    char **drop; /* drop = [ "cutoutScience", "candidate.x", ... ]: left out of what it publishes */
+    size_t n_drop;
 } proc_rule_cfg;
 
 /* One entry of input.avro.schemas: the schema a Confluent-framed message with
@@ -91,6 +93,8 @@ typedef struct {
 
     proc_rule_cfg *rules;
     size_t n_rules;
+    proc_rule_cfg *defs; /* definitions = { NAME = "expression"; ... }: name, where (the text), its place */
+    size_t n_defs;
 } proc_config;
 
 /* Diagnostics: every error found, each one line "FILE:LINE: message" or

@@ -121,26 +121,42 @@ static rd_kafka_resp_err_t produce_matches(proc_output *o, proc_rules *rules, co
     o->json.len = 0;
     const void *key;
     size_t klen;
-    bool json = false;
-    for (size_t i = 0; i < rules->n && !json; i++)
-        json = rules->match[i] && !rules->original[i];
-    if (json && alert_write_json(&o->doc, 0, &o->json))
+    /* The whole alert's JSON at 0 when a JSON rule that drops nothing matched,
+     * and each matching JSON rule's `drop` list's after it, all before the key,
+     * which may point into the buffer. Rules with encoding "original" write the
+     * input message's bytes instead. */
+    size_t vlen = 0;
+    bool whole = false;
+    proc_drops_reset(&rules->drops);
+    for (size_t i = 0; i < rules->n && !whole; i++)
+        whole = rules->match[i] && !rules->original[i] && !proc_drops_any(&rules->drops, i);
+    if (whole && alert_write_json(&o->doc, 0, &o->json))
         return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
-    size_t vlen = o->json.len;
-    if (output_key(o, m, vlen, &key, &klen))
+    vlen = o->json.len;
+    for (size_t i = 0, at, len; i < rules->n; i++)
+        if (rules->match[i] && !rules->original[i] && proc_drops_any(&rules->drops, i) &&
+            proc_drops_json(&rules->drops, i, &o->doc, &o->json, &at, &len))
+            return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
+    if (output_key(o, m, o->json.len, &key, &klen))
         return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
     for (size_t i = 0; i < rules->n; i++) {
         if (!rules->match[i])
             continue;
         rules->matches[i]++;
-        const void *val = o->json.data;
-        size_t len = vlen;
+        const void *val;
+        size_t len;
         if (rules->original[i]) {
             if (o->sent[i]) /* another record of this message matched: its bytes are out already */
                 continue;
             o->sent[i] = 1;
             val = m->payload;
             len = m->len;
+        } else {
+            size_t at = 0;
+            len = vlen;
+            if (proc_drops_any(&rules->drops, i))
+                proc_drops_json(&rules->drops, i, &o->doc, &o->json, &at, &len); /* written above: no failure */
+            val = o->json.data + at;
         }
         rd_kafka_resp_err_t pe =
             produce(o->producer, rules->topics[i], val, len, key, klen, headers(PROC_HDR_RULE, rule_set_name(rules->rs, i), m));
