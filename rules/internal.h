@@ -379,6 +379,8 @@ typedef struct {
 int rule_kids_add(rule_kids *kids, uint32_t id, const alert_step *step);
 void rule_kids_free(rule_kids *kids);
 
+/* ---- paths (paths.c): interned, numbered, cached per alert ---- */
+
 /* An interned path: one step from its parent (-1: the alert's root). */
 typedef struct {
     int32_t parent;
@@ -391,11 +393,17 @@ typedef struct {
     rule_path *items;
     uint32_t n, cap;
     rule_kids root_kids;
+    char **rel_texts; /* the relative paths (from '@') of the set's rules, by cache id */
+    uint32_t n_rels, cap_rels;
+    rule_kids elem_kids; /* the one-key relative paths, by cache id */
 } rule_paths;
 
 /* Interns the path steps[0..n) and returns its id, or -1 when out of memory. */
 int32_t rule_paths_intern(rule_paths *ps, const alert_step *steps, uint32_t n);
 void rule_paths_free(rule_paths *ps);
+/* Gives each relative path of prog its cache id: one per spelling across the
+ * set. Returns 0, or -1 when out of memory. */
+int rule_paths_number_rels(rule_paths *ps, rule_program *prog);
 /* Spells a path as the rule language writes it, after `root` ("" or "@");
  * returns the length it needs, like snprintf. */
 size_t rule_path_text(char *out, size_t cap, const char *root, const alert_step *steps, uint32_t n);
@@ -436,6 +444,24 @@ typedef struct {
 
 #define RULE_COL_SLOTS 64 /* a power of two */
 
+/* The per-alert path cache (paths.c): per interned path its node and value for
+ * the current alert, and the element and column caches; every entry carries
+ * the epoch (the alert) it was found for, so a new alert forgets them all by
+ * counting on. */
+typedef struct {
+    rule_value *path_val;  /* per path: its value, of type RULE_UNREAD until a rule reads it */
+    uint32_t *path_node;   /* per path: its node (ALERT_ABSENT: missing), valid where node_epoch == epoch */
+    uint32_t *node_epoch;
+    uint32_t cap;
+    uint32_t epoch;
+    rule_elem_slot *elem; /* RULE_ELEM_SLOTS */
+    rule_column *cols;    /* RULE_COL_SLOTS */
+} rule_path_cache;
+
+/* Grows c to n_paths paths. Returns 0, or -1 when out of memory. */
+int rule_path_cache_fit(rule_path_cache *c, uint32_t n_paths);
+void rule_path_cache_free(rule_path_cache *c);
+
 /* An any/all/count over a field's list whose predicate is `@.path OP number`
  * (PQUANT): its column has a slot of its own, shared by every such quantifier
  * of the set over the same field and path, found without a hash. */
@@ -449,7 +475,7 @@ typedef struct {
     uint32_t pred;           /* and its predicate segment */
 } rule_quant;
 
-/* Rules that open with one test of one field, the numbers apart (see set.c's
+/* Rules that open with one test of one field, the numbers apart (see optimize.c's
  * rule_opening), and are unmatched when it fails, laid out together (PGROUP,
  * PQGROUP): ordered so that a value passing one's test passes the tests of all
  * after it, the group tests from the last back and runs only those that pass. */
@@ -469,6 +495,23 @@ typedef struct {
 /* The type of a path's cached value before its first read for an alert: no
  * rule_vtype, so a handler's test of the type finds it unread at no extra cost. */
 #define RULE_UNREAD 0xFF
+
+/* Forgets every entry of c and starts its epochs again (paths.c). */
+void rule_path_cache_forget(rule_path_cache *c);
+
+/* Starts a new alert in c: marks the first n_paths paths' values unread and
+ * counts the epoch on, which forgets every entry. Returns whether the epoch
+ * wrapped (after 2^32 alerts): the caller then clears its own tables stamped
+ * with epochs. Inline, as it runs once per alert. */
+static inline bool rule_path_cache_next(rule_path_cache *c, uint32_t n_paths)
+{
+    for (rule_value *v = c->path_val, *end = v + n_paths; v < end; v++)
+        v->t = RULE_UNREAD;
+    if (++c->epoch != 0)
+        return false;
+    rule_path_cache_forget(c);
+    return true;
+}
 
 /* What one evaluation needs besides the program: the alert, the set's path cache and a stack. */
 typedef struct {
@@ -493,7 +536,7 @@ typedef struct {
 void rule_vm_prepare(rule_program *p);
 
 /* Runs n verified programs, each answer to match[i]; returns how many matched.
- * code is their main segments' copies (see rule_set's lay_out) back to back,
+ * code is their main segments' copies (laid out by rule_optimize, rules/optimize.h) back to back,
  * progs[0]'s first: jump targets count from code, each RET is a RETN whose
  * operand is its answer plus twice where the next rule's code starts (0 after
  * the last rule), and rule_of[pc] is the rule whose code holds pc. stack has
