@@ -38,6 +38,17 @@ typedef struct {
     char *file; /* the file the rule is written in: the config's, or one it @includes */
 } proc_rule_cfg;
 
+/* A watchlist or watchmap as written in the file: its file (a relative path
+ * is from the config file's folder) and, for a watchlist, the radius of the
+ * rows without one; line and src locate its group. */
+typedef struct {
+    char *name;
+    char *file;
+    double radius_arcsec; /* NAN when not given */
+    int line;
+    char *src; /* the file the group is written in */
+} proc_sky_cfg;
+
 typedef struct {
     char *file;
 
@@ -63,6 +74,9 @@ typedef struct {
 
     proc_rule_cfg *rules;
     size_t n_rules;
+
+    proc_sky_cfg *watchlists, *watchmaps;
+    size_t n_watchlists, n_watchmaps;
 } proc_config;
 
 /* Diagnostics: every error found, each one line "FILE:LINE: message" or

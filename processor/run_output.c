@@ -128,8 +128,12 @@ rd_kafka_resp_err_t proc_output_message(proc_output *o, proc_rules *rules, const
         if (!rules->match[i])
             continue;
         rules->matches[i]++;
-        rd_kafka_resp_err_t pe = produce(o->producer, rules->topics[i], o->json.data, vlen, key, klen,
-                                         headers(PROC_HDR_RULE, rule_set_name(rules->rs, i), m));
+        rd_kafka_headers_t *h = headers(PROC_HDR_RULE, rule_set_name(rules->rs, i), m);
+        char buf[24];
+        const char *entry = rule_set_watch_entry(rules->rs, i, buf);
+        if (entry)
+            rd_kafka_header_add(h, PROC_HDR_WATCHLIST, -1, entry, -1);
+        rd_kafka_resp_err_t pe = produce(o->producer, rules->topics[i], o->json.data, vlen, key, klen, h);
         if (pe)
             return pe;
     }

@@ -90,6 +90,10 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     case RULE_ARG_RESULT:
         fprintf(out, "  ; %s", in->arg ? "match" : "no match");
         break;
+    case RULE_ARG_WATCH:
+        fputs("  ; ", out);
+        print_string(out, rule_watch_name(p->watch, in->op, in->arg), strlen(rule_watch_name(p->watch, in->op, in->arg)));
+        break;
     default:
         break;
     }

@@ -15,6 +15,8 @@ struct rule_set {
     rule_value *stack;
     uint32_t stack_cap;
     rule_layout lay; /* the VM's code for the rules, by rule_optimize */
+    rule_watch watch;            /* watchlists and watchmaps by name */
+    rule_watch_hit *watch_hits;  /* by rule (n of them once prepared, when there is a watchlist or watchmap) */
     rule_vm vm;      /* the above, bound for rule_set_eval (by rule_set_prepare) */
     bool prepared;   /* laid out and bound since the last rule_set_add */
 };
@@ -32,6 +34,8 @@ void rule_set_free(rule_set *rs)
     rule_path_cache_free(&rs->cache);
     free(rs->stack);
     rule_layout_free(&rs->lay);
+    rule_watch_free(&rs->watch);
+    free(rs->watch_hits);
     free(rs);
 }
 
@@ -75,7 +79,7 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
 {
     rule_diags diags = {.errs = errs, .max = max_errs};
     rule_tree tree;
-    rule_program prog = {0};
+    rule_program prog = {.watch = &rs->watch};
     int rc = -1;
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 8;
@@ -88,7 +92,8 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
         rs->rules = rules;
         rs->cap = cap;
     }
-    if (rule_parse(&tree, where, strlen(where), &diags) == 0 && build(rs, &tree, &prog, &diags) == 0) {
+    if (rule_parse(&tree, where, strlen(where), &diags) == 0 && rule_watch_check(&rs->watch, &tree, &diags) == 0 &&
+        build(rs, &tree, &prog, &diags) == 0) {
         prog.name = strdup(name);
         prog.where = strdup(where);
         if (prog.name && prog.where) {
@@ -113,6 +118,13 @@ int rule_set_prepare(rule_set *rs)
         return 0;
     if (rule_optimize(&rs->lay, rs->rules, rs->n) != 0)
         return -1;
+    if (rs->watch.kinds[0].n + rs->watch.kinds[1].n > 0) {
+        rule_watch_hit *hits = realloc(rs->watch_hits, (rs->n ? rs->n : 1) * sizeof *hits);
+        if (!hits)
+            return -1;
+        memset(hits, 0, (rs->n ? rs->n : 1) * sizeof *hits);
+        rs->watch_hits = hits;
+    }
     rs->vm = (rule_vm){.paths = &rs->paths,
                        .path_val = rs->cache.path_val,
                        .path_node = rs->cache.path_node,
@@ -125,7 +137,9 @@ int rule_set_prepare(rule_set *rs)
                        .consts = rs->lay.consts,
                        .groups = rs->lay.groups,
                        .quants = rs->lay.quants,
-                       .quant_cols = rs->lay.quant_cols};
+                       .quant_cols = rs->lay.quant_cols,
+                       .watch = &rs->watch,
+                       .watch_hits = rs->watch_hits};
     rs->prepared = true;
     return 0;
 }
@@ -145,6 +159,23 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
     rs->vm.doc = doc;
     rs->vm.epoch = rs->cache.epoch;
     return rule_vm_run(&rs->vm, rs->rules, rs->lay.code, rs->lay.rule_of, rs->n, rs->stack, match);
+}
+
+int rule_set_add_watchlist(rule_set *rs, const char *name, sky_watchlist *wl)
+{
+    rs->prepared = false;
+    return rule_watch_add(&rs->watch, RULE_OP_WATCHLIST, name, wl);
+}
+
+int rule_set_add_watchmap(rule_set *rs, const char *name, sky_moc *moc)
+{
+    rs->prepared = false;
+    return rule_watch_add(&rs->watch, RULE_OP_WATCHMAP, name, moc);
+}
+
+const char *rule_set_watch_entry(const rule_set *rs, size_t i, char buf[24])
+{
+    return rs->watch_hits && i < rs->n ? rule_watch_hit_name(&rs->watch, &rs->watch_hits[i], rs->cache.epoch, buf) : NULL;
 }
 
 void rule_set_disasm(const rule_set *rs, size_t i, FILE *out) { rule_program_disasm(&rs->rules[i], &rs->paths, out); }
