@@ -39,6 +39,8 @@ typedef struct sky_watchlist sky_watchlist;
 sky_watchlist *sky_watchlist_load(const char *path, double radius_arcsec, sky_error *err);
 void sky_watchlist_free(sky_watchlist *wl);
 size_t sky_watchlist_count(const sky_watchlist *wl);
+/* A CSV field's number: the whole field, finite, as strtod reads it. */
+bool sky_number(const char *s, double *v);
 /* Bytes the list holds (entries, names, index). */
 size_t sky_watchlist_bytes(const sky_watchlist *wl);
 

@@ -14,8 +14,8 @@
 
 typedef struct {
     double ra, dec;
-    double radius; /* degrees */
-    uint32_t name; /* offset into names; without names, the row number among the entries */
+    uint32_t name;   /* offset into names; without names, the row number among the entries */
+    uint32_t radius; /* index into radii */
 } entry;
 
 struct sky_watchlist {
@@ -23,6 +23,8 @@ struct sky_watchlist {
     size_t n;
     char *names; /* NUL-terminated, back to back; NULL without a name column */
     size_t names_len;
+    double *radii; /* degrees: [0] the list's, then the rows' own (each new value once) */
+    uint32_t n_radii;
     double max_radius; /* degrees: how far a lookup looks */
     double zone_h;     /* zone height, degrees */
     uint32_t n_zones;
@@ -90,9 +92,33 @@ static int split(char *line, char **fields, int max)
     }
 }
 
-/* A field's number: the whole field, finite. */
-static bool number(const char *s, double *v)
+/* Decimals of at most 15 digits and a power of ten within 22 (Clinger's fast
+ * path): both a double exactly, so one multiplication or division rounds once,
+ * as strtod does. Returns false, having decided nothing, for any other text. */
+static bool fast_decimal(const char *s, double *v)
 {
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    bool neg = *s == '-';
+    s += neg || *s == '+';
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    for (; *s >= '0' && *s <= '9'; s++, digits++)
+        m = m * 10 + (uint64_t)(*s - '0');
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++, digits++, frac++)
+            m = m * 10 + (uint64_t)(*s - '0');
+    if (digits == 0 || digits > 15 || *s != '\0' || frac > 22)
+        return false;
+    double x = (double)m / pow10[frac];
+    *v = neg ? -x : x;
+    return true;
+}
+
+bool sky_number(const char *s, double *v)
+{
+    if (fast_decimal(s, v))
+        return true;
     char *end;
     errno = 0;
     *v = strtod(s, &end);
@@ -105,10 +131,8 @@ typedef struct {
     const char *path;
     size_t line;
     int col_ra, col_dec, col_name, col_radius, n_cols;
-    double radius; /* the list's, degrees; NAN: none */
     sky_watchlist *wl;
-    size_t cap, names_cap;
-    uint32_t *lines; /* each entry's line, while loading (duplicate names' messages) */
+    size_t cap, names_cap, radii_cap;
     uint32_t *hash;  /* entry + 1 by name, open addressing; 0 is empty */
     size_t hash_cap;
 } loader;
@@ -214,6 +238,48 @@ static int add_name(loader *L, const char *name, uint32_t *off)
     return 0;
 }
 
+/* A new row radius: the last one added again, or a new value. */
+static int add_radius(loader *L, double r, uint32_t *ix)
+{
+    sky_watchlist *wl = L->wl;
+    if (wl->radii[wl->n_radii - 1] == r && wl->n_radii > 1) {
+        *ix = wl->n_radii - 1;
+        return 0;
+    }
+    if (wl->n_radii == L->radii_cap) {
+        size_t cap = L->radii_cap * 2;
+        double *radii = realloc(wl->radii, cap * sizeof *radii);
+        if (!radii || cap > UINT32_MAX)
+            return -1;
+        wl->radii = radii;
+        L->radii_cap = cap;
+    }
+    wl->radii[wl->n_radii] = r;
+    *ix = wl->n_radii++;
+    return 0;
+}
+
+/* The line of the file's row-th entry (1-based), read again: only an error
+ * needs it, so no line is kept per entry. */
+static size_t line_of_row(const char *path, size_t row)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, rows = 0;
+    while (f && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        const char *p = line + strspn(line, " \t");
+        if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#')
+            continue;
+        if (rows++ == row) /* the header is row 0 */
+            break;
+    }
+    free(line);
+    if (f)
+        fclose(f);
+    return lineno;
+}
+
 static int read_row(loader *L, char *line, sky_error *err)
 {
     char *f[MAX_FIELDS];
@@ -226,9 +292,9 @@ static int read_row(loader *L, char *line, sky_error *err)
         fail(err, "%s:%zu: %d field%s, the header names %d", L->path, L->line, n, n == 1 ? "" : "s", L->n_cols);
         return -1;
     }
-    entry e = {.radius = L->radius};
-    if (!number(f[L->col_ra], &e.ra) || !number(f[L->col_dec], &e.dec)) {
-        const char *what = number(f[L->col_ra], &e.ra) ? "dec" : "ra";
+    entry e = {.radius = 0};
+    if (!sky_number(f[L->col_ra], &e.ra) || !sky_number(f[L->col_dec], &e.dec)) {
+        const char *what = sky_number(f[L->col_ra], &e.ra) ? "dec" : "ra";
         fail(err, "%s:%zu: %s '%s' is not a number", L->path, L->line, what, f[what[0] == 'r' ? L->col_ra : L->col_dec]);
         return -1;
     }
@@ -242,7 +308,7 @@ static int read_row(loader *L, char *line, sky_error *err)
     }
     if (L->col_radius >= 0 && *f[L->col_radius]) {
         double r;
-        if (!number(f[L->col_radius], &r)) {
+        if (!sky_number(f[L->col_radius], &r)) {
             fail(err, "%s:%zu: radius_arcsec '%s' is not a number", L->path, L->line, f[L->col_radius]);
             return -1;
         }
@@ -251,9 +317,12 @@ static int read_row(loader *L, char *line, sky_error *err)
                  r <= 0 ? "not above 0" : "above 3600 (1 degree): cone matching beyond a degree is not a watchlist");
             return -1;
         }
-        e.radius = r / 3600.0;
+        if (add_radius(L, r / 3600.0, &e.radius) != 0) {
+            fail(err, "%s:%zu: out of memory", L->path, L->line);
+            return -1;
+        }
     }
-    if (isnan(e.radius)) {
+    if (isnan(L->wl->radii[e.radius])) {
         fail(err, "%s:%zu: no radius: the row has no radius_arcsec and the watchlist sets none", L->path, L->line);
         return -1;
     }
@@ -261,12 +330,9 @@ static int read_row(loader *L, char *line, sky_error *err)
     if (wl->n == L->cap) {
         size_t cap = L->cap ? L->cap * 2 : 1024;
         entry *es = realloc(wl->e, cap * sizeof *es);
-        uint32_t *lines = realloc(L->lines, cap * sizeof *lines);
         if (es)
             wl->e = es;
-        if (lines)
-            L->lines = lines;
-        if (!es || !lines || cap > UINT32_MAX - 1) {
+        if (!es || cap > UINT32_MAX - 1) {
             fail(err, "%s:%zu: out of memory", L->path, L->line);
             return -1;
         }
@@ -285,12 +351,11 @@ static int read_row(loader *L, char *line, sky_error *err)
         e.name = (uint32_t)wl->n + 1;
     }
     wl->e[wl->n] = e;
-    L->lines[wl->n] = (uint32_t)L->line;
     if (L->col_name >= 0) {
         uint32_t first = file_name(L, wl->n);
         if (first) {
-            fail(err, "%s:%zu: duplicate name '%s' (first on line %u)", L->path, L->line, f[L->col_name],
-                 L->lines[first - 1]);
+            fail(err, "%s:%zu: duplicate name '%s' (first on line %zu)", L->path, L->line, f[L->col_name],
+                 line_of_row(L->path, first));
             return -1;
         }
     }
@@ -363,8 +428,15 @@ sky_watchlist *sky_watchlist_load(const char *path, double radius_arcsec, sky_er
         fail(err, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    loader L = {.path = path, .radius = isnan(radius_arcsec) ? NAN : radius_arcsec / 3600.0};
+    loader L = {.path = path, .radii_cap = 4};
     L.wl = calloc(1, sizeof *L.wl);
+    if (L.wl && (L.wl->radii = malloc(L.radii_cap * sizeof(double)))) {
+        L.wl->radii[0] = isnan(radius_arcsec) ? NAN : radius_arcsec / 3600.0;
+        L.wl->n_radii = 1;
+    } else if (L.wl) {
+        free(L.wl);
+        L.wl = NULL;
+    }
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -395,7 +467,6 @@ sky_watchlist *sky_watchlist_load(const char *path, double radius_arcsec, sky_er
     }
     fclose(f);
     free(line);
-    free(L.lines);
     free(L.hash);
     if (rc == 0 && !header) {
         fail(err, "%s: empty: no header line and no entries", path);
@@ -420,8 +491,14 @@ sky_watchlist *sky_watchlist_load(const char *path, double radius_arcsec, sky_er
         char *names = realloc(wl->names, wl->names_len);
         wl->names = names ? names : wl->names;
     }
+    /* The list's radius counts if some row has no radius of its own. */
     for (size_t k = 0; k < wl->n; k++)
-        wl->max_radius = fmax(wl->max_radius, wl->e[k].radius);
+        if (wl->e[k].radius == 0) {
+            wl->max_radius = wl->radii[0];
+            break;
+        }
+    for (uint32_t k = 1; k < wl->n_radii; k++)
+        wl->max_radius = fmax(wl->max_radius, wl->radii[k]);
     if (build_index(wl) != 0) {
         fail(err, "%s: out of memory", path);
         sky_watchlist_free(wl);
@@ -437,6 +514,7 @@ void sky_watchlist_free(sky_watchlist *wl)
     free(wl->e);
     free(wl->names);
     free(wl->zone_start);
+    free(wl->radii);
     free(wl);
 }
 
@@ -444,7 +522,8 @@ size_t sky_watchlist_count(const sky_watchlist *wl) { return wl->n; }
 
 size_t sky_watchlist_bytes(const sky_watchlist *wl)
 {
-    return sizeof *wl + wl->n * sizeof(entry) + wl->names_len + ((size_t)wl->n_zones + 1) * sizeof(uint32_t);
+    return sizeof *wl + wl->n * sizeof(entry) + wl->names_len + ((size_t)wl->n_zones + 1) * sizeof(uint32_t) +
+           wl->n_radii * sizeof(double);
 }
 
 const char *sky_watchlist_name(const sky_watchlist *wl, size_t k, char buf[24])
@@ -479,11 +558,12 @@ static void scan(const sky_watchlist *wl, size_t from, size_t to, double ra_hi, 
 {
     for (size_t k = from; k < to && wl->e[k].ra <= ra_hi; k++) {
         const entry *e = &wl->e[k];
+        double radius = wl->radii[e->radius];
         /* The separation is at least the difference in declination: no trigonometry for most. */
-        if (fabs(e->dec - dec) > e->radius)
+        if (fabs(e->dec - dec) > radius)
             continue;
         double sep = sky_angsep(ra, dec, e->ra, e->dec);
-        if (sep <= e->radius && (nr->best < 0 || sep < nr->best_sep)) {
+        if (sep <= radius && (nr->best < 0 || sep < nr->best_sep)) {
             nr->best = (int64_t)k;
             nr->best_sep = sep;
         }
@@ -501,10 +581,15 @@ int64_t sky_watchlist_match(const sky_watchlist *wl, double ra, double dec)
     }
     double r = wl->max_radius;
     /* RA within r of the position differs by at most asin(sin r / cos dec'),
-     * dec' the largest |dec| within r; padded against rounding. Near a pole, any RA. */
+     * dec' the largest |dec| within r, which is at most x / sqrt(1 - x^2) for
+     * x = r / cos dec' (radians): one cosine. Padded against rounding; near a
+     * pole, any RA. */
     double far = fabs(dec) + r, dra = 360;
-    if (far < 89.999)
-        dra = asin(fmin(1, sin(r * DEG) / cos(far * DEG))) / DEG * (1 + 1e-9) + 1e-9;
+    if (far < 89.999) {
+        double x = r * DEG / cos(far * DEG);
+        if (x < 0.5)
+            dra = x / sqrt(1 - x * x) / DEG * (1 + 1e-9) + 1e-9;
+    }
     nearest nr = {.best = -1};
     uint32_t z0 = zone_of(wl, dec - r), z1 = zone_of(wl, dec + r);
     for (uint32_t z = z0; z <= z1; z++) {

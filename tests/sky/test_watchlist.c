@@ -140,3 +140,35 @@ Test(watchlist, matches_a_brute_force_check_query_for_query)
     cr_expect_gt(hits, 4000, "the test matches too few to mean much: %zu", hits);
     sky_watchlist_free(wl);
 }
+
+/* Numbers are read as strtod reads them, bit for bit, the fast path for short decimals included. */
+Test(watchlist, numbers_as_strtod_reads_them)
+{
+    uint64_t state = 15;
+    char text[64];
+    for (int k = 0; k < 200000; k++) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        int digits = 1 + (int)(state % 18), point = (int)((state >> 8) % (unsigned)(digits + 1));
+        size_t n = 0;
+        if (state >> 20 & 1)
+            text[n++] = '-';
+        uint64_t r = state;
+        for (int d = 0; d < digits; d++) {
+            if (d == point && d > 0)
+                text[n++] = '.';
+            r = r * 6364136223846793005u + 1442695040888963407u;
+            text[n++] = (char)('0' + (r >> 59) % 10);
+        }
+        text[n] = '\0';
+        double got, want = strtod(text, NULL);
+        cr_assert(sky_number(text, &got), "%s", text);
+        cr_assert(memcmp(&got, &want, sizeof got) == 0, "%s: %.17g, strtod %.17g", text, got, want);
+    }
+    const char *bad[] = {"", ".", "-", "1e400", "nan", "inf", "1.5x", "0x", "1 2"};
+    double v;
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        cr_expect(!sky_number(bad[k], &v), "'%s' read as %g", bad[k], v);
+    cr_expect(sky_number("1e-3", &v) && v == 0.001);
+    cr_expect(sky_number(".5", &v) && v == 0.5);
+    cr_expect(sky_number("+7.", &v) && v == 7);
+}
