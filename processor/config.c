@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <libconfig.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
@@ -66,6 +67,7 @@ typedef enum {
     K_STRING,  /* char * */
     K_ENUM,    /* an enum, written as one of `choices` */
     K_INT,     /* an integer field of `width` bytes, within [min, max] */
+    K_FLOAT,   /* a double, written as a float or an integer; NAN when absent */
     K_STRINGS, /* char ** at off, size_t count at off2 */
     K_PROPS,   /* proc_kvs: librdkafka properties */
     K_GROUP,   /* a group of `members`; bool at off2 says it was present */
@@ -97,6 +99,7 @@ static int check_rule_name(const char *value, char *why, size_t cap);
 static int check_path(const char *value, char *why, size_t cap);
 static int check_url(const char *value, char *why, size_t cap);
 static int check_drop(const char *value, char *why, size_t cap);
+static int check_sky_name(const char *value, char *why, size_t cap);
 
 /* Names in enum order: the index is the value stored. */
 static const char *const format_names[] = {"auto", "python", "json", "avro", NULL};
@@ -107,6 +110,7 @@ static const char *const encoding_names[] = {"json", "original", NULL};
 #define STRING(T, n, f, dflt, chk, fl) {.name = n, .kind = K_STRING, FIELD(T, f), .def_str = dflt, .check = chk, .flags = fl}
 #define ENUM(T, n, f, dflt, names) {.name = n, .kind = K_ENUM, FIELD(T, f), .def = dflt, .choices = names}
 #define INT(T, n, f, dflt, lo, hi) {.name = n, .kind = K_INT, FIELD(T, f), .def = dflt, .min = lo, .max = hi}
+#define FLOAT(T, n, f, fl) {.name = n, .kind = K_FLOAT, FIELD(T, f), .flags = fl}
 #define STRINGS(T, n, f, cnt, chk, fl) \
     {.name = n, .kind = K_STRINGS, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .check = chk, .flags = fl}
 #define PROPS(T, n, f) {.name = n, .kind = K_PROPS, FIELD(T, f)}
@@ -168,6 +172,20 @@ static const spec rule_spec[] = {
     {0},
 };
 
+/* Their files are read, and their values checked, with the rules (processor/ruleset.c). */
+static const spec watchlist_spec[] = {
+    STRING(proc_sky_cfg, "name", name, NULL, check_sky_name, REQUIRED),
+    STRING(proc_sky_cfg, "file", file, NULL, NULL, REQUIRED),
+    FLOAT(proc_sky_cfg, "radius_arcsec", radius_arcsec, 0), /* NAN without: each row has its own */
+    {0},
+};
+
+static const spec watchmap_spec[] = {
+    STRING(proc_sky_cfg, "name", name, NULL, check_sky_name, REQUIRED),
+    STRING(proc_sky_cfg, "file", file, NULL, NULL, REQUIRED),
+    {0},
+};
+
 static const spec root_spec[] = {
     PROPS(proc_config, "kafka", kafka),
     GROUP(proc_config, "input", NO_OFF, input_spec),
@@ -175,6 +193,8 @@ static const spec root_spec[] = {
     GROUP(proc_config, "metrics", offsetof(proc_config, metrics_enabled), metrics_spec),
     LIST(proc_config, "rules", rules, n_rules, proc_rule_cfg, rule_spec, REQUIRED | NONEMPTY),
     NAMED(proc_config, "definitions", defs, n_defs),
+    LIST(proc_config, "watchlists", watchlists, n_watchlists, proc_sky_cfg, watchlist_spec, 0),
+    LIST(proc_config, "watchmaps", watchmaps, n_watchmaps, proc_sky_cfg, watchmap_spec, 0),
     {0},
 };
 
@@ -197,6 +217,16 @@ static int check_rule_name(const char *value, char *why, size_t cap)
     size_t n = strlen(value);
     if (n == 0 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
         snprintf(why, cap, "\"%s\" is not a valid rule name (letters, digits, _ and - only)", value);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_sky_name(const char *value, char *why, size_t cap)
+{
+    size_t n = strlen(value);
+    if (n == 0 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
+        snprintf(why, cap, "\"%s\" is not a valid name (letters, digits, _ and - only)", value);
         return -1;
     }
     return 0;
@@ -323,7 +353,7 @@ static const char *type_name(int type)
 static const char *expected_type(kind k)
 {
     static const char *const names[] = {
-        [K_STRING] = "a string",  [K_ENUM] = "a string",       [K_INT] = "an integer",
+        [K_STRING] = "a string",  [K_ENUM] = "a string",       [K_INT] = "an integer", [K_FLOAT] = "a number",
         [K_STRINGS] = "an array of strings", [K_PROPS] = "a group { ... }", [K_GROUP] = "a group { ... }",
         [K_LIST] = "a list ( ... )", [K_NAMED] = "a group { ... }",
     };
@@ -338,6 +368,8 @@ static int type_fits(kind k, int type)
         return type == CONFIG_TYPE_STRING;
     case K_INT:
         return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
+    case K_FLOAT:
+        return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 || type == CONFIG_TYPE_FLOAT;
     case K_STRINGS:
         return type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
     case K_PROPS:
@@ -489,6 +521,8 @@ static void apply_defaults(const spec *members, void *base)
             *(char **)field = strdup(s->def_str);
         } else if (s->kind == K_ENUM || s->kind == K_INT) {
             store_int(field, s->width, s->def);
+        } else if (s->kind == K_FLOAT) {
+            *(double *)field = NAN; /* unset */
         } else if (s->kind == K_GROUP) {
             apply_defaults(s->members, base);
         }
@@ -748,6 +782,11 @@ static void load_setting(loader *L, const config_setting_t *s, const spec *sp, v
     case K_INT:
         load_int(L, s, sp, base, path);
         break;
+    case K_FLOAT:
+        *(double *)((char *)base + sp->off) = config_setting_type(s) == CONFIG_TYPE_FLOAT
+                                                  ? config_setting_get_float(s)
+                                                  : (double)config_setting_get_int64(s);
+        break;
     case K_STRINGS:
         load_strings(L, s, sp, base, path);
         break;
@@ -1004,6 +1043,17 @@ static void sort_by_line(proc_diags *d, size_t from, const char *file)
     }
 }
 
+/* Where each group of list `name` is written, for the errors of its file. */
+static void locate_sky(const config_t *lc, const char *name, proc_sky_cfg *items, size_t n)
+{
+    const config_setting_t *list = config_lookup(lc, name);
+    for (size_t i = 0; list && i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        items[i].line = e ? config_setting_source_line(e) : 0;
+        items[i].src = e && config_setting_source_file(e) ? strdup(config_setting_source_file(e)) : NULL;
+    }
+}
+
 int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -1030,6 +1080,8 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
         check_no_loop(&L, &lc, cfg);
         resolve_avro(&L, &lc, cfg);
         locate_rules(&L, &lc, cfg);
+        locate_sky(&lc, "watchlists", cfg->watchlists, cfg->n_watchlists);
+        locate_sky(&lc, "watchmaps", cfg->watchmaps, cfg->n_watchmaps);
         sort_by_line(diags, before, path);
     }
     config_destroy(&lc);
@@ -1117,6 +1169,10 @@ static void format_members(const spec *members, const void *base, char *buf, siz
             }
             break;
         }
+        case K_FLOAT:
+            snprintf(num, sizeof num, "%.17g", *(const double *)field);
+            append_field(buf, cap, sp->name, num);
+            break;
         case K_LIST:
         case K_NAMED: /* definitions: only when there are some */
             snprintf(num, sizeof num, "%zu", *(const size_t *)((const char *)base + sp->off2));
@@ -1232,5 +1288,13 @@ void proc_config_free(proc_config *cfg)
         free(cfg->defs[i].file);
     }
     free(cfg->defs);
+    for (size_t i = 0; i < cfg->n_watchlists + cfg->n_watchmaps; i++) {
+        proc_sky_cfg *w = i < cfg->n_watchlists ? &cfg->watchlists[i] : &cfg->watchmaps[i - cfg->n_watchlists];
+        free(w->name);
+        free(w->file);
+        free(w->src);
+    }
+    free(cfg->watchlists);
+    free(cfg->watchmaps);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -56,6 +56,16 @@ typedef struct {
     char *path;
     char *where;
 } proc_schema_cfg;
+/* A watchlist or watchmap as written in the file: its file (a relative path
+ * is from the config file's folder) and, for a watchlist, the radius of the
+ * rows without one; line and src locate its group. */
+typedef struct {
+    char *name;
+    char *file;
+    double radius_arcsec; /* NAN when not given */
+    int line;
+    char *src; /* the file the group is written in */
+} proc_sky_cfg;
 
 typedef struct {
     char *file;
@@ -95,6 +105,9 @@ typedef struct {
     size_t n_rules;
     proc_rule_cfg *defs; /* definitions = { NAME = "expression"; ... }: name, where (the text), its place */
     size_t n_defs;
+
+    proc_sky_cfg *watchlists, *watchmaps;
+    size_t n_watchlists, n_watchmaps;
 } proc_config;
 
 /* Diagnostics: every error found, each one line "FILE:LINE: message" or

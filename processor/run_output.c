@@ -158,8 +158,12 @@ static rd_kafka_resp_err_t produce_matches(proc_output *o, proc_rules *rules, co
                 proc_drops_json(&rules->drops, i, &o->doc, &o->json, &at, &len); /* written above: no failure */
             val = o->json.data + at;
         }
-        rd_kafka_resp_err_t pe =
-            produce(o->producer, rules->topics[i], val, len, key, klen, headers(PROC_HDR_RULE, rule_set_name(rules->rs, i), m));
+        rd_kafka_headers_t *h = headers(PROC_HDR_RULE, rule_set_name(rules->rs, i), m);
+        char buf[24];
+        const char *entry = rule_set_watch_entry(rules->rs, i, buf);
+        if (entry)
+            rd_kafka_header_add(h, PROC_HDR_WATCHLIST, -1, entry, -1);
+        rd_kafka_resp_err_t pe = produce(o->producer, rules->topics[i], val, len, key, klen, h);
         if (pe)
             return pe;
     }

@@ -17,6 +17,7 @@
 #define PROC_HDR_RULE "alertfilter-rule"
 #define PROC_HDR_SOURCE "alertfilter-source" /* "topic/partition/offset" of the input */
 #define PROC_HDR_ERROR "alertfilter-error"   /* dead letters: why the input was rejected */
+#define PROC_HDR_WATCHLIST "alertfilter-watchlist" /* the nearest entry of the watchlist() that was true */
 
 typedef struct {
     rd_kafka_t *producer;
