@@ -40,6 +40,7 @@ typedef struct {
 
 typedef struct {
     char *file;
+    bool parsed; /* the file was read and parsed (its settings may still be wrong) */
 
     proc_kvs kafka; /* kafka = { ... } */
 

@@ -18,4 +18,8 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags);
  * of the file and of its rules in diags. cfg is always left freeable. */
 rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diags);
 
+/* What `run` and a reload load: proc_ruleset_load and proc_config_check_run,
+ * every error of both in diags (not only the first one's). */
+rule_set *proc_ruleset_load_run(const char *path, proc_config *cfg, proc_diags *diags);
+
 #endif

@@ -375,8 +375,7 @@ static void reload_rules(run_state *r)
     proc_diags d = {0};
     proc_rules *nr = NULL;
     rule_set *rs = NULL;
-    if (proc_config_load(r->opts.config_path, &nc, &d) == 0 && proc_config_check_run(&nc, &d) == 0 &&
-        (rs = proc_ruleset_build(&nc, &d)))
+    if ((rs = proc_ruleset_load_run(r->opts.config_path, &nc, &d)))
         nr = proc_rules_new(&nc, rs, r->producer, &d);
     char changed[256];
     if (nr && proc_config_changed(&r->cfg, &nc, changed, sizeof changed))
@@ -778,8 +777,7 @@ int proc_run(const proc_run_opts *opts)
         return 1;
     r->opts = *opts;
     /* Every error in the file, the rules' included, before connecting. */
-    if (proc_config_load(opts->config_path, &r->cfg, &d) || proc_config_check_run(&r->cfg, &d) ||
-        !(rs = proc_ruleset_build(&r->cfg, &d))) {
+    if (!(rs = proc_ruleset_load_run(opts->config_path, &r->cfg, &d))) {
         proc_diags_print(&d, stderr);
         proc_diags_free(&d);
         proc_config_free(&r->cfg);
