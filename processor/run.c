@@ -134,6 +134,18 @@ static bool all_drained(run_state *r)
     return all;
 }
 
+/* Every rule's match counter, at 0 until it matches. */
+static void announce_rules(run_state *r)
+{
+    const char **names = malloc(r->rules->n * sizeof *names + 1);
+    if (!names)
+        return;
+    for (size_t i = 0; i < r->rules->n; i++)
+        names[i] = rule_set_name(r->rules->rs, i);
+    proc_metrics_rules_known(r->metrics, names, r->rules->n);
+    free(names);
+}
+
 /* ---- ending a batch ---- */
 
 static void log_kafka_error(proc_log_level level, const char *msg, const char *what, const char *why)
@@ -388,6 +400,7 @@ static void reload_rules(run_state *r)
     } else {
         proc_rules_free(r->rules);
         r->rules = nr;
+        announce_rules(r);
         proc_log(PROC_LOG_INFO, "rules reloaded", "rules=%zu", nr->n);
     }
     proc_diags_free(&d);
@@ -674,6 +687,7 @@ static int start(run_state *r, rule_set *rs)
         return fail("cannot set up the rules", r->cfg.file);
     }
     proc_log(PROC_LOG_INFO, "rules compiled", "rules=%zu", r->rules->n);
+    announce_rules(r);
     if (proc_output_init(&r->out, &r->cfg, r->producer, err, sizeof err))
         return fail("bad output configuration", err);
     if (r->cfg.metrics_enabled &&
