@@ -24,6 +24,10 @@ typedef struct {
     alert_doc doc;         /* reused from message to message */
     alert_buf json;
     uint64_t rejected; /* unparsable inputs in the open batch */
+    /* Asked while a full produce queue is waited out: true ends the wait (the
+     * produce then fails with __QUEUE_FULL). NULL: wait as long as it takes. */
+    bool (*give_up)(void *ctx);
+    void *give_up_ctx;
 } proc_output;
 
 /* Returns 0, or -1 with err (bad output.key path, cannot open the dead-letter topic). */
@@ -32,7 +36,8 @@ void proc_output_free(proc_output *o);
 
 /* Evaluates rules on m and produces its matches (or its dead letter).
  * Returns RD_KAFKA_RESP_ERR_NO_ERROR, or the error of a produce call that
- * failed for a reason other than a full queue (which it waits out). */
+ * failed for a reason other than a full queue (which it waits out, unless
+ * give_up says otherwise). */
 rd_kafka_resp_err_t proc_output_message(proc_output *o, proc_rules *rules, const rd_kafka_message_t *m);
 
 #endif
