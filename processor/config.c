@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "processor/log.h"
 
@@ -100,6 +101,7 @@ static int check_path(const char *value, char *why, size_t cap);
 static int check_url(const char *value, char *why, size_t cap);
 static int check_drop(const char *value, char *why, size_t cap);
 static int check_sky_name(const char *value, char *why, size_t cap);
+static int check_group(const char *value, char *why, size_t cap);
 
 /* Names in enum order: the index is the value stored. */
 static const char *const format_names[] = {"auto", "python", "json", "avro", NULL};
@@ -138,7 +140,7 @@ static const spec avro_spec[] = {
 static const spec input_spec[] = {
     /* Required by `run` only (proc_config_check_run): `check` and `eval` need no Kafka. */
     STRINGS(proc_config, "topics", input_topics, n_input_topics, check_topic, NONEMPTY),
-    STRING(proc_config, "group", group, "alertfilter", NULL, 0),
+    STRING(proc_config, "group", group, "alertfilter", check_group, 0),
     ENUM(proc_config, "format", format, ALERT_FORMAT_AUTO, format_names),
     INT(proc_config, "max_depth", max_depth, ALERT_DEFAULT_MAX_DEPTH, 1, 100000),
     INT(proc_config, "max_message_bytes", max_bytes, ALERT_DEFAULT_MAX_BYTES, 1, 1 << 30),
@@ -188,6 +190,7 @@ static const spec watchmap_spec[] = {
 
 static const spec root_spec[] = {
     PROPS(proc_config, "kafka", kafka),
+    INT(proc_config, "kafka_unreachable_timeout_ms", unreachable_timeout_ms, 60000, 1000, 86400000),
     GROUP(proc_config, "input", NO_OFF, input_spec),
     GROUP(proc_config, "output", NO_OFF, output_spec),
     GROUP(proc_config, "metrics", offsetof(proc_config, metrics_enabled), metrics_spec),
@@ -230,6 +233,15 @@ static int check_sky_name(const char *value, char *why, size_t cap)
         return -1;
     }
     return 0;
+}
+
+/* Kafka refuses an empty group id only when the consumer joins (after connecting). */
+static int check_group(const char *value, char *why, size_t cap)
+{
+    if (*value)
+        return 0;
+    snprintf(why, cap, "the consumer group id is empty; Kafka needs a name (default \"alertfilter\")");
+    return -1;
 }
 
 static int check_path(const char *value, char *why, size_t cap)
@@ -904,6 +916,18 @@ static void check_no_loop(loader *L, const config_t *lc, const proc_config *cfg)
              cfg->dead_letter_topic);
 }
 
+/* librdkafka refuses a subscription that names a topic twice, and only once connected. */
+static void check_unique_topics(loader *L, const config_t *lc, const proc_config *cfg)
+{
+    const config_setting_t *list = config_lookup(lc, "input.topics");
+    for (size_t i = 0; list && i < cfg->n_input_topics; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(cfg->input_topics[i], cfg->input_topics[j])) {
+                DIAG(L, list, "'input.topics' names \"%s\" twice", cfg->input_topics[i]);
+                break;
+            }
+}
+
 static void check_unique_names(loader *L, const config_t *lc, const proc_config *cfg)
 {
     const config_setting_t *list = config_lookup(lc, "rules");
@@ -1060,7 +1084,9 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
     cfg->file = strdup(path);
     apply_defaults(root_spec, cfg);
     size_t before = diags->n;
-    FILE *f = fopen(path, "r");
+    /* fopen opens a directory, and libconfig then says only "file I/O error". */
+    struct stat st;
+    FILE *f = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? (errno = EISDIR, NULL) : fopen(path, "r");
     if (!f) {
         proc_diags_add(diags, "%s: cannot open: %s", path, strerror(errno));
         return -1;
@@ -1074,9 +1100,11 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
         const char *efile = config_error_file(&lc);
         proc_diags_add(diags, "%s:%d: %s", efile ? efile : path, config_error_line(&lc), config_error_text(&lc));
     } else {
+        cfg->parsed = true;
         load_members(&L, config_root_setting(&lc), root_spec, cfg, "");
         check_one_cluster(&L, &lc, cfg);
         check_unique_names(&L, &lc, cfg);
+        check_unique_topics(&L, &lc, cfg);
         check_no_loop(&L, &lc, cfg);
         resolve_avro(&L, &lc, cfg);
         locate_rules(&L, &lc, cfg);

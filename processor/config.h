@@ -69,8 +69,10 @@ typedef struct {
 
 typedef struct {
     char *file;
+    bool parsed; /* the file was read and parsed (its settings may still be wrong) */
 
     proc_kvs kafka; /* kafka = { ... } */
+    int unreachable_timeout_ms; /* kafka_unreachable_timeout_ms: `run` ends when the cluster is silent that long */
 
     char **input_topics; /* input.topics */
     size_t n_input_topics;

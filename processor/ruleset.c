@@ -210,3 +210,14 @@ rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diag
     }
     return rs;
 }
+
+rule_set *proc_ruleset_load_run(const char *path, proc_config *cfg, proc_diags *diags)
+{
+    rule_set *rs = proc_ruleset_load(path, cfg, diags);
+    /* A file that could not be read has no settings to check further. */
+    if (cfg->parsed && proc_config_check_run(cfg, diags) && rs) {
+        rule_set_free(rs);
+        rs = NULL;
+    }
+    return rs;
+}
