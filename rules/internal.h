@@ -624,8 +624,8 @@ void rule_path_cache_forget(rule_path_cache *c);
  * with epochs. Inline, as it runs once per alert. */
 static inline bool rule_path_cache_next(rule_path_cache *c, uint32_t n_paths)
 {
-    for (rule_value *v = c->path_val, *end = v + n_paths; v < end; v++)
-        v->t = RULE_UNREAD;
+    for (uint32_t k = 0; k < n_paths; k++)
+        c->path_val[k].t = RULE_UNREAD;
     if (++c->epoch != 0)
         return false;
     rule_path_cache_forget(c);
