@@ -72,7 +72,7 @@ done
 [ -n "$LIBAVRO" ] || echo "  libavro: not built ($(head -n 1 "$OUT/cc.txt"); apt-get install libavro-dev)"
 echo "  targets: $TARGETS"
 
-# differential test; fastavro's floats here are not normalised to 32 bits).
+
 R1=$(rss "$BIN" eval -c "$OUT/ztf.cfg" "$OUT/ztf.avro")
 R10=$(rss "$BIN" eval -c "$OUT/ztf.cfg" $(printf "$OUT/ztf.avro %.0s" $(seq 10)))
 echo "  memory: eval peak RSS $R1 KiB for $N_CUT ZTF-shaped alerts, $R10 KiB for $((N_CUT * 10)) (the file 10 times)" \
