@@ -72,16 +72,22 @@ static double now(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: alertfilter eval -c CONFIG [--format auto|python|json] [--stats] [--explain RULE]\n"
-                 "                        [FILE...]\n\n"
+    fprintf(out, "usage: alertfilter eval -c CONFIG [--format auto|python|json|avro] [--stats]\n"
+                 "                        [--explain RULE] [FILE...]\n"
+                 "\n"
                  "Applies CONFIG's rules to alerts read one per line from FILEs, or stdin\n"
-                 "when there are none or FILE is '-'. Writes one line per (alert, matching\n"
-                 "rule), in input order then rule order: TOPIC<TAB>the alert as compact JSON.\n"
-                 "A malformed line is reported on stderr as FILE:LINE: offset N: reason,\n"
-                 "and the run goes on. While a file is read, a progress bar with the rate\n"
-                 "shows on stderr if it is a terminal (and stdout is not).\n\n"
+                 "when there are none or FILE is '-'; a FILE that starts with Obj\\x01 is an\n"
+                 "Avro object container file, each of its records one alert. Writes one line\n"
+                 "per (alert, matching rule), in input order then rule order: TOPIC<TAB>the\n"
+                 "alert as compact JSON. A malformed line is reported on stderr as FILE:LINE:\n"
+                 "offset N: reason, a bad record as FILE: record N: offset N: reason (the\n"
+                 "rest of that file skipped), and the run goes on. While a file is read, a\n"
+                 "progress bar with the rate shows on stderr if it is a terminal (and stdout\n"
+                 "is not).\n"
+                 "\n"
                  "  -c, --config FILE  the libconfig file; only `rules` is required\n"
-                 "  -f, --format FMT   auto, python or json (default: input.format, else auto)\n"
+                 "  -f, --format FMT   auto, python, json or avro (default: input.format, else\n"
+                 "                     auto); avro reads container files only\n"
                  "  -s, --stats        print per-rule match counts on stderr at the end\n"
                  "  -e, --explain RULE for each alert, print RULE's parts with their values\n"
                  "                     (why it matches or not) instead of the matches\n"
@@ -578,7 +584,7 @@ int proc_cmd_eval(int argc, char **argv)
         } else if (opt == 'f' && alert_format_parse(optarg, &unused) == 0) {
             format = optarg;
         } else if (opt == 'f') {
-            return proc_cli_usage_error("eval", usage, "unknown format '%s' (auto, python or json)", optarg);
+            return proc_cli_usage_error("eval", usage, "unknown format '%s' (auto, python, json or avro)", optarg);
         } else if (opt == 's') {
             stats = true;
         } else if (opt == 'e') {
