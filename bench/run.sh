@@ -375,3 +375,6 @@ if command -v kcat >/dev/null; then
 else
     echo "  not available (needs kcat)"
 fi
+
+# ---- issue 16: Avro (bench/avro.sh) ----
+ALERTFILTER_BIN="$BIN" bench/avro.sh
