@@ -112,12 +112,11 @@ static int add_file(schema_files *f, const char *path, char *why, size_t cap)
     }
     memmove(f->paths + 1, f->paths, f->n * sizeof *f->paths);
     memmove(f->texts + 1, f->texts, f->n * sizeof *f->texts);
+    memmove(f->src + 1, f->src, f->n * sizeof *f->src);
     f->paths[0] = strdup(path);
     f->texts[0] = text;
     f->n++;
-    for (size_t i = 0; i < f->n; i++)
-        f->src[i] = (alert_avro_source){.name = f->paths[i], .text = f->texts[i], .len = strlen(f->texts[i])};
-    f->src[0].len = len;
+    f->src[0] = (alert_avro_source){.name = f->paths[0], .text = text, .len = len};
     return 0;
 }
 
