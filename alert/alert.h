@@ -139,5 +139,9 @@ typedef struct {
 void alert_buf_free(alert_buf *b);
 /* Appends node's value as compact JSON (valid UTF-8) to out. Returns 0 or -1 (out of memory). */
 int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out);
+/* alert_write_json leaving out each dict entry whose value is one of the
+ * nodes drop[0..n_drop) (ALERT_ABSENT ones are ignored): what a rule's `drop`
+ * publishes. Returns 0 or -1 (out of memory). */
+int alert_write_json_dropping(const alert_doc *d, uint32_t node, const uint32_t *drop, size_t n_drop, alert_buf *out);
 
 #endif

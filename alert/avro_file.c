@@ -163,27 +163,30 @@ static int inflate_block(alert_avro_file *f, alert_error *err, const unsigned ch
         return fail(f, err, f->block_offset, "out of memory");
     z.next_in = (unsigned char *)p;
     z.avail_in = n < UINT32_MAX ? (uInt)n : UINT32_MAX;
-    size_t out = 0;
+    size_t out = 0, room = f->inflated_cap < max ? f->inflated_cap : max; /* the buffer may be larger than max */
     int rc;
     do {
-        if (out == f->inflated_cap) {
-            if (f->inflated_cap >= max) {
+        if (out == room) {
+            if (room >= max) {
                 inflateEnd(&z);
                 return fail(f, err, f->block_offset, "deflate block inflates past %zu bytes (input.max_message_bytes)",
                             max);
             }
-            size_t cap = f->inflated_cap ? f->inflated_cap * 2 : 65536;
+            size_t cap = f->inflated_cap > room ? f->inflated_cap : room ? room * 2 : 65536;
             cap = cap < max ? cap : max;
-            unsigned char *grown = realloc(f->inflated, cap);
-            if (!grown) {
-                inflateEnd(&z);
-                return fail(f, err, f->block_offset, "out of memory");
+            if (cap > f->inflated_cap) {
+                unsigned char *grown = realloc(f->inflated, cap);
+                if (!grown) {
+                    inflateEnd(&z);
+                    return fail(f, err, f->block_offset, "out of memory");
+                }
+                f->inflated = grown;
+                f->inflated_cap = cap;
             }
-            f->inflated = grown;
-            f->inflated_cap = cap;
+            room = cap;
         }
         z.next_out = f->inflated + out;
-        z.avail_out = (uInt)(f->inflated_cap - out < UINT32_MAX ? f->inflated_cap - out : UINT32_MAX);
+        z.avail_out = (uInt)(room - out < UINT32_MAX ? room - out : UINT32_MAX);
         rc = inflate(&z, Z_NO_FLUSH);
         out = (size_t)(z.next_out - f->inflated);
     } while (rc == Z_OK || (rc == Z_BUF_ERROR && z.avail_out == 0));

@@ -15,6 +15,8 @@ typedef struct {
     alert_avro_schema *s;
     alert_doc doc; /* the current source's JSON */
     const char *source_name;
+    const alert_avro_source *sources;
+    uint32_t source; /* the index of the source being compiled */
     alert_error *err;
 } compiler;
 
@@ -186,8 +188,9 @@ static int compile_reference(compiler *c, uint32_t node, const char *name, size_
     uint32_t alt = ns_n ? put_text(&s->full_names, &s->full_len, &s->full_cap, name, n, true) : UINT32_MAX;
     if (at == UINT32_MAX || (ns_n && alt == UINT32_MAX))
         return fail(c, 0, "out of memory");
-    /* The offset in the source, for the message should it not resolve, kept in min_size. */
-    return new_type(c, (avro_type){.kind = AVRO_REF, .name = at, .alt = alt, .min_size = (uint32_t)node_offset(c, node)},
+    /* Where it is (source, offset), for the message should it not resolve, kept in first and min_size. */
+    return new_type(c, (avro_type){.kind = AVRO_REF, .name = at, .alt = alt, .first = c->source,
+                                   .min_size = (uint32_t)node_offset(c, node)},
                     out);
 }
 
@@ -381,7 +384,7 @@ static int resolve_all(compiler *c)
     for (uint32_t i = 0; i < s->n_types; i++) {
         avro_type *t = &s->types[i];
         if (t->kind == AVRO_REF && resolve(s, i) == UINT32_MAX) {
-            c->source_name = "schema";
+            c->source_name = c->sources[t->first].name ? c->sources[t->first].name : "schema";
             return fail(c, t->min_size, "unknown type \"%s\"", s->full_names + t->name);
         }
     }
@@ -466,7 +469,7 @@ int alert_avro_schema_compile(const alert_avro_source *sources, size_t n, const 
 {
     *out = NULL;
     alert_avro_schema *s = calloc(1, sizeof *s);
-    compiler c = {.s = s, .err = err, .source_name = "schema"};
+    compiler c = {.s = s, .err = err, .source_name = "schema", .sources = sources};
     alert_doc_init(&c.doc);
     if (!s)
         return fail(&c, 0, "out of memory");
@@ -479,6 +482,7 @@ int alert_avro_schema_compile(const alert_avro_source *sources, size_t n, const 
         rc = fail(&c, 0, "no schema given");
     for (size_t i = 0; i < n && rc == 0; i++) {
         c.source_name = sources[i].name ? sources[i].name : "schema";
+        c.source = (uint32_t)i;
         alert_error json_err;
         if (alert_parse(&c.doc, sources[i].text, sources[i].len, ALERT_FORMAT_JSON, &json_err) != 0) {
             const char *why = strstr(json_err.msg, ": "); /* past read.c's own "offset N: " */

@@ -19,6 +19,10 @@ static void usage(FILE *out)
 
 static void print_disasm(const proc_config *cfg, const rule_set *rs)
 {
+    for (size_t i = 0; i < cfg->n_defs; i++) {
+        rule_set_disasm_definition(rs, i, stdout);
+        putchar('\n');
+    }
     for (size_t i = 0; i < cfg->n_rules; i++) {
         /* rule_set_disasm names the rule and its where text itself. */
         rule_set_disasm(rs, i, stdout);
@@ -64,6 +68,10 @@ int proc_cmd_check(int argc, char **argv)
         fprintf(stderr, "%s: %zu error%s\n", path, diags.n, diags.n == 1 ? "" : "s");
         status = 1;
     } else {
+        proc_diags warnings = {0};
+        proc_ruleset_warnings(&cfg, rs, &warnings);
+        proc_diags_print(&warnings, stderr);
+        proc_diags_free(&warnings);
         if (disasm)
             print_disasm(&cfg, rs);
         printf("%s: ok, %zu rule%s\n", path, cfg.n_rules, cfg.n_rules == 1 ? "" : "s");

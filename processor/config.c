@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <libconfig.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "processor/log.h"
 
@@ -66,10 +68,12 @@ typedef enum {
     K_STRING,  /* char * */
     K_ENUM,    /* an enum, written as one of `choices` */
     K_INT,     /* an integer field of `width` bytes, within [min, max] */
+    K_FLOAT,   /* a double, written as a float or an integer; NAN when absent */
     K_STRINGS, /* char ** at off, size_t count at off2 */
     K_PROPS,   /* proc_kvs: librdkafka properties */
     K_GROUP,   /* a group of `members`; bool at off2 says it was present */
     K_LIST,    /* a list of groups of `members`: array at off, count at off2, `width` bytes each */
+    K_NAMED,   /* a group of NAME = "string" of any names: proc_rule_cfg array at off (name, where), count at off2 */
 } kind;
 
 enum { REQUIRED = 1, NONEMPTY = 2 };
@@ -95,6 +99,9 @@ static int check_topic(const char *value, char *why, size_t cap);
 static int check_rule_name(const char *value, char *why, size_t cap);
 static int check_path(const char *value, char *why, size_t cap);
 static int check_url(const char *value, char *why, size_t cap);
+static int check_drop(const char *value, char *why, size_t cap);
+static int check_sky_name(const char *value, char *why, size_t cap);
+static int check_group(const char *value, char *why, size_t cap);
 
 /* Names in enum order: the index is the value stored. */
 static const char *const format_names[] = {"auto", "python", "json", "avro", NULL};
@@ -105,10 +112,12 @@ static const char *const encoding_names[] = {"json", "original", NULL};
 #define STRING(T, n, f, dflt, chk, fl) {.name = n, .kind = K_STRING, FIELD(T, f), .def_str = dflt, .check = chk, .flags = fl}
 #define ENUM(T, n, f, dflt, names) {.name = n, .kind = K_ENUM, FIELD(T, f), .def = dflt, .choices = names}
 #define INT(T, n, f, dflt, lo, hi) {.name = n, .kind = K_INT, FIELD(T, f), .def = dflt, .min = lo, .max = hi}
+#define FLOAT(T, n, f, fl) {.name = n, .kind = K_FLOAT, FIELD(T, f), .flags = fl}
 #define STRINGS(T, n, f, cnt, chk, fl) \
     {.name = n, .kind = K_STRINGS, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .check = chk, .flags = fl}
 #define PROPS(T, n, f) {.name = n, .kind = K_PROPS, FIELD(T, f)}
 #define GROUP(T, n, present, m) {.name = n, .kind = K_GROUP, .off = 0, .off2 = present, .members = m}
+#define NAMED(T, n, f, cnt) {.name = n, .kind = K_NAMED, .off = offsetof(T, f), .off2 = offsetof(T, cnt)}
 #define LIST(T, n, f, cnt, E, m, fl)                                                                    \
     {.name = n, .kind = K_LIST, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .width = sizeof(E), \
      .members = m, .flags = fl}
@@ -131,7 +140,7 @@ static const spec avro_spec[] = {
 static const spec input_spec[] = {
     /* Required by `run` only (proc_config_check_run): `check` and `eval` need no Kafka. */
     STRINGS(proc_config, "topics", input_topics, n_input_topics, check_topic, NONEMPTY),
-    STRING(proc_config, "group", group, "alertfilter", NULL, 0),
+    STRING(proc_config, "group", group, "alertfilter", check_group, 0),
     ENUM(proc_config, "format", format, ALERT_FORMAT_AUTO, format_names),
     INT(proc_config, "max_depth", max_depth, ALERT_DEFAULT_MAX_DEPTH, 1, 100000),
     INT(proc_config, "max_message_bytes", max_bytes, ALERT_DEFAULT_MAX_BYTES, 1, 1 << 30),
@@ -161,15 +170,34 @@ static const spec rule_spec[] = {
     STRING(proc_rule_cfg, "topic", topic, NULL, check_topic, REQUIRED),
     STRING(proc_rule_cfg, "where", where, NULL, NULL, REQUIRED),
     ENUM(proc_rule_cfg, "encoding", encoding, PROC_ENCODING_DEFAULT, encoding_names),
+    STRINGS(proc_rule_cfg, "drop", drop, n_drop, check_drop, 0),
+    {0},
+};
+
+/* Their files are read, and their values checked, with the rules (processor/ruleset.c). */
+static const spec watchlist_spec[] = {
+    STRING(proc_sky_cfg, "name", name, NULL, check_sky_name, REQUIRED),
+    STRING(proc_sky_cfg, "file", file, NULL, NULL, REQUIRED),
+    FLOAT(proc_sky_cfg, "radius_arcsec", radius_arcsec, 0), /* NAN without: each row has its own */
+    {0},
+};
+
+static const spec watchmap_spec[] = {
+    STRING(proc_sky_cfg, "name", name, NULL, check_sky_name, REQUIRED),
+    STRING(proc_sky_cfg, "file", file, NULL, NULL, REQUIRED),
     {0},
 };
 
 static const spec root_spec[] = {
     PROPS(proc_config, "kafka", kafka),
+    INT(proc_config, "kafka_unreachable_timeout_ms", unreachable_timeout_ms, 60000, 1000, 86400000),
     GROUP(proc_config, "input", NO_OFF, input_spec),
     GROUP(proc_config, "output", NO_OFF, output_spec),
     GROUP(proc_config, "metrics", offsetof(proc_config, metrics_enabled), metrics_spec),
     LIST(proc_config, "rules", rules, n_rules, proc_rule_cfg, rule_spec, REQUIRED | NONEMPTY),
+    NAMED(proc_config, "definitions", defs, n_defs),
+    LIST(proc_config, "watchlists", watchlists, n_watchlists, proc_sky_cfg, watchlist_spec, 0),
+    LIST(proc_config, "watchmaps", watchmaps, n_watchmaps, proc_sky_cfg, watchmap_spec, 0),
     {0},
 };
 
@@ -197,6 +225,25 @@ static int check_rule_name(const char *value, char *why, size_t cap)
     return 0;
 }
 
+static int check_sky_name(const char *value, char *why, size_t cap)
+{
+    size_t n = strlen(value);
+    if (n == 0 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
+        snprintf(why, cap, "\"%s\" is not a valid name (letters, digits, _ and - only)", value);
+        return -1;
+    }
+    return 0;
+}
+
+/* Kafka refuses an empty group id only when the consumer joins (after connecting). */
+static int check_group(const char *value, char *why, size_t cap)
+{
+    if (*value)
+        return 0;
+    snprintf(why, cap, "the consumer group id is empty; Kafka needs a name (default \"alertfilter\")");
+    return -1;
+}
+
 static int check_path(const char *value, char *why, size_t cap)
 {
     alert_path path = {0};
@@ -218,6 +265,21 @@ static int check_url(const char *value, char *why, size_t cap)
         return -1;
     }
     return 0;
+}
+
+/* A key to leave out of a rule's output: a path that ends in a key, not an index. */
+static int check_drop(const char *value, char *why, size_t cap)
+{
+    alert_path path = {0};
+    alert_error err;
+    int rc = check_path(value, why, cap);
+    if (rc == 0 && alert_path_parse(value, strlen(value), &path, &err) == 0 && path.n > 0 && path.steps[path.n - 1].index >= 0) {
+        snprintf(why, cap, "\"%s\" ends in an index: drop takes keys (\"cutoutScience\", \"candidate.magzpsci\")",
+                 value);
+        rc = -1;
+    }
+    alert_path_free(&path);
+    return rc;
 }
 
 /* ---- suggestions for misspelt names ---- */
@@ -303,9 +365,9 @@ static const char *type_name(int type)
 static const char *expected_type(kind k)
 {
     static const char *const names[] = {
-        [K_STRING] = "a string",  [K_ENUM] = "a string",       [K_INT] = "an integer",
+        [K_STRING] = "a string",  [K_ENUM] = "a string",       [K_INT] = "an integer", [K_FLOAT] = "a number",
         [K_STRINGS] = "an array of strings", [K_PROPS] = "a group { ... }", [K_GROUP] = "a group { ... }",
-        [K_LIST] = "a list ( ... )",
+        [K_LIST] = "a list ( ... )", [K_NAMED] = "a group { ... }",
     };
     return names[k];
 }
@@ -318,10 +380,13 @@ static int type_fits(kind k, int type)
         return type == CONFIG_TYPE_STRING;
     case K_INT:
         return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
+    case K_FLOAT:
+        return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 || type == CONFIG_TYPE_FLOAT;
     case K_STRINGS:
         return type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
     case K_PROPS:
     case K_GROUP:
+    case K_NAMED:
         return type == CONFIG_TYPE_GROUP;
     case K_LIST:
         /* An empty `( )` or `[ ]` reads as either. */
@@ -468,6 +533,8 @@ static void apply_defaults(const spec *members, void *base)
             *(char **)field = strdup(s->def_str);
         } else if (s->kind == K_ENUM || s->kind == K_INT) {
             store_int(field, s->width, s->def);
+        } else if (s->kind == K_FLOAT) {
+            *(double *)field = NAN; /* unset */
         } else if (s->kind == K_GROUP) {
             apply_defaults(s->members, base);
         }
@@ -678,6 +745,39 @@ static void load_list(loader *L, const config_setting_t *s, const spec *sp, void
     }
 }
 
+static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg *rule, int nth);
+
+/* definitions = { NAME = "expression"; ... }: each NAME a name that $NAME spells. */
+static void load_named(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
+{
+    int n = config_setting_length(s);
+    proc_rule_cfg *items = calloc((size_t)n + 1, sizeof *items);
+    size_t kept = 0;
+    int prev_line = 0, nth = 0;
+    for (int i = 0; items && i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        const char *name = config_setting_name(e);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            DIAG(L, e, "'%s.%s' must be a string, not %s", path, name, type_name(config_setting_type(e)));
+            continue;
+        }
+        if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name)) {
+            DIAG(L, e, "'%s.%s': a definition's name has only letters, digits and _ (rules read it as $NAME)", path,
+                 name);
+            continue;
+        }
+        int line = config_setting_source_line(e);
+        nth = line == prev_line ? nth + 1 : 0;
+        prev_line = line;
+        proc_rule_cfg *d = &items[kept++];
+        d->name = strdup(name);
+        d->where = strdup(config_setting_get_string(e));
+        locate_where(L, e, d, nth);
+    }
+    *(proc_rule_cfg **)((char *)base + sp->off) = items;
+    *(size_t *)((char *)base + sp->off2) = kept;
+}
+
 static void load_setting(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
 {
     if (!type_fits(sp->kind, config_setting_type(s))) {
@@ -694,6 +794,11 @@ static void load_setting(loader *L, const config_setting_t *s, const spec *sp, v
     case K_INT:
         load_int(L, s, sp, base, path);
         break;
+    case K_FLOAT:
+        *(double *)((char *)base + sp->off) = config_setting_type(s) == CONFIG_TYPE_FLOAT
+                                                  ? config_setting_get_float(s)
+                                                  : (double)config_setting_get_int64(s);
+        break;
     case K_STRINGS:
         load_strings(L, s, sp, base, path);
         break;
@@ -707,6 +812,9 @@ static void load_setting(loader *L, const config_setting_t *s, const spec *sp, v
         break;
     case K_LIST:
         load_list(L, s, sp, base, path);
+        break;
+    case K_NAMED:
+        load_named(L, s, sp, base, path);
         break;
     }
 }
@@ -806,6 +914,18 @@ static void check_no_loop(loader *L, const config_t *lc, const proc_config *cfg)
         DIAG(L, config_lookup(lc, "output.dead_letter_topic"),
              "output.dead_letter_topic \"%s\" is an input topic: malformed messages would be read again",
              cfg->dead_letter_topic);
+}
+
+/* librdkafka refuses a subscription that names a topic twice, and only once connected. */
+static void check_unique_topics(loader *L, const config_t *lc, const proc_config *cfg)
+{
+    const config_setting_t *list = config_lookup(lc, "input.topics");
+    for (size_t i = 0; list && i < cfg->n_input_topics; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(cfg->input_topics[i], cfg->input_topics[j])) {
+                DIAG(L, list, "'input.topics' names \"%s\" twice", cfg->input_topics[i]);
+                break;
+            }
 }
 
 static void check_unique_names(loader *L, const config_t *lc, const proc_config *cfg)
@@ -947,13 +1067,26 @@ static void sort_by_line(proc_diags *d, size_t from, const char *file)
     }
 }
 
+/* Where each group of list `name` is written, for the errors of its file. */
+static void locate_sky(const config_t *lc, const char *name, proc_sky_cfg *items, size_t n)
+{
+    const config_setting_t *list = config_lookup(lc, name);
+    for (size_t i = 0; list && i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        items[i].line = e ? config_setting_source_line(e) : 0;
+        items[i].src = e && config_setting_source_file(e) ? strdup(config_setting_source_file(e)) : NULL;
+    }
+}
+
 int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->file = strdup(path);
     apply_defaults(root_spec, cfg);
     size_t before = diags->n;
-    FILE *f = fopen(path, "r");
+    /* fopen opens a directory, and libconfig then says only "file I/O error". */
+    struct stat st;
+    FILE *f = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? (errno = EISDIR, NULL) : fopen(path, "r");
     if (!f) {
         proc_diags_add(diags, "%s: cannot open: %s", path, strerror(errno));
         return -1;
@@ -967,12 +1100,16 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
         const char *efile = config_error_file(&lc);
         proc_diags_add(diags, "%s:%d: %s", efile ? efile : path, config_error_line(&lc), config_error_text(&lc));
     } else {
+        cfg->parsed = true;
         load_members(&L, config_root_setting(&lc), root_spec, cfg, "");
         check_one_cluster(&L, &lc, cfg);
         check_unique_names(&L, &lc, cfg);
+        check_unique_topics(&L, &lc, cfg);
         check_no_loop(&L, &lc, cfg);
         resolve_avro(&L, &lc, cfg);
         locate_rules(&L, &lc, cfg);
+        locate_sky(&lc, "watchlists", cfg->watchlists, cfg->n_watchlists);
+        locate_sky(&lc, "watchmaps", cfg->watchmaps, cfg->n_watchmaps);
         sort_by_line(diags, before, path);
     }
     config_destroy(&lc);
@@ -1060,9 +1197,15 @@ static void format_members(const spec *members, const void *base, char *buf, siz
             }
             break;
         }
+        case K_FLOAT:
+            snprintf(num, sizeof num, "%.17g", *(const double *)field);
+            append_field(buf, cap, sp->name, num);
+            break;
         case K_LIST:
+        case K_NAMED: /* definitions: only when there are some */
             snprintf(num, sizeof num, "%zu", *(const size_t *)((const char *)base + sp->off2));
-            append_field(buf, cap, name, num);
+            if (sp->kind == K_LIST || strcmp(num, "0"))
+                append_field(buf, cap, name, num);
             break;
         case K_GROUP: /* nested, as input.avro: NAME.KEY=VALUE on the enclosing group's line, when present */
             if (sp->off2 == NO_OFF || *(const bool *)((const char *)base + sp->off2)) {
@@ -1111,7 +1254,7 @@ size_t proc_config_changed(const proc_config *a, const proc_config *b, char *nam
         names[0] = '\0';
     for (const spec *sp = root_spec; sp->name; sp++) {
         char x[3500], y[3500];
-        if (sp->kind == K_LIST) /* the rules */
+        if (sp->kind == K_LIST || sp->kind == K_NAMED) /* the rules and their definitions */
             continue;
         format_setting(sp, a, x, sizeof x);
         format_setting(sp, b, y, sizeof y);
@@ -1161,7 +1304,25 @@ void proc_config_free(proc_config *cfg)
         free(cfg->rules[i].where);
         free(cfg->rules[i].where_src);
         free(cfg->rules[i].file);
+        for (size_t k = 0; k < cfg->rules[i].n_drop; k++)
+            free(cfg->rules[i].drop[k]);
+        free(cfg->rules[i].drop);
     }
     free(cfg->rules);
+    for (size_t i = 0; i < cfg->n_defs; i++) {
+        free(cfg->defs[i].name);
+        free(cfg->defs[i].where);
+        free(cfg->defs[i].where_src);
+        free(cfg->defs[i].file);
+    }
+    free(cfg->defs);
+    for (size_t i = 0; i < cfg->n_watchlists + cfg->n_watchmaps; i++) {
+        proc_sky_cfg *w = i < cfg->n_watchlists ? &cfg->watchlists[i] : &cfg->watchmaps[i - cfg->n_watchlists];
+        free(w->name);
+        free(w->file);
+        free(w->src);
+    }
+    free(cfg->watchlists);
+    free(cfg->watchmaps);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -43,6 +43,8 @@ typedef struct {
     char *where_src;
     char *file; /* the file the rule is written in: the config's, or one it @includes */
     proc_encoding encoding; /* the rule's `encoding`, else output.encoding */
+    char **drop; /* drop = [ "cutoutScience", "candidate.x", ... ]: left out of what it publishes */
+    size_t n_drop;
 } proc_rule_cfg;
 
 /* One entry of input.avro.schemas: the schema a Confluent-framed message with
@@ -54,11 +56,23 @@ typedef struct {
     char *path;
     char *where;
 } proc_schema_cfg;
+/* A watchlist or watchmap as written in the file: its file (a relative path
+ * is from the config file's folder) and, for a watchlist, the radius of the
+ * rows without one; line and src locate its group. */
+typedef struct {
+    char *name;
+    char *file;
+    double radius_arcsec; /* NAN when not given */
+    int line;
+    char *src; /* the file the group is written in */
+} proc_sky_cfg;
 
 typedef struct {
     char *file;
+    bool parsed; /* the file was read and parsed (its settings may still be wrong) */
 
     proc_kvs kafka; /* kafka = { ... } */
+    int unreachable_timeout_ms; /* kafka_unreachable_timeout_ms: `run` ends when the cluster is silent that long */
 
     char **input_topics; /* input.topics */
     size_t n_input_topics;
@@ -91,6 +105,11 @@ typedef struct {
 
     proc_rule_cfg *rules;
     size_t n_rules;
+    proc_rule_cfg *defs; /* definitions = { NAME = "expression"; ... }: name, where (the text), its place */
+    size_t n_defs;
+
+    proc_sky_cfg *watchlists, *watchmaps;
+    size_t n_watchlists, n_watchmaps;
 } proc_config;
 
 /* Diagnostics: every error found, each one line "FILE:LINE: message" or

@@ -408,7 +408,7 @@ Test(config, effective_config_is_logged_with_secrets_masked)
     cr_assert_str_eq(out,
                      "level=info msg=config file=" DIR "full.cfg kafka.bootstrap.servers=kafka:9092 "
                      "kafka.sasl.password=*** kafka.enable.idempotence=true kafka.linger.ms=5 "
-                     "kafka.queue.buffering.max.kbytes=2048 rules=2\n"
+                     "kafka.queue.buffering.max.kbytes=2048 kafka_unreachable_timeout_ms=60000 rules=2 watchlists=0 watchmaps=0\n"
                      "level=info msg=config section=input topics=alerts,alerts.other group=filters format=python "
                      "max_depth=64 max_message_bytes=1048576\n"
                      "level=info msg=config section=output guarantee=at_least_once encoding=json dead_letter_topic=alerts-dlq "
