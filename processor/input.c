@@ -116,7 +116,10 @@ static int add_file(schema_files *f, const char *path, char *why, size_t cap)
     f->paths[0] = strdup(path);
     f->texts[0] = text;
     f->n++;
-    f->src[0] = (alert_avro_source){.name = f->paths[0], .text = text, .len = len};
+    /* Named by its file name: the compiler's messages fit in an alert_error, and the
+     * config line they are reported at names the directory. */
+    const char *slash = strrchr(f->paths[0] ? f->paths[0] : path, '/');
+    f->src[0] = (alert_avro_source){.name = slash ? slash + 1 : path, .text = text, .len = len};
     return 0;
 }
 
