@@ -112,12 +112,14 @@ static int add_file(schema_files *f, const char *path, char *why, size_t cap)
     }
     memmove(f->paths + 1, f->paths, f->n * sizeof *f->paths);
     memmove(f->texts + 1, f->texts, f->n * sizeof *f->texts);
+    memmove(f->src + 1, f->src, f->n * sizeof *f->src);
     f->paths[0] = strdup(path);
     f->texts[0] = text;
     f->n++;
-    for (size_t i = 0; i < f->n; i++)
-        f->src[i] = (alert_avro_source){.name = f->paths[i], .text = f->texts[i], .len = strlen(f->texts[i])};
-    f->src[0].len = len;
+    /* Named by its file name: the compiler's messages fit in an alert_error, and the
+     * config line they are reported at names the directory. */
+    const char *slash = strrchr(f->paths[0] ? f->paths[0] : path, '/');
+    f->src[0] = (alert_avro_source){.name = slash ? slash + 1 : path, .text = text, .len = len};
     return 0;
 }
 
