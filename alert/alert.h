@@ -21,13 +21,16 @@ typedef enum {
 } alert_type;
 
 /* Input format. AUTO decides per message (see alert_parse). */
-typedef enum { ALERT_FORMAT_AUTO, ALERT_FORMAT_PYTHON, ALERT_FORMAT_JSON } alert_format;
+/* AVRO is read with a schema, by alert/avro.h: alert_parse refuses it. */
+typedef enum { ALERT_FORMAT_AUTO, ALERT_FORMAT_PYTHON, ALERT_FORMAT_JSON, ALERT_FORMAT_AVRO } alert_format;
 
 /* Node flags. */
 enum {
     ALERT_F_ESCAPED = 1, /* str/bytes: the raw span holds backslash escapes */
     ALERT_F_VERBATIM = 2, /* str: the raw span can be copied into a JSON string as it is */
     ALERT_F_BIGINT = 4, /* int: does not fit in int64_t */
+    ALERT_F_BINARY = 8, /* int/float (Avro): start/len hold the value's 64 bits, not a span (alert/avro.h) */
+    ALERT_F_FLOAT32 = 16, /* float (Avro float): written as the shortest decimal of its 32-bit value */
 };
 
 /* An error: where in the message (byte offset) and why. */

@@ -4,6 +4,7 @@
 
 #include "processor/cli.h"
 #include "processor/commands.h"
+#include "processor/input.h"
 #include "processor/ruleset.h"
 
 static void usage(FILE *out)
@@ -59,8 +60,10 @@ int proc_cmd_check(int argc, char **argv)
     proc_config cfg;
     proc_diags diags = {0};
     rule_set *rs = proc_ruleset_load(path, &cfg, &diags);
+    /* Schema files are compiled as `run` does, so that check reports their errors too. */
+    proc_input *in = proc_input_new(&cfg, NULL, &diags);
     int status = 0;
-    if (!rs) {
+    if (!rs || !in) {
         proc_diags_print(&diags, stderr);
         fprintf(stderr, "%s: %zu error%s\n", path, diags.n, diags.n == 1 ? "" : "s");
         status = 1;
@@ -77,6 +80,7 @@ int proc_cmd_check(int argc, char **argv)
     }
     if (rs)
         rule_set_free(rs);
+    proc_input_free(in);
     proc_config_free(&cfg);
     proc_diags_free(&diags);
     return status;

@@ -2,6 +2,8 @@
  * compile error at its place in the config file. */
 #include "processor/ruleset.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +119,41 @@ void proc_ruleset_warnings(const proc_config *cfg, const rule_set *rs, proc_diag
     }
 }
 
+/* Reads the watchlist (map false) or watchmap w's file, a relative path from
+ * the folder of the file its group is in, into rs. Returns 0, or -1 with the
+ * error in diags: then the name still goes to rs, empty, so that the rules
+ * using it report no error of their own (the set is not used). */
+static int add_sky(const proc_config *cfg, rule_set *rs, const proc_sky_cfg *w, bool map, proc_diags *diags)
+{
+    const char *where = w->src ? w->src : cfg->file;
+    const char *slash = strrchr(where, '/');
+    char *path;
+    if (w->file[0] == '/' || !slash)
+        path = strdup(w->file);
+    else if (asprintf(&path, "%.*s/%s", (int)(slash - where), where, w->file) < 0)
+        path = NULL;
+    if (!path) {
+        proc_diags_add(diags, "%s: out of memory", cfg->file);
+        return -1;
+    }
+    sky_error err;
+    void *obj = map ? (void *)sky_moc_load(path, &err) : (void *)sky_watchlist_load(path, w->radius_arcsec, &err);
+    free(path);
+    const char *what = map ? "watchmap" : "watchlist";
+    if (!obj)
+        proc_diags_add(diags, "%s:%d: %s '%s': %s", where, w->line, what, w->name, err.msg);
+    int added = map ? rule_set_add_watchmap(rs, w->name, obj) : rule_set_add_watchlist(rs, w->name, obj);
+    if (added != 0) {
+        proc_diags_add(diags, "%s:%d: %s '%s': the name is taken by another %s", where, w->line, what, w->name, what);
+        if (map)
+            sky_moc_free(obj);
+        else
+            sky_watchlist_free(obj);
+        return -1;
+    }
+    return obj ? 0 : -1;
+}
+
 rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
 {
     rule_set *rs = rule_set_new();
@@ -124,7 +161,14 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
         proc_diags_add(diags, "%s: out of memory compiling the rules", cfg->file);
         return NULL;
     }
-    int failed = define(cfg, rs, diags) != 0;
+    int failed = 0;
+    for (size_t i = 0; i < cfg->n_watchlists + cfg->n_watchmaps; i++) {
+        bool map = i >= cfg->n_watchlists;
+        const proc_sky_cfg *w = map ? &cfg->watchmaps[i - cfg->n_watchlists] : &cfg->watchlists[i];
+        if (w->name && w->file) /* else the config loader reported it */
+            failed |= add_sky(cfg, rs, w, map, diags) != 0;
+    }
+    failed |= define(cfg, rs, diags) != 0;
     for (size_t i = 0; i < cfg->n_rules; i++) {
         const proc_rule_cfg *rule = &cfg->rules[i];
         if (!rule->name || !rule->where) { /* a rule the config loader already reported */
@@ -163,6 +207,17 @@ rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diag
     if (config_failed && rs) {
         rule_set_free(rs);
         return NULL;
+    }
+    return rs;
+}
+
+rule_set *proc_ruleset_load_run(const char *path, proc_config *cfg, proc_diags *diags)
+{
+    rule_set *rs = proc_ruleset_load(path, cfg, diags);
+    /* A file that could not be read has no settings to check further. */
+    if (cfg->parsed && proc_config_check_run(cfg, diags) && rs) {
+        rule_set_free(rs);
+        rs = NULL;
     }
     return rs;
 }

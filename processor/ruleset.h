@@ -23,4 +23,8 @@ void proc_ruleset_warnings(const proc_config *cfg, const rule_set *rs, proc_diag
  * of the file and of its rules in diags. cfg is always left freeable. */
 rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diags);
 
+/* What `run` and a reload load: proc_ruleset_load and proc_config_check_run,
+ * every error of both in diags (not only the first one's). */
+rule_set *proc_ruleset_load_run(const char *path, proc_config *cfg, proc_diags *diags);
+
 #endif

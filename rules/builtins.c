@@ -16,6 +16,7 @@ static const rule_builtin builtins[] = {
     {"count", RULE_OP_COUNTIF, 2, RULE_BI_QUANT},   {"sum", RULE_OP_SUMOF, 2, RULE_BI_QUANT},
     {"mean", RULE_OP_MEANOF, 2, RULE_BI_QUANT},
     {"galactic_l", RULE_OP_GALL, 2, RULE_BI_PLAIN}, {"galactic_b", RULE_OP_GALB, 2, RULE_BI_PLAIN},
+    {"watchlist", RULE_OP_WATCHLIST, 3, RULE_BI_WATCH}, {"watchmap", RULE_OP_WATCHMAP, 3, RULE_BI_WATCH},
 };
 
 const rule_builtin *rule_builtin_find(const char *name, size_t len)

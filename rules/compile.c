@@ -154,7 +154,8 @@ static bool fold(const compiler *c, int32_t n, rule_value *out)
         return ok;
     }
     case AST_CALL: {
-        if (a->op == RULE_OP_NOTNULL || rule_op_kind[a->op] == RULE_ARG_PRED)
+        if (a->op == RULE_OP_NOTNULL || rule_op_kind[a->op] == RULE_ARG_PRED || a->op == RULE_OP_WATCHLIST ||
+            a->op == RULE_OP_WATCHMAP)
             return false;
         if (!fold_kids(c, a, vals))
             return false;
@@ -338,9 +339,12 @@ static void compile_call(compiler *c, uint32_t seg, const rule_ast *a)
         emit(c, seg, a->op, (int32_t)pred);
         return;
     }
-    for (uint32_t k = 0; k < (uint32_t)a->b; k++)
+    /* watchlist('NAME', ra, dec): NAME, checked by rule_watch_check, is the operand. */
+    bool watch = a->op == RULE_OP_WATCHLIST || a->op == RULE_OP_WATCHMAP;
+    for (uint32_t k = watch; k < (uint32_t)a->b; k++)
         compile_value(c, seg, kid(c, a->a, k));
-    emit(c, seg, a->op, 0);
+    const rule_value *name = watch ? &node_at(c, kid(c, a->a, 0))->lit : NULL;
+    emit(c, seg, a->op, watch ? rule_watch_find(c->p->watch, a->op, name->u.s, name->n) : 0);
 }
 
 static void compile_value(compiler *c, uint32_t seg, int32_t n)

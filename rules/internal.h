@@ -228,7 +228,7 @@ static inline rule_value rule_len(alert_doc *doc, const rule_value *v)
 /* RULE_BI_QUANT: the second argument is a predicate or EXPR over '@', the
  * first's elements; RULE_BI_MINMAX: min/max, two numbers, or the aggregate
  * (MINOF, MAXOF) when the second argument mentions '@'. */
-typedef enum { RULE_BI_PLAIN, RULE_BI_PATH, RULE_BI_QUANT, RULE_BI_MINMAX } rule_bi_kind;
+typedef enum { RULE_BI_PLAIN, RULE_BI_PATH, RULE_BI_QUANT, RULE_BI_MINMAX, RULE_BI_WATCH } rule_bi_kind;
 typedef struct {
     const char *name;
     rule_opcode op;
@@ -356,6 +356,43 @@ typedef struct {
     double cmp_d;
 } rule_segment;
 
+/* ---- watchlists and watchmaps by name (watch.c) ---- */
+
+typedef struct {
+    char **names;
+    void **objs; /* sky_watchlist * or sky_moc *, owned */
+    uint32_t n;
+} rule_watch_kind;
+
+/* The set's watchlists (kinds[0]) and watchmaps (kinds[1]). */
+typedef struct {
+    rule_watch_kind kinds[2];
+} rule_watch;
+
+/* The last watchlist() that was true in a rule: for the alert of epoch, entry of list. */
+typedef struct {
+    uint32_t epoch, list;
+    uint64_t entry;
+} rule_watch_hit;
+
+/* Adds obj (a sky_watchlist for op RULE_OP_WATCHLIST, a sky_moc for
+ * RULE_OP_WATCHMAP) as name. Returns 0, or -1 (the name is taken, out of
+ * memory): obj is then not w's. */
+int rule_watch_add(rule_watch *w, rule_opcode op, const char *name, void *obj);
+int32_t rule_watch_find(const rule_watch *w, rule_opcode op, const char *name, size_t len);
+uint32_t rule_watch_count(const rule_watch *w, rule_opcode op); /* 0 when w is NULL */
+const char *rule_watch_name(const rule_watch *w, rule_opcode op, int32_t i);
+void rule_watch_free(rule_watch *w);
+/* Reports, in d, each watchlist()/watchmap() of t whose first argument is not
+ * a string naming one of w's; returns how many. */
+size_t rule_watch_check(const rule_watch *w, const rule_tree *t, rule_diags *d);
+/* watchlist()/watchmap() i of (ra, dec): false unless both are numbers; a
+ * watchlist's nearest entry goes to hit. */
+bool rule_watch_test(const rule_watch *w, rule_watch_hit *hit, uint32_t epoch, rule_opcode op, int32_t i,
+                     const rule_value *ra, const rule_value *dec);
+/* The name of hit's entry when it was found for the alert of epoch, else NULL. */
+const char *rule_watch_hit_name(const rule_watch *w, const rule_watch_hit *hit, uint32_t epoch, char buf[24]);
+
 typedef struct {
     alert_step *steps;
     uint32_t n;
@@ -379,6 +416,7 @@ struct rule_program {
     const rule_program *defs;
     uint32_t n_defs;
     rule_arena arena; /* strings, steps */
+    const rule_watch *watch; /* the set's, which WATCHLIST and WATCHMAP name */
 };
 
 /* Keys looked up in one dict, so that one scan of it finds them all: their
@@ -618,6 +656,9 @@ typedef struct {
     uint32_t n_defs;
     uint64_t def_runs;          /* definitions run, all alerts: what memoising saves shows here */
     rule_agg_slot aggs[RULE_AGG_SLOTS]; /* direct-mapped: rules that aggregate the same list share it */
+    const rule_watch *watch;    /* by WATCHLIST's and WATCHMAP's operand */
+    rule_watch_hit *watch_hits; /* by rule: its last true watchlist() */
+    const rule_program *progs;  /* the rules run (rule_vm_run): a predicate's rule is its program's index */
 } rule_vm;
 
 /* Starts vm->epoch's alert: when the epoch wrapped (or at the first), the

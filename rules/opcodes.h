@@ -39,7 +39,8 @@
                  once per alert */                                                                \
     K(RULE)   /* a rule's index in the set: ENTER, first in the set's copy of a rule whose code   \
                  reads its program's predicates, or constants not in the set's pool (then the     \
-                 second operand is 1) */
+                 second operand is 1) */                                                         \
+    K(WATCH)  /* index of one of the set's watchlists (WATCHLIST) or watchmaps (WATCHMAP) */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
@@ -91,6 +92,8 @@
     OP(CONE, NONE, 5, 1)            \
     OP(GALL, NONE, 2, 1)            \
     OP(GALB, NONE, 2, 1)            \
+    OP(WATCHLIST, WATCH, 2, 1)      \
+    OP(WATCHMAP, WATCH, 2, 1)       \
     OP(ANY, PRED, 1, 1)             \
     OP(ALL, PRED, 1, 1)             \
     OP(COUNTIF, PRED, 1, 1)         \

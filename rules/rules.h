@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "alert/alert.h"
+#include "sky/sky.h"
 
 /* Semantics the rule author can rely on (tests/rules/ pin each one down):
  * - null: a missing field, an index out of range or a step through the wrong
@@ -29,7 +30,9 @@
  *   are null; min/max of non-numbers are null; startswith of non-strings is
  *   false; angsep is null and cone false unless every argument is a number;
  *   galactic_l/galactic_b (degrees, from ICRS ra, dec) are null unless both
- *   are numbers, ra finite and dec in [-90, 90];
+ *   are numbers, ra finite and dec in [-90, 90]; watchlist('NAME', ra, dec) and
+ *   watchmap('NAME', ra, dec) are false unless ra and dec are numbers (dec in
+ *   [-90, 90]; ra taken modulo 360);
  *   any/all over something that is not a list or tuple are false, count null;
  *   over an empty list any is false, all true, count 0.
  * - aggregates: min/max/sum/mean(LIST, EXPR) take EXPR (in terms of '@') of
@@ -113,6 +116,18 @@ const char *rule_set_name(const rule_set *rs, size_t i);
  * prepared first, and out of memory for that aborts: a caller that must report
  * it calls rule_set_prepare before. */
 size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match);
+
+/* Watchlists and watchmaps, by the name that watchlist('NAME', ra, dec) and
+ * watchmap('NAME', ra, dec) use: given to the set before the rules that use
+ * them are added. The set owns wl (moc) from then on. Returns 0, or -1 when
+ * the name is taken or out of memory (wl is then still the caller's). */
+int rule_set_add_watchlist(rule_set *rs, const char *name, sky_watchlist *wl);
+int rule_set_add_watchmap(rule_set *rs, const char *name, sky_moc *moc);
+
+/* After rule_set_eval, for a rule i that matched: the name of the nearest entry
+ * of the last watchlist() that was true while it ran on this alert, or NULL
+ * when none was (buf holds a name made from a row number). */
+const char *rule_set_watch_entry(const rule_set *rs, size_t i, char buf[24]);
 
 /* Prints rule i's bytecode, one instruction per line (like SQLite's EXPLAIN). */
 void rule_set_disasm(const rule_set *rs, size_t i, FILE *out);

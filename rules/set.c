@@ -16,6 +16,8 @@ struct rule_set {
     uint32_t stack_cap;
     rule_defs defs;  /* its definitions ($name), compiled before its rules */
     rule_layout lay; /* the VM's code for the rules, by rule_optimize */
+    rule_watch watch;            /* watchlists and watchmaps by name */
+    rule_watch_hit *watch_hits;  /* by rule (n of them once prepared, when there is a watchlist or watchmap) */
     rule_vm vm;      /* the above, bound for rule_set_eval (by rule_set_prepare) */
     bool prepared;   /* laid out and bound since the last rule_set_add */
 };
@@ -34,6 +36,8 @@ void rule_set_free(rule_set *rs)
     free(rs->stack);
     rule_layout_free(&rs->lay);
     rule_defs_free(&rs->defs);
+    rule_watch_free(&rs->watch);
+    free(rs->watch_hits);
     free(rs);
 }
 
@@ -78,7 +82,7 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
 {
     rule_diags diags = {.errs = errs, .max = max_errs};
     rule_tree tree;
-    rule_program prog = {0};
+    rule_program prog = {.watch = &rs->watch};
     int rc = -1;
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 8;
@@ -94,7 +98,8 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
     prog.defs = rs->defs.progs;
     prog.n_defs = rs->defs.n_progs;
     if (rule_parse(&tree, where, strlen(where), &diags) == 0 &&
-        rule_defs_resolve(&rs->defs, &tree, where, &diags) == 0 && build(rs, &tree, &prog, &diags) == 0) {
+        rule_defs_resolve(&rs->defs, &tree, where, &diags) == 0 &&
+        rule_watch_check(&rs->watch, &tree, &diags) == 0 && build(rs, &tree, &prog, &diags) == 0) {
         rule_defs_mark_used(&rs->defs, &prog);
         prog.name = strdup(name);
         prog.where = strdup(where);
@@ -114,8 +119,19 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
     return rc;
 }
 
+/* A definition's value is kept for the alert and shared by the rules that read
+ * it, so a watchlist() in it could not say which rule's output names the entry
+ * it matched (nor run outside a rule's code): it is refused, with the way out. */
 static int build_definition(void *rs, const rule_tree *t, rule_program *prog, rule_diags *diags)
 {
+    for (uint32_t n = 0; n < t->n; n++) {
+        const rule_ast *a = &t->nodes[n];
+        if (a->kind == AST_CALL && (a->op == RULE_OP_WATCHLIST || a->op == RULE_OP_WATCHMAP)) {
+            rule_diag(diags, a->offset, a->len, "%s() cannot be used in a definition: call it in the rule",
+                      a->op == RULE_OP_WATCHLIST ? "watchlist" : "watchmap");
+            return -1;
+        }
+    }
     return build(rs, t, prog, diags);
 }
 
@@ -143,6 +159,13 @@ int rule_set_prepare(rule_set *rs)
         return 0;
     if (rule_optimize(&rs->lay, rs->rules, rs->n) != 0)
         return -1;
+    if (rs->watch.kinds[0].n + rs->watch.kinds[1].n > 0) {
+        rule_watch_hit *hits = realloc(rs->watch_hits, (rs->n ? rs->n : 1) * sizeof *hits);
+        if (!hits)
+            return -1;
+        memset(hits, 0, (rs->n ? rs->n : 1) * sizeof *hits);
+        rs->watch_hits = hits;
+    }
     rs->vm = (rule_vm){.paths = &rs->paths,
                        .path_val = rs->cache.path_val,
                        .path_node = rs->cache.path_node,
@@ -157,7 +180,9 @@ int rule_set_prepare(rule_set *rs)
                        .quants = rs->lay.quants,
                        .quant_cols = rs->lay.quant_cols,
                        .defs = rs->defs.slots,
-                       .n_defs = rs->defs.n_progs};
+                       .n_defs = rs->defs.n_progs,
+                       .watch = &rs->watch,
+                       .watch_hits = rs->watch_hits};
     rs->prepared = true;
     return 0;
 }
@@ -192,6 +217,23 @@ int rule_set_definition_values(rule_set *rs, alert_doc *doc, rule_value *values)
         values[i] = rs->defs.compiled[i] < 0 ? rule_null()
                                              : rule_vm_definition(&rs->vm, (uint32_t)rs->defs.compiled[i], rs->stack);
     return 0;
+}
+
+int rule_set_add_watchlist(rule_set *rs, const char *name, sky_watchlist *wl)
+{
+    rs->prepared = false;
+    return rule_watch_add(&rs->watch, RULE_OP_WATCHLIST, name, wl);
+}
+
+int rule_set_add_watchmap(rule_set *rs, const char *name, sky_moc *moc)
+{
+    rs->prepared = false;
+    return rule_watch_add(&rs->watch, RULE_OP_WATCHMAP, name, moc);
+}
+
+const char *rule_set_watch_entry(const rule_set *rs, size_t i, char buf[24])
+{
+    return rs->watch_hits && i < rs->n ? rule_watch_hit_name(&rs->watch, &rs->watch_hits[i], rs->cache.epoch, buf) : NULL;
 }
 
 void rule_set_disasm(const rule_set *rs, size_t i, FILE *out) { rule_program_disasm(&rs->rules[i], &rs->paths, out); }

@@ -452,6 +452,13 @@ op_CONE:
     sp -= 4;
     sp[-1] = rule_builtin_call(vm->doc, in->op, sp - 1);
     NEXT();
+/* The rule running is the one whose code holds in, or, in a predicate, p's. */
+op_WATCHLIST:
+op_WATCHMAP:
+    sp--;
+    sp[-1] = rule_bool(rule_watch_test(vm->watch, &vm->watch_hits[batch ? batch->rule_of[in - code] : (uint32_t)(p - vm->progs)],
+                                       vm->epoch, in->op, in->arg, &sp[-1], sp));
+    NEXT();
 /* A cone() of two values on the stack, with its constant centre and radius: the
  * constants' pushes, which it stands for, are skipped. */
 op_CONEK:
@@ -744,6 +751,7 @@ size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code
         return 0;
     rule_batch batch = {.progs = progs, .code = code, .rule_of = rule_of, .match = match};
     rule_vm_begin(vm);
+    vm->progs = progs;
     memset(match, 0, n);
     run(vm, &batch, &progs[0], 0, ALERT_ABSENT, stack);
     return batch.hits;

@@ -1,5 +1,5 @@
 /* tests/processor/test_cli_check_eval.c — `alertfilter check` and `alertfilter eval`,
- * the usage errors of `alertfilter run`, and every --help as README.md quotes
+ * the usage errors of `alertfilter run`, and every --help as docs/commands.md quotes
  * it, through the real binary ($ALERTFILTER_BIN): exact stdout, stderr and exit status. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -445,10 +445,10 @@ Test(eval, progress_bar_only_on_a_terminal_for_a_file, .timeout = 10)
     free(in);
 }
 
-/* README.md quotes every --help verbatim: the two must not drift apart. */
-Test(docs, every_help_text_is_quoted_in_the_readme, .timeout = 20)
+/* docs/commands.md quotes every --help verbatim: the two must not drift apart. */
+Test(docs, every_help_text_is_quoted_in_the_commands_doc, .timeout = 20)
 {
-    char *readme = slurp("README.md");
+    char *readme = slurp("docs/commands.md");
     const char *commands[] = {"--help", "run", "check", "eval", "send", "mock-broker"};
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         result r = i == 0 ? RUN(NULL, "--help") : RUN(NULL, commands[i], "--help");
@@ -456,7 +456,7 @@ Test(docs, every_help_text_is_quoted_in_the_readme, .timeout = 20)
         size_t n = strlen(r.out);
         while (n > 0 && r.out[n - 1] == '\n')
             r.out[--n] = '\0';
-        cr_assert(n > 0 && strstr(readme, r.out), "README.md does not quote `alertfilter %s` as it prints it:\n%s",
+        cr_assert(n > 0 && strstr(readme, r.out), "docs/commands.md does not quote `alertfilter %s` as it prints it:\n%s",
                   i == 0 ? "--help" : commands[i], r.out);
         result_free(&r);
     }

@@ -178,6 +178,15 @@ Test(define, errors)
     rule_set_free(rs);
 }
 
+Test(define, no_watchlist_or_watchmap_inside)
+{
+    /* a definition's value is shared by rules: which rule's output would name the entry? */
+    const char *names[] = {"near", "in_map"}, *texts[] = {"watchlist('wd', ra, dec)", "1 < 2 and watchmap('m', ra, dec)"};
+    const want w[] = {{0, 0, 24, "watchlist() cannot be used in a definition: call it in the rule"},
+                      {1, 10, 22, "watchmap() cannot be used in a definition: call it in the rule"}};
+    define_fails(2, names, texts, w, 2);
+}
+
 Test(define, disassembly)
 {
     const char *rules[] = {"$young or candidate.fid == 2"};
