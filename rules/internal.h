@@ -483,9 +483,11 @@ void rule_program_free(rule_program *p);
 int rule_verify(rule_program *p, uint32_t n_paths, char *why, size_t why_len);
 
 void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out);
-/* A number as the shortest text that reads back the same ("5.0", "3.631e-05"); a string quoted and escaped. */
-void rule_print_double(FILE *out, double d);
-void rule_print_string(FILE *out, const char *s, size_t n);
+/* A value as the disassembler and --explain show it: numbers as the shortest
+ * text that reads back the same ("5.0", "3.631e-05"), strings quoted and
+ * escaped, a node of doc as "a list of N", "a dict of N" or "bytes of N" (with
+ * no doc: "node N"). */
+void rule_print_value(FILE *out, const alert_doc *doc, const rule_value *v);
 
 /* Each declared definition's value for doc (null for one with errors), into
  * values (one per definition, valid until the next alert). Returns 0, or -1 out of memory. */
