@@ -8,19 +8,24 @@ BIN     := $(O)/bin/alertfilter
 VERSION := $(shell cat VERSION)
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DALERTFILTER_VERSION='"$(VERSION)"'
-LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lpthread -lm
+LDLIBS_ALERT := -lz -lm
+LDLIBS_SKY  := -lchealpix -lcfitsio -lm
+LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lcurl -lpthread $(LDLIBS_SKY) $(LDLIBS_ALERT)
 FUZZ_SECONDS ?= 60
 
 ALERT_SRC := $(sort $(wildcard alert/*.c))
 RULES_SRC := $(sort $(wildcard rules/*.c))
+SKY_SRC   := $(sort $(wildcard sky/*.c))
 PROC_SRC  := $(filter-out processor/main.c,$(sort $(wildcard processor/*.c)))
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
-# Tests: tests/alert/test_*.c link alert/; tests/rules/ add rules/; tests/processor/ add everything.
+# Tests: tests/alert/test_*.c link alert/; tests/sky/ sky/; tests/rules/ add rules/ and sky/; tests/processor/ add everything.
 TEST_ALERT := $(patsubst %.c,$(B)/%,$(wildcard tests/alert/test_*.c))
+TEST_SKY   := $(patsubst %.c,$(B)/%,$(wildcard tests/sky/test_*.c))
 TEST_RULES := $(patsubst %.c,$(B)/%,$(wildcard tests/rules/test_*.c))
 TEST_PROC  := $(patsubst %.c,$(B)/%,$(wildcard tests/processor/test_*.c))
-TESTS      := $(sort $(TEST_ALERT) $(TEST_RULES) $(TEST_PROC))
+TEST_DOCS  := $(patsubst %.c,$(B)/%,$(wildcard tests/docs/test_*.c)) # run the binary and tests/docs/check_docs.py
+TESTS      := $(sort $(TEST_ALERT) $(TEST_SKY) $(TEST_RULES) $(TEST_PROC) $(TEST_DOCS))
 
 .PHONY: all deps test asan fuzz bench demo clean
 .DEFAULT_GOAL := all
@@ -40,21 +45,30 @@ $(B)/libalert.a: $(call obj,$(ALERT_SRC))
 $(B)/librules.a: $(call obj,$(RULES_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+$(B)/libsky.a: $(call obj,$(SKY_SRC))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 $(B)/libproc.a: $(call obj,$(PROC_SRC))
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(B)/processor/main.o $(B)/libproc.a $(B)/librules.a $(B)/libalert.a
+$(BIN): $(B)/processor/main.o $(B)/libproc.a $(B)/librules.a $(B)/libsky.a $(B)/libalert.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_PROC)
 
 $(TEST_ALERT): $(B)/tests/alert/%: tests/alert/%.c $(B)/libalert.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion -lm
-$(TEST_RULES): $(B)/tests/rules/%: tests/rules/%.c $(B)/librules.a $(B)/libalert.a
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_ALERT)
+$(TEST_SKY): $(B)/tests/sky/%: tests/sky/%.c $(B)/libsky.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion -lm
-$(TEST_PROC): $(B)/tests/processor/%: tests/processor/%.c $(B)/libproc.a $(B)/librules.a $(B)/libalert.a
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_SKY)
+$(TEST_RULES): $(B)/tests/rules/%: tests/rules/%.c $(B)/librules.a $(B)/libsky.a $(B)/libalert.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_SKY) $(LDLIBS_ALERT)
+$(TEST_DOCS): $(B)/tests/docs/%: tests/docs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c,$^) -lcriterion
+$(TEST_PROC): $(B)/tests/processor/%: tests/processor/%.c $(B)/libproc.a $(B)/librules.a $(B)/libsky.a $(B)/libalert.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_PROC)
 
@@ -72,16 +86,16 @@ asan:
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 
 # make fuzz: each libFuzzer target in tests/fuzz/ for FUZZ_SECONDS seconds.
-# fuzz_alert_*.c link alert/; fuzz_rules_*.c link alert/ and rules/.
+# fuzz_alert_*.c link alert/; fuzz_rules_*.c link alert/, rules/ and sky/.
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_ALERT := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_alert_*.c))
 FUZZ_RULES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_rules_*.c))
 $(FUZZ_ALERT): $(B)/fuzz/%: tests/fuzz/%.c $(ALERT_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $^ -lm
-$(FUZZ_RULES): $(B)/fuzz/%: tests/fuzz/%.c $(ALERT_SRC) $(RULES_SRC)
+	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_ALERT)
+$(FUZZ_RULES): $(B)/fuzz/%: tests/fuzz/%.c $(ALERT_SRC) $(RULES_SRC) $(SKY_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $^ -lm
+	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_SKY) $(LDLIBS_ALERT)
 fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_ALERT) $(FUZZ_RULES)

@@ -69,7 +69,7 @@ static __attribute__((noinline)) char *put_string_escaped(char *w, const alert_d
     while (p < end) {
         uint32_t cp = *p;
         const char *why;
-        if (cp == '\\') {
+        if (cp == '\\' && mode != ALERT_ESC_RAW) {
             p += alert_escape_decode(p, end, mode, &cp, &why);
             if (cp == ALERT_CP_NONE)
                 continue;
@@ -89,10 +89,19 @@ static __attribute__((noinline)) char *put_base64(char *w, const alert_doc *d, c
 {
     static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *p = (const unsigned char *)d->src + n->start, *end = p + n->len;
+    alert_escape_mode mode = alert_node_escape_mode(d, n);
+    if (mode == ALERT_ESC_RAW) {
+        /* Avro's bytes are their content: whole groups of three straight through. */
+        for (; end - p >= 3; p += 3) {
+            uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+            char out[4] = {digits[v >> 18], digits[v >> 12 & 63], digits[v >> 6 & 63], digits[v & 63]};
+            w = put(w, out, 4);
+        }
+    }
     unsigned char group[3];
     size_t have = 0;
     while (p < end) {
-        have += alert_decode_piece(&p, end, ALERT_ESC_PY_BYTES, (char *)group + have);
+        have += alert_decode_piece(&p, end, mode, (char *)group + have);
         if (have == 3 || (p == end && have > 0)) {
             uint32_t v = (uint32_t)group[0] << 16 | (have > 1 ? group[1] : 0) << 8 | (have > 2 ? group[2] : 0);
             char out[4] = {digits[v >> 18], digits[v >> 12 & 63], have > 1 ? digits[v >> 6 & 63] : '=',
@@ -143,11 +152,24 @@ static __attribute__((noinline)) char *put_key_spelling(char *w, const alert_doc
 /* The most a scalar node can take as JSON: escapes at most sextuple a byte. */
 static size_t scalar_room(const alert_node *n)
 {
+    if (n->flags & ALERT_F_BINARY)
+        return 24;
     if (n->type == ALERT_STR && !(n->flags & ALERT_F_VERBATIM))
         return 6 * (size_t)n->len + 2;
     if (n->type == ALERT_BYTES)
         return (size_t)n->len / 3 * 4 + 6;
     return (size_t)n->len + 7;
+}
+
+/* A number of Avro's, held as its bits (see alert/avro.h). */
+static __attribute__((noinline)) char *put_binary(char *w, const alert_node *n)
+{
+    uint64_t bits = (uint64_t)n->len << 32 | n->start;
+    if (n->type == ALERT_INT)
+        return w + alert_put_int64(w, (int64_t)bits);
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return w + alert_put_shortest(w, v, n->flags & ALERT_F_FLOAT32);
 }
 
 /* A value that is not a container, and not a dict key. */
@@ -170,7 +192,7 @@ static inline __attribute__((always_inline)) char *put_scalar(char *w, const ale
         *w++ = '"';
         return w;
     default:
-        return put_span(w, m, n, slack);
+        return n->flags & ALERT_F_BINARY ? put_binary(w, n) : put_span(w, m, n, slack);
     }
 }
 
@@ -237,7 +259,7 @@ static inline bool pair_is_plain(message m, const alert_node *k)
 {
     const alert_node *v = k + 1;
     bool key = k->type == ALERT_STR && (k->flags & ALERT_F_VERBATIM);
-    bool value = v->type == ALERT_INT || v->type == ALERT_FLOAT ||
+    bool value = ((v->type == ALERT_INT || v->type == ALERT_FLOAT) && !(v->flags & ALERT_F_BINARY)) ||
                  (v->type == ALERT_STR && (v->flags & ALERT_F_VERBATIM));
     return key && value && (k->len | v->len) < 32 && (size_t)v->start + 32 <= m.len;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh — `make bench`: the figures of issues 2, 3 and 4 measured side by
+# bench/run.sh — `make bench`: the figures of issues 2, 3, 4 and 15 measured side by
 # side in one run, as rates per CPU-second and ratios (see bench/README.md).
 set -u -o pipefail
 cd "$(dirname "$0")/.."
@@ -80,6 +80,9 @@ div() { awk -v a="$1" -v b="${2:-0}" -v f="${3:-%.1f}" 'BEGIN { if (b + 0 > 0) p
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v != "-" && v + 0 >= t) ? "met" : "MISSED" }'; }
 
 row() { printf '  %-46s %9s %11s %14s %12s\n' "$@"; }
+
+# bench/kafka.sh sources this file for the helpers above, and stops here.
+[ -z "${BENCH_HELPERS_ONLY:-}" ] || return 0
 
 # ---- corpora ----
 
@@ -226,6 +229,91 @@ if "$BIN" check -c "$OUT/rules100.cfg" >/dev/null 2>"$OUT/stderr.txt"; then
     fi
 else
     echo "  alertfilter check: bench/rules.py's 100 rules do not compile ($(why_failed))"
+fi
+
+# ---- issue 15: the rule language on ZTF-shaped alerts ----
+
+N_LANG=${BENCH_LANG_ALERTS:-20000}
+echo
+echo "== issue 15: ZTF-shaped alerts (tests/tools/ztfgen.py via bench/lang.py), $N_LANG for eval," \
+    "the first $N_SLOW for Python"
+python3 bench/lang.py corpus "$N_LANG" "$OUT/ztf.py"
+head -n "$N_SLOW" "$OUT/ztf.py" >"$OUT/ztf-slow.py"
+for what in one hundred brokers; do python3 bench/lang.py "$what" "$OUT/lang-$what.cfg"; done
+row "method" "alerts" "MB/s/core" "alerts/s/core" "ratio"
+CMD_lang_one=("$BIN" eval -c "$OUT/lang-one.cfg" "$OUT/ztf.py")
+CMD_lang_hundred=("$BIN" eval -c "$OUT/lang-hundred.cfg" "$OUT/ztf.py")
+CMD_lang_brokers=("$BIN" eval -c "$OUT/lang-brokers.cfg" "$OUT/ztf.py")
+CMD_lang_python=(python3 bench/lang.py python "$OUT/ztf-slow.py")
+side_by_side lang_one lang_hundred lang_brokers lang_python
+ZTF_BYTES=$(bytes "$OUT/ztf.py")
+L1=$(rate lang_one "$N_LANG")
+L100=$(rate lang_hundred "$N_LANG")
+LBR=$(rate lang_brokers "$N_LANG")
+LPY=$(div "$N_SLOW" "$CPU_lang_python" %.1f)
+row "eval, 1 rule (candidate.ra > 350)" "$N_LANG" "$(rate lang_one "$N_LANG" "$ZTF_BYTES")" "$L1" "1.0x"
+row "eval, 100 rules: aggregates + definitions" "$N_LANG" "$(rate lang_hundred "$N_LANG" "$ZTF_BYTES")" "$L100" \
+    "$(div "$CPU_lang_hundred" "$CPU_lang_one" %.2f)x cost"
+row "eval, the 20 brokers' filters" "$N_LANG" "$(rate lang_brokers "$N_LANG" "$ZTF_BYTES")" "$LBR" "1.0x"
+row "Python: literal_eval + the 20 functions" "$N_SLOW" "-" "$LPY" "eval $(div "$LBR" "$LPY")x"
+for m in lang_one lang_hundred lang_brokers lang_python; do
+    local_cpu="CPU_$m"
+    [ -n "${!local_cpu}" ] || echo "  $m: failed: $(why_failed "$m")"
+done
+LCOST=$(div "$CPU_lang_hundred" "$CPU_lang_one" %.2f)
+echo "  matches: $("$BIN" eval -c "$OUT/lang-hundred.cfg" "$OUT/ztf.py" 2>/dev/null | wc -l) with the 100 rules," \
+    "$("$BIN" eval -c "$OUT/lang-brokers.cfg" "$OUT/ztf.py" 2>/dev/null | wc -l) with the 20 filters"
+echo "  targets: 100 aggregate/definition rules cost <= 2x one simple rule: ${LCOST}x" \
+    "$(verdict "$(div 2 "$LCOST" %.3f)" 1); the 20 filters against Python: $(div "$LBR" "$LPY")x (reported)"
+I_L1=$(instructions "$BIN" eval -c "$OUT/lang-one.cfg" "$OUT/ztf-slow.py")
+I_L100=$(instructions "$BIN" eval -c "$OUT/lang-hundred.cfg" "$OUT/ztf-slow.py")
+[ -n "$I_L1" ] && [ -n "$I_L100" ] && echo "  callgrind, $N_SLOW alerts: $(div "$I_L1" "$N_SLOW" %.0f) instructions/alert" \
+    "with 1 rule, $(div "$I_L100" "$N_SLOW" %.0f) with the 100: $(div "$I_L100" "$I_L1" %.2f)x"
+
+# ---- issue 15: a watchlist of a million entries ----
+
+N_WL=${BENCH_WATCHLIST_ENTRIES:-1000000}
+echo
+echo "== issue 15: a watchlist of $N_WL entries (bench/watchlist.py, made here), eval with and without it"
+python3 bench/watchlist.py "$N_WL" "$OUT/wl.csv"
+python3 bench/watchlist.py 1 "$OUT/wl1.csv"
+# wl_cfg FILE RULE: a config with watchlist 'wd' of FILE and one rule.
+wl_cfg() {
+    printf 'watchlists = ( { name = "wd"; file = "%s"; radius_arcsec = 2.0; } );\nrules = ( { name = "wd"; topic = "wd"; where = "%s"; } );\n' "$1" "$2"
+}
+wl_cfg wl.csv "watchlist('wd', diaSource.ra, diaSource.decl)" >"$OUT/wl.cfg"
+wl_cfg wl1.csv "watchlist('wd', diaSource.ra, diaSource.decl)" >"$OUT/wl1.cfg"
+# Without: a rule of the same two fields that, like the watchlist's, matches nearly nothing.
+wl_cfg wl.csv "diaSource.ra > 400 or diaSource.decl > 100" >"$OUT/wl-unused.cfg"
+if "$BIN" check -c "$OUT/wl.cfg" >/dev/null 2>"$OUT/stderr.txt"; then
+    # check: the config, the list read and indexed, nothing else. eval: the same, then the alerts.
+    CMD_wl_load=("$BIN" check -c "$OUT/wl.cfg")
+    CMD_wl_load1=("$BIN" check -c "$OUT/wl1.cfg")
+    CMD_wl_eval=("$BIN" eval -c "$OUT/wl.cfg" "$OUT/corpus.py")
+    CMD_wl_plain=("$BIN" eval -c "$OUT/wl-unused.cfg" "$OUT/corpus.py")
+    side_by_side wl_load wl_load1 wl_eval wl_plain
+    measure /dev/null "$BIN" check -c "$OUT/wl.cfg"
+    RSS_WL=$RSS
+    measure /dev/null "$BIN" check -c "$OUT/wl1.cfg"
+    RSS_WL1=$RSS
+    WL_MATCHES=$("$BIN" eval -c "$OUT/wl.cfg" "$OUT/corpus.py" 2>/dev/null | wc -l)
+    LOAD=$(awk -v a="$CPU_wl_load" -v b="$CPU_wl_load1" 'BEGIN { printf "%.2f", a - b }')
+    PER_ENTRY=$(awk -v a="$RSS_WL" -v b="$RSS_WL1" -v n="$N_WL" 'BEGIN { printf "%.1f", (a - b) * 1024 / n }')
+    # Both evals read the same list; the alerts' share of each is its CPU less the load's.
+    R_WITH=$(div "$N_EVAL" "$(awk -v a="$CPU_wl_eval" -v b="$CPU_wl_load" 'BEGIN { print a - b }')" %.0f)
+    R_WITHOUT=$(div "$N_EVAL" "$(awk -v a="$CPU_wl_plain" -v b="$CPU_wl_load" 'BEGIN { print a - b }')" %.0f)
+    R_WL=$(div "$R_WITH" "$R_WITHOUT" %.2f)
+    row "method" "alerts" "CPU s" "alerts/s/core" "ratio"
+    row "check (read and index the list)" "-" "$CPU_wl_load" "-" "-"
+    row "check (a list of 1 entry)" "-" "$CPU_wl_load1" "-" "-"
+    row "eval, rule watchlist('wd', ra, decl)" "$N_EVAL" "$CPU_wl_eval" "$R_WITH" "${R_WL}x"
+    row "eval, rule ra > 400 or decl > 100 (list read)" "$N_EVAL" "$CPU_wl_plain" "$R_WITHOUT" "1.0x"
+    echo "  matches: $WL_MATCHES of $N_EVAL alerts; peak RSS of check $RSS_WL KiB with the list, $RSS_WL1 KiB with 1 entry"
+    echo "  targets: load <= 2 s: ${LOAD} s CPU $(verdict "$(div 2 "${LOAD:-0}" %.3f)" 1);" \
+        "<= 64 bytes/entry: $PER_ENTRY (peak RSS difference) $(verdict "$(div 64 "$PER_ENTRY" %.3f)" 1);" \
+        "eval with the rule >= 0.8x without (alerts only, load subtracted): ${R_WL}x $(verdict "$R_WL" 0.8)"
+else
+    echo "  alertfilter check: the watchlist config fails ($(why_failed))"
 fi
 
 # ---- issue 4: Kafka to Kafka ----

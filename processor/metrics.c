@@ -42,7 +42,7 @@ struct proc_metrics {
     /* One lock for everything: the HTTP thread reads a consistent snapshot
      * while the main loop updates, and rule names come and go with reloads. */
     pthread_mutex_t lock;
-    uint64_t consumed, rejected, committed, aborted;
+    uint64_t consumed, rejected, refetched, committed, aborted;
     rule_count *rules;
     size_t n_rules, cap_rules;
     size_t *rule_slots; /* open addressing over rules: index + 1, 0 free; a config may hold 100,000 rules */
@@ -208,6 +208,13 @@ void proc_metrics_rejected(proc_metrics *m, uint64_t n)
 {
     pthread_mutex_lock(&m->lock);
     m->rejected += n;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void proc_metrics_refetched(proc_metrics *m, uint64_t n)
+{
+    pthread_mutex_lock(&m->lock);
+    m->refetched += n;
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -388,6 +395,9 @@ static void render_locked(proc_metrics *m, text *t)
     text_header(t, "alertfilter_messages_rejected_total", "counter",
                 "Malformed messages (sent to the dead-letter topic when one is configured).");
     text_printf(t, "alertfilter_messages_rejected_total %llu\n", (unsigned long long)m->rejected);
+    text_header(t, "alertfilter_messages_refetched_total", "counter",
+                "Messages the client fetched a second time (below the next offset expected of their partition), dropped.");
+    text_printf(t, "alertfilter_messages_refetched_total %llu\n", (unsigned long long)m->refetched);
 
     text_header(t, "alertfilter_rule_matches_total", "counter", "Alerts matched, by rule.");
     for (size_t i = 0; i < m->n_rules; i++) {

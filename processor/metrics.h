@@ -23,6 +23,7 @@ void proc_metrics_release(proc_metrics *m);
 
 void proc_metrics_consumed(proc_metrics *m, uint64_t n);
 void proc_metrics_rejected(proc_metrics *m, uint64_t n);
+void proc_metrics_refetched(proc_metrics *m, uint64_t n);
 void proc_metrics_rule_matches(proc_metrics *m, const char *rule, uint64_t n);
 /* Gives each named rule its series at 0 unless it has one: a rule that never
  * matched is still scraped (Prometheus: initialise every known label set). */

@@ -2,6 +2,9 @@
  * compile error at its place in the config file. */
 #include "processor/ruleset.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { MAX_ERRS_PER_RULE = 16 };
@@ -37,9 +40,14 @@ static const char *file_of(const proc_config *cfg, const proc_rule_cfg *rule)
     return rule->file ? rule->file : cfg->file;
 }
 
-static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const rule_error *e, proc_diags *diags)
+/* One error of a rule (what = "rule", its `where`) or of a definition (what =
+ * "definition", its NAME = "..."), with the text as written and a caret under
+ * the spot. */
+static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const char *what, const rule_error *e,
+                      proc_diags *diags)
 {
     const char *file = file_of(cfg, rule);
+    const char *key = strcmp(what, "rule") ? rule->name : "where";
     /* Without the raw text (split "..." "..." pieces), show the decoded one. */
     const char *shown = rule->where_src ? rule->where_src : rule->where;
     size_t start = rule->where_src ? raw_offset(shown, e->offset) : e->offset;
@@ -49,8 +57,9 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const r
     if (end > strlen(shown))
         end = strlen(shown);
     size_t tildes = end > start ? columns(shown + start, end - start) - 1 : 0;
-    char marker[512] = "             "; /* under `    where = "` */
-    size_t m = strlen(marker);
+    char marker[512];
+    /* under `    KEY = "` */
+    size_t m = (size_t)snprintf(marker, sizeof marker, "%*s", (int)(8 + columns(key, strlen(key))), "");
     /* A tab in the text is a tab in the marker line, so that the caret lines up. */
     for (size_t i = 0; i < start && m < sizeof marker - 2; i++)
         if (shown[i] == '\t')
@@ -62,11 +71,87 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const r
         marker[m++] = '~';
     marker[m] = '\0';
     if (rule->col > 0)
-        proc_diags_add(diags, "%s:%d:%zu: rule '%s': %s\n    where = \"%s\"\n%s", file, rule->line,
-                       (size_t)rule->col + columns(shown, start), rule->name, e->msg, shown, marker);
+        proc_diags_add(diags, "%s:%d:%zu: %s '%s': %s\n    %s = \"%s\"\n%s", file, rule->line,
+                       (size_t)rule->col + columns(shown, start), what, rule->name, e->msg, key, shown, marker);
     else
-        proc_diags_add(diags, "%s:%d: rule '%s': %s (at offset %zu of where)\n    where = \"%s\"\n%s", file,
-                       rule->line, rule->name, e->msg, e->offset, shown, marker);
+        proc_diags_add(diags, "%s:%d: %s '%s': %s (at offset %zu of %s)\n    %s = \"%s\"\n%s", file, rule->line,
+                       what, rule->name, e->msg, e->offset, key, key, shown, marker);
+}
+
+/* The config's definitions declared in rs; errors to diags. Returns 0 or -1. */
+static int define(const proc_config *cfg, rule_set *rs, proc_diags *diags)
+{
+    if (cfg->n_defs == 0)
+        return 0;
+    const char **names = calloc(cfg->n_defs, sizeof *names), **texts = calloc(cfg->n_defs, sizeof *texts);
+    rule_def_error *errs = calloc(MAX_ERRS_PER_RULE * 4, sizeof *errs);
+    size_t n_errs = 0;
+    int rc = -1;
+    if (names && texts && errs) {
+        for (size_t i = 0; i < cfg->n_defs; i++) {
+            names[i] = cfg->defs[i].name;
+            texts[i] = cfg->defs[i].where;
+        }
+        rc = rule_set_define(rs, cfg->n_defs, names, texts, errs, MAX_ERRS_PER_RULE * 4, &n_errs);
+        for (size_t j = 0; j < n_errs; j++)
+            add_error(cfg, &cfg->defs[errs[j].def], "definition", &errs[j].err, diags);
+    } else {
+        proc_diags_add(diags, "%s: out of memory compiling the definitions", cfg->file);
+    }
+    free(names);
+    free(texts);
+    free(errs);
+    return rc;
+}
+
+void proc_ruleset_warnings(const proc_config *cfg, const rule_set *rs, proc_diags *warnings)
+{
+    for (size_t i = 0; i < cfg->n_defs; i++) {
+        const proc_rule_cfg *d = &cfg->defs[i];
+        if (rule_set_definition_used(rs, i))
+            continue;
+        if (d->col > 0)
+            proc_diags_add(warnings, "%s:%d:%d: warning: definition '%s' is not used by any rule", file_of(cfg, d),
+                           d->line, d->col, d->name);
+        else
+            proc_diags_add(warnings, "%s:%d: warning: definition '%s' is not used by any rule", file_of(cfg, d),
+                           d->line, d->name);
+    }
+}
+
+/* Reads the watchlist (map false) or watchmap w's file, a relative path from
+ * the folder of the file its group is in, into rs. Returns 0, or -1 with the
+ * error in diags: then the name still goes to rs, empty, so that the rules
+ * using it report no error of their own (the set is not used). */
+static int add_sky(const proc_config *cfg, rule_set *rs, const proc_sky_cfg *w, bool map, proc_diags *diags)
+{
+    const char *where = w->src ? w->src : cfg->file;
+    const char *slash = strrchr(where, '/');
+    char *path;
+    if (w->file[0] == '/' || !slash)
+        path = strdup(w->file);
+    else if (asprintf(&path, "%.*s/%s", (int)(slash - where), where, w->file) < 0)
+        path = NULL;
+    if (!path) {
+        proc_diags_add(diags, "%s: out of memory", cfg->file);
+        return -1;
+    }
+    sky_error err;
+    void *obj = map ? (void *)sky_moc_load(path, &err) : (void *)sky_watchlist_load(path, w->radius_arcsec, &err);
+    free(path);
+    const char *what = map ? "watchmap" : "watchlist";
+    if (!obj)
+        proc_diags_add(diags, "%s:%d: %s '%s': %s", where, w->line, what, w->name, err.msg);
+    int added = map ? rule_set_add_watchmap(rs, w->name, obj) : rule_set_add_watchlist(rs, w->name, obj);
+    if (added != 0) {
+        proc_diags_add(diags, "%s:%d: %s '%s': the name is taken by another %s", where, w->line, what, w->name, what);
+        if (map)
+            sky_moc_free(obj);
+        else
+            sky_watchlist_free(obj);
+        return -1;
+    }
+    return obj ? 0 : -1;
 }
 
 rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
@@ -77,6 +162,13 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
         return NULL;
     }
     int failed = 0;
+    for (size_t i = 0; i < cfg->n_watchlists + cfg->n_watchmaps; i++) {
+        bool map = i >= cfg->n_watchlists;
+        const proc_sky_cfg *w = map ? &cfg->watchmaps[i - cfg->n_watchlists] : &cfg->watchlists[i];
+        if (w->name && w->file) /* else the config loader reported it */
+            failed |= add_sky(cfg, rs, w, map, diags) != 0;
+    }
+    failed |= define(cfg, rs, diags) != 0;
     for (size_t i = 0; i < cfg->n_rules; i++) {
         const proc_rule_cfg *rule = &cfg->rules[i];
         if (!rule->name || !rule->where) { /* a rule the config loader already reported */
@@ -89,7 +181,7 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
             continue;
         failed = 1;
         for (size_t j = 0; j < n_errs; j++)
-            add_error(cfg, rule, &errs[j], diags);
+            add_error(cfg, rule, "rule", &errs[j], diags);
         if (n_errs == 0)
             proc_diags_add(diags, "%s:%d: rule '%s': does not compile", file_of(cfg, rule), rule->line,
                            rule->name);

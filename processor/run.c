@@ -13,11 +13,13 @@
 #include <librdkafka/rdkafka.h>
 
 #include "processor/config.h"
+#include "processor/input.h"
 #include "processor/log.h"
 #include "processor/metrics.h"
 #include "processor/run_drain.h"
 #include "processor/run_kafka.h"
 #include "processor/run_output.h"
+#include "processor/run_positions.h"
 #include "processor/run_rules.h"
 #include "processor/run_teardown.h"
 #include "processor/run_watch.h"
@@ -61,6 +63,7 @@ typedef struct {
     proc_output out;
     proc_metrics *metrics;
     batch b;
+    proc_positions pos; /* drops records fetched twice (librdkafka #4637) */
     rd_kafka_topic_partition_list_t *drained; /* assigned partitions at EOF with nothing consumed since */
     uint64_t delivery_failures;               /* at_least_once: failed deliveries in the open batch */
     int aborts;                               /* batches aborted in a row */
@@ -214,6 +217,7 @@ static void rewind_batch(run_state *r)
                      l->elems[i].partition, rd_kafka_err2str(l->elems[i].err));
         drained_forget(r, l->elems[i].topic, l->elems[i].partition);
     }
+    r->failed |= proc_positions_set_list(&r->pos, l) != 0;
     rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -449,6 +453,8 @@ static void consumer_error(run_state *r, const rd_kafka_message_t *m)
 
 static void process(run_state *r, const rd_kafka_message_t *m)
 {
+    if (!proc_positions_admit(&r->pos, m, r->metrics))
+        return;
     if (!r->b.open)
         begin_batch(r);
     batch_part *p = r->failed ? NULL : batch_track(&r->b, m);
@@ -462,6 +468,16 @@ static void process(run_state *r, const rd_kafka_message_t *m)
     rd_kafka_resp_err_t e = proc_output_message(&r->out, r->rules, m);
     if (!e)
         return;
+    if (r->out.unavailable) {
+        /* Not the message's fault: it is read again after a restart, never dead-lettered. */
+        r->b.doomed = true;
+        if (!*r->opts.stop) {
+            proc_log(PROC_LOG_ERROR, "stopping: an Avro schema cannot be had", "topic=%s partition=%" PRId32
+                     " offset=%" PRId64, p->topic, m->partition, m->offset);
+            r->failed = true;
+        }
+        return;
+    }
     /* Too large for the output is permanent: retrying the batch cannot help,
      * so that record is logged and counted instead. */
     bool too_large = e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
@@ -586,6 +602,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     rd_kafka_resp_err_t ee = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         r->assigned_once = true;
+        if (!r->closing)
+            r->failed |= proc_positions_assign(&r->pos, rk, parts, STARTUP_TIMEOUT_MS) != 0;
         if (coop)
             e = rd_kafka_incremental_assign(rk, parts);
         else
@@ -703,6 +721,7 @@ static int consume_from(run_state *r, rd_kafka_topic_partition_list_t *all)
         proc_drain_start_offsets(r->consumer, all, r->offset_reset, STARTUP_TIMEOUT_MS);
         if (proc_drain_precheck(r->consumer, all, r->cfg.group, r->opts.stop))
             return -1;
+        r->failed |= proc_positions_set_list(&r->pos, all) != 0;
         e = rd_kafka_assign(r->consumer, all);
         proc_metrics_ready(r->metrics, !e);
         proc_log(PROC_LOG_INFO, "partitions assigned", "count=%d protocol=none", all->cnt);
@@ -731,24 +750,26 @@ static int init_transactions(run_state *r)
     return fail("cannot initialize transactions on the output cluster", err);
 }
 
-/* Connects and starts consuming, with rs, the compiled rules (taken). */
-static int start(run_state *r, rule_set *rs)
+/* Connects and starts consuming, with rs, the compiled rules, and in, the input reader (both taken). */
+static int start(run_state *r, rule_set *rs, proc_input *in)
 {
     proc_diags d = {0};
     char err[512];
     if (create_clients(r)) {
         rule_set_free(rs);
+        proc_input_free(in);
         return -1;
     }
     r->rules = proc_rules_new(&r->cfg, rs, r->producer, &d);
     if (!r->rules) {
+        proc_input_free(in);
         proc_diags_log(&d);
         proc_diags_free(&d);
         return fail("cannot set up the rules", r->cfg.file);
     }
     proc_log(PROC_LOG_INFO, "rules compiled", "rules=%zu", r->rules->n);
     announce_rules(r);
-    if (proc_output_init(&r->out, &r->cfg, r->producer, err, sizeof err))
+    if (proc_output_init(&r->out, &r->cfg, r->producer, in, err, sizeof err))
         return fail("bad output configuration", err);
     r->out.give_up = must_give_up;
     r->out.give_up_ctx = r;
@@ -804,11 +825,14 @@ int proc_run(const proc_run_opts *opts)
     run_state *r = calloc(1, sizeof *r);
     proc_diags d = {0};
     rule_set *rs = NULL;
+    proc_input *in = NULL;
     if (!r)
         return 1;
     r->opts = *opts;
-    /* Every error in the file, the rules' included, before connecting. */
-    if (!(rs = proc_ruleset_load_run(opts->config_path, &r->cfg, &d))) {
+    /* Every error in the file, the rules' and schema files' included, before connecting. */
+    if (!(rs = proc_ruleset_load_run(opts->config_path, &r->cfg, &d)) || !(in = proc_input_new(&r->cfg, opts->stop, &d))) {
+        if (rs)
+            rule_set_free(rs);
         proc_diags_print(&d, stderr);
         proc_diags_free(&d);
         proc_config_free(&r->cfg);
@@ -819,7 +843,8 @@ int proc_run(const proc_run_opts *opts)
     r->transactional = r->cfg.guarantee == PROC_EXACTLY_ONCE;
     r->metrics = proc_metrics_new();
     r->drained = rd_kafka_topic_partition_list_new(8);
-    int started = r->metrics ? start(r, rs) : (rule_set_free(rs), fail("cannot start", "out of memory"));
+    int started = r->metrics ? start(r, rs, in)
+                             : (rule_set_free(rs), proc_input_free(in), fail("cannot start", "out of memory"));
     if (started == 0)
         run_loop(r);
     int status = started || r->failed ? 1 : 0;
@@ -833,6 +858,7 @@ int proc_run(const proc_run_opts *opts)
     rd_kafka_topic_partition_list_destroy(r->drained);
     batch_reset(&r->b);
     free(r->b.parts);
+    proc_positions_free(&r->pos);
     proc_config_free(&r->cfg);
     if (clean)
         free(r);

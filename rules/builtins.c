@@ -4,15 +4,19 @@
 #include <string.h>
 
 #include "rules/internal.h"
+#include "sky/sky.h"
 
 static const rule_builtin builtins[] = {
     {"exists", RULE_OP_NOTNULL, 1, RULE_BI_PATH},   {"len", RULE_OP_LEN, 1, RULE_BI_PLAIN},
     {"abs", RULE_OP_ABS, 1, RULE_BI_PLAIN},         {"sqrt", RULE_OP_SQRT, 1, RULE_BI_PLAIN},
-    {"log10", RULE_OP_LOG10, 1, RULE_BI_PLAIN},     {"min", RULE_OP_MIN, 2, RULE_BI_PLAIN},
-    {"max", RULE_OP_MAX, 2, RULE_BI_PLAIN},         {"startswith", RULE_OP_STARTSWITH, 2, RULE_BI_PLAIN},
+    {"log10", RULE_OP_LOG10, 1, RULE_BI_PLAIN},     {"min", RULE_OP_MIN, 2, RULE_BI_MINMAX},
+    {"max", RULE_OP_MAX, 2, RULE_BI_MINMAX},        {"startswith", RULE_OP_STARTSWITH, 2, RULE_BI_PLAIN},
     {"angsep", RULE_OP_ANGSEP, 4, RULE_BI_PLAIN},   {"cone", RULE_OP_CONE, 5, RULE_BI_PLAIN},
     {"any", RULE_OP_ANY, 2, RULE_BI_QUANT},         {"all", RULE_OP_ALL, 2, RULE_BI_QUANT},
-    {"count", RULE_OP_COUNTIF, 2, RULE_BI_QUANT},
+    {"count", RULE_OP_COUNTIF, 2, RULE_BI_QUANT},   {"sum", RULE_OP_SUMOF, 2, RULE_BI_QUANT},
+    {"mean", RULE_OP_MEANOF, 2, RULE_BI_QUANT},
+    {"galactic_l", RULE_OP_GALL, 2, RULE_BI_PLAIN}, {"galactic_b", RULE_OP_GALB, 2, RULE_BI_PLAIN},
+    {"watchlist", RULE_OP_WATCHLIST, 3, RULE_BI_WATCH}, {"watchmap", RULE_OP_WATCHMAP, 3, RULE_BI_WATCH},
 };
 
 const rule_builtin *rule_builtin_find(const char *name, size_t len)
@@ -24,18 +28,18 @@ const rule_builtin *rule_builtin_find(const char *name, size_t len)
 }
 
 
-/* Haversine with both hav(d) and 1 - hav(d) computed without cancellation
- * (the latter as the distance to the antipode), so atan2 is exact near 0 and
- * near 180 degrees alike. */
-double rule_angsep(double ra1, double dec1, double ra2, double dec2)
+double rule_angsep(double ra1, double dec1, double ra2, double dec2) { return sky_angsep(ra1, dec1, ra2, dec2); }
+
+/* galactic_l/galactic_b: null unless both are numbers and dec is in [-90, 90]. */
+static rule_value builtin_galactic(rule_opcode op, const rule_value *ra, const rule_value *dec)
 {
-    const double rad = 3.14159265358979323846 / 180.0;
-    double s_ddec = sin((dec2 - dec1) * rad / 2), s_sum = sin((dec1 + dec2) * rad / 2);
-    double s_dra = sin((ra2 - ra1) * rad / 2), c_dra = cos((ra2 - ra1) * rad / 2);
-    double cc = cos(dec1 * rad) * cos(dec2 * rad);
-    double hav = s_ddec * s_ddec + cc * s_dra * s_dra;
-    double hav_anti = s_sum * s_sum + cc * c_dra * c_dra;
-    return 2 * atan2(sqrt(hav), sqrt(hav_anti)) / rad;
+    if (!rule_is_num(ra) || !rule_is_num(dec))
+        return rule_null();
+    double r = rule_as_double(ra), d = rule_as_double(dec), l, b;
+    if (!isfinite(r) || !(fabs(d) <= 90))
+        return rule_null();
+    sky_galactic(r, d, &l, &b);
+    return rule_float(op == RULE_OP_GALL ? l : b);
 }
 
 /* Python's min/max: the first argument unless the second is strictly beyond it. */
@@ -83,6 +87,9 @@ rule_value rule_builtin_call(alert_doc *doc, rule_opcode op, const rule_value *a
         return builtin_minmax(&args[0], &args[1], 1);
     case RULE_OP_STARTSWITH:
         return builtin_startswith(&args[0], &args[1]);
+    case RULE_OP_GALL:
+    case RULE_OP_GALB:
+        return builtin_galactic(op, &args[0], &args[1]);
     default:
         return builtin_sky(op, args);
     }

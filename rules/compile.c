@@ -154,7 +154,8 @@ static bool fold(const compiler *c, int32_t n, rule_value *out)
         return ok;
     }
     case AST_CALL: {
-        if (a->op == RULE_OP_NOTNULL || a->op == RULE_OP_ANY || a->op == RULE_OP_ALL || a->op == RULE_OP_COUNTIF)
+        if (a->op == RULE_OP_NOTNULL || rule_op_kind[a->op] == RULE_ARG_PRED || a->op == RULE_OP_WATCHLIST ||
+            a->op == RULE_OP_WATCHMAP)
             return false;
         if (!fold_kids(c, a, vals))
             return false;
@@ -323,18 +324,27 @@ static uint32_t new_segment(compiler *c)
 
 static void compile_call(compiler *c, uint32_t seg, const rule_ast *a)
 {
-    if (a->op == RULE_OP_ANY || a->op == RULE_OP_ALL || a->op == RULE_OP_COUNTIF) {
+    if (rule_op_kind[a->op] == RULE_ARG_PRED) {
         compile_value(c, seg, kid(c, a->a, 0));
         uint32_t pred = new_segment(c);
         if (c->oom)
             return;
-        compile_body(c, pred, kid(c, a->a, 1));
+        /* any/all/count: a condition per element; the aggregates: a value. */
+        if (a->op == RULE_OP_ANY || a->op == RULE_OP_ALL || a->op == RULE_OP_COUNTIF) {
+            compile_body(c, pred, kid(c, a->a, 1));
+        } else {
+            compile_value(c, pred, kid(c, a->a, 1));
+            emit(c, pred, RULE_OP_YIELD, 0);
+        }
         emit(c, seg, a->op, (int32_t)pred);
         return;
     }
-    for (uint32_t k = 0; k < (uint32_t)a->b; k++)
+    /* watchlist('NAME', ra, dec): NAME, checked by rule_watch_check, is the operand. */
+    bool watch = a->op == RULE_OP_WATCHLIST || a->op == RULE_OP_WATCHMAP;
+    for (uint32_t k = watch; k < (uint32_t)a->b; k++)
         compile_value(c, seg, kid(c, a->a, k));
-    emit(c, seg, a->op, 0);
+    const rule_value *name = watch ? &node_at(c, kid(c, a->a, 0))->lit : NULL;
+    emit(c, seg, a->op, watch ? rule_watch_find(c->p->watch, a->op, name->u.s, name->n) : 0);
 }
 
 static void compile_value(compiler *c, uint32_t seg, int32_t n)
@@ -356,6 +366,9 @@ static void compile_value(compiler *c, uint32_t seg, int32_t n)
     }
     case AST_ELEM:
         emit_elem(c, seg, a);
+        break;
+    case AST_DEF:
+        emit(c, seg, RULE_OP_DEF, a->a);
         break;
     case AST_NEG:
         compile_value(c, seg, a->a);
@@ -408,8 +421,12 @@ int rule_compile(const rule_tree *t, rule_paths *ps, rule_program *p)
 {
     compiler c = {.t = t, .ps = ps, .p = p, .label_seg = -1};
     uint32_t main_seg = new_segment(&c);
-    if (!c.oom)
+    if (!c.oom && p->value) { /* a definition: its value */
+        compile_value(&c, main_seg, t->root);
+        emit(&c, main_seg, RULE_OP_YIELD, 0);
+    } else if (!c.oom) {
         compile_body(&c, main_seg, t->root);
+    }
     return c.oom ? -1 : 0;
 }
 

@@ -6,7 +6,7 @@
 #include "rules/internal.h"
 
 /* Shortest text that reads back as the same double, Python-style ("5.0", "3.631e-05"). */
-static void print_double(FILE *out, double d)
+void rule_print_double(FILE *out, double d)
 {
     char buf[40];
     for (int prec = 1; prec <= 17; prec++) {
@@ -19,7 +19,7 @@ static void print_double(FILE *out, double d)
         fputs(".0", out);
 }
 
-static void print_string(FILE *out, const char *s, size_t n)
+void rule_print_string(FILE *out, const char *s, size_t n)
 {
     fputc('"', out);
     for (size_t k = 0; k < n; k++) {
@@ -51,10 +51,10 @@ static void print_value(FILE *out, const rule_value *v)
         fprintf(out, "%lld", (long long)v->u.i);
         break;
     case RV_FLOAT:
-        print_double(out, v->u.d);
+        rule_print_double(out, v->u.d);
         break;
     case RV_STR:
-        print_string(out, v->u.s, v->n);
+        rule_print_string(out, v->u.s, v->n);
         break;
     case RV_NODE:
         fprintf(out, "node %u", v->n);
@@ -65,7 +65,7 @@ static void print_value(FILE *out, const rule_value *v)
 static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc, const rule_insn *in, FILE *out)
 {
     rule_arg_kind kind = rule_op_kind[in->op];
-    if (kind == RULE_ARG_NONE) {
+    if (kind == RULE_ARG_NONE || kind == RULE_ARG_YIELD) {
         fprintf(out, "%4u  %s\n", pc, rule_op_name[in->op]);
         return;
     }
@@ -90,6 +90,15 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     case RULE_ARG_RESULT:
         fprintf(out, "  ; %s", in->arg ? "match" : "no match");
         break;
+    case RULE_ARG_DEF:
+        fprintf(out, "  ; $%s", p->defs[in->arg].name);
+        break;
+    case RULE_ARG_WATCH: {
+        const char *name = rule_watch_name(p->watch, in->op, in->arg);
+        fputs("  ; ", out);
+        rule_print_string(out, name, strlen(name));
+        break;
+    }
     default:
         break;
     }
@@ -98,12 +107,12 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
 
 void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out)
 {
-    fprintf(out, "rule %s: %s\n", p->name, p->where);
+    fprintf(out, "%s %s: %s\n", p->value ? "definition" : "rule", p->name, p->where);
     for (uint32_t s = 0; s < p->n_segs; s++) {
         if (s == 0)
             fputs("main:\n", out);
         else
-            fprintf(out, "predicate %u (for each @):\n", s);
+            fprintf(out, "%s %u (for each @):\n", p->segs[s].yields ? "expression" : "predicate", s);
         for (uint32_t pc = 0; pc < p->segs[s].n_code; pc++)
             print_insn(p, ps, pc, &p->segs[s].code[pc], out);
     }

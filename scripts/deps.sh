@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# scripts/deps.sh — installs the Debian packages alertfilter needs for a goal (build, test, bench, fuzz, ci).
+# scripts/deps.sh — installs the Debian packages alertfilter needs for a goal (build, test, bench, fuzz, kafka, ci).
 # Called by the Makefile; installs only what is missing; as non-root it names the command to run.
 # Python packages for a goal are listed in tests/requirements-GOAL.txt (pip's format) and
 # installed with `python3 -m pip` when one of them is missing.
 set -euo pipefail
 goal=${1:-build}
-pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev)
+pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev libchealpix-dev libcfitsio-dev zlib1g-dev libcurl4-openssl-dev)
 case "$goal" in
   build) ;;
   test)  pkgs+=(libcriterion-dev python3 kcat jq) ;;
-  bench) pkgs+=(libcriterion-dev python3 kcat jq time valgrind) ;;
+  bench) pkgs+=(libcriterion-dev python3 kcat jq time valgrind libavro-dev) ;;
   fuzz)  pkgs+=(libcriterion-dev clang libclang-rt-14-dev) ;;
-  ci)    pkgs+=(libcriterion-dev python3 kcat jq clang libclang-rt-14-dev docker-compose) ;;
-  *) echo "deps.sh: unknown goal '$goal' (build|test|bench|fuzz|ci)" >&2; exit 2 ;;
+  # A real Kafka (scripts/kafka.sh): Java 17 runs it, Maven fetches its jars once.
+  kafka) pkgs+=(python3 kcat jq openjdk-17-jre-headless maven) ;;
+  ci)    pkgs+=(libcriterion-dev python3 kcat jq clang libclang-rt-14-dev docker-compose openjdk-17-jre-headless maven) ;;
+  *) echo "deps.sh: unknown goal '$goal' (build|test|bench|fuzz|kafka|ci)" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -216,6 +216,7 @@ static inline void kh_produce_alerts(const kh_cluster *c, const char *topic, int
 typedef struct {
     char *value, *key;
     char *rule, *source, *error; /* our headers, or NULL */
+    char *watchlist;             /* alertfilter-watchlist, or NULL */
     int32_t partition;
 } kh_rec;
 
@@ -290,7 +291,8 @@ static inline kh_recs kh_read_topic(const kh_cluster *c, const char *topic)
                 out.r = realloc(out.r, (cap = cap ? 2 * cap : 256) * sizeof *out.r);
             out.r[out.n++] = (kh_rec){kh_dup(m->payload, m->len),    m->key ? kh_dup(m->key, m->key_len) : NULL,
                                       kh_header(m, "alertfilter-rule"), kh_header(m, "alertfilter-source"),
-                                      kh_header(m, "alertfilter-error"), m->partition};
+                                      kh_header(m, "alertfilter-error"), kh_header(m, "alertfilter-watchlist"),
+                                      m->partition};
         }
         rd_kafka_message_destroy(m);
     }
@@ -304,7 +306,7 @@ static inline void kh_recs_free(kh_recs *rs)
 {
     for (size_t i = 0; i < rs->n; i++) {
         kh_rec *r = &rs->r[i];
-        free(r->value), free(r->key), free(r->rule), free(r->source), free(r->error);
+        free(r->value), free(r->key), free(r->rule), free(r->source), free(r->error), free(r->watchlist);
     }
     free(rs->r);
     rs->r = NULL;

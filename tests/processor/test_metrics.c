@@ -21,6 +21,10 @@ static const char *const head_rejected =
     "# HELP alertfilter_messages_rejected_total Malformed messages (sent to the dead-letter topic when one is "
     "configured).\n"
     "# TYPE alertfilter_messages_rejected_total counter\n";
+static const char *const head_refetched =
+    "# HELP alertfilter_messages_refetched_total Messages the client fetched a second time (below the next offset "
+    "expected of their partition), dropped.\n"
+    "# TYPE alertfilter_messages_refetched_total counter\n";
 static const char *const head_txn = "# HELP alertfilter_transactions_total Kafka transactions, by outcome.\n"
                                     "# TYPE alertfilter_transactions_total counter\n";
 static const char *const head_lag =
@@ -51,6 +55,7 @@ Test(metrics, render_fresh)
     const char *parts[] = {
         head_consumed, "alertfilter_messages_consumed_total 0\n",
         head_rejected, "alertfilter_messages_rejected_total 0\n",
+        head_refetched, "alertfilter_messages_refetched_total 0\n",
         EMPTY_RULES,
         head_txn, "alertfilter_transactions_total{outcome=\"committed\"} 0\n"
                   "alertfilter_transactions_total{outcome=\"aborted\"} 0\n",
@@ -87,6 +92,7 @@ static void apply_known_sequence(proc_metrics *m)
     proc_metrics_consumed(m, 1000);
     proc_metrics_consumed(m, 250);
     proc_metrics_rejected(m, 3);
+    proc_metrics_refetched(m, 2);
     proc_metrics_rule_matches(m, "seed_ra", 120);
     proc_metrics_rule_matches(m, "bright", 700);
     proc_metrics_rule_matches(m, "seed_ra", 5);
@@ -110,6 +116,7 @@ Test(metrics, render_known_sequence)
     const char *parts[] = {
         head_consumed, "alertfilter_messages_consumed_total 1250\n",
         head_rejected, "alertfilter_messages_rejected_total 3\n",
+        head_refetched, "alertfilter_messages_refetched_total 2\n",
         EMPTY_RULES,
         "alertfilter_rule_matches_total{rule=\"seed_ra\"} 125\n"
         "alertfilter_rule_matches_total{rule=\"bright\"} 700\n"
