@@ -8,7 +8,7 @@ BENCH_HELPERS_ONLY=1 . bench/run.sh # measure, div, verdict, row, why_failed, $B
 
 N=${BENCH_KAFKA_ALERTS:-100000}
 PARTITIONS=12
-ROUNDS=${BENCH_KAFKA_ROUNDS:-3}
+ROUNDS=${BENCH_KAFKA_ROUNDS:-5}
 KDIR=$OUT/kafka-cluster
 TICKS=$(getconf CLK_TCK)
 
