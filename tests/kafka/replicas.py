@@ -48,6 +48,25 @@ class Replicas:
         return sum(count(p, "record fetched again, dropped") for p in self.all)
 
 
+NOT_COMMITTED = 'level=error msg="stopping with a batch not committed: its input is read again on restart"'
+
+
+def stop(p):
+    """SIGTERMs p and asserts a clean stop: exit 0, or exit 1 because the last batch could not be
+    committed (a rebalance took its partitions as the stop came): aborted, its input read again by
+    the partitions' next owner. Any other error fails. Returns the status."""
+    status = p.stop()
+    log = p.log_text()
+    errors = [line for line in log.splitlines() if "level=error" in line and "msg=librdkafka" not in line]
+    if status == 1:
+        assert NOT_COMMITTED in log and len(errors) == 2 and errors[-1].endswith("msg=stopped status=1"), \
+            f"{p.name} stopped with status 1: {errors}"
+        print(f"{p.name}: SIGTERM during a rebalance, last batch aborted, exit 1")
+    else:
+        assert status == 0 and not errors, f"{p.name} stopped with status {status}: {errors or log[-2000:]}"
+    return status
+
+
 def count(p, msg):
     """Lines of p's log with msg="MSG"."""
     return p.log_text().count(f'msg="{msg}"')
