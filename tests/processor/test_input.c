@@ -154,7 +154,7 @@ Test(input, schema_file_errors_name_the_config_line)
                        "};\n");
     cr_assert_str_eq(errs, "D/a.cfg:2: input.avro.schemas[0].file \"missing.avsc\": cannot read D/missing.avsc: No such "
                            "file or directory\n"
-                           "D/a.cfg:3: input.avro.schemas[1].file \"bad.avsc\": schema: offset 65: unknown type "
+                           "D/a.cfg:3: input.avro.schemas[1].file \"bad.avsc\": D/bad.avsc: offset 65: unknown type "
                            "\"t.nowhere\"\n"
                            "D/a.cfg:4: input.avro.schemas[2].file \"broken.avsc\": D/broken.avsc: offset 9: not JSON: "
                            "expected a value, found end of input\n");
@@ -355,5 +355,5 @@ Test(input, a_registry_schema_that_does_not_compile_is_malformed)
     alert_error e;
     proc_input_open(in, (const char *)m.b, m.n);
     cr_assert_eq(proc_input_next(in, &doc, &e), PROC_INPUT_MALFORMED);
-    cr_assert_str_eq(e.msg, "offset 1: the registry's schema does not compile: schema: offset 9: unknown type \"nothing\"");
+    cr_assert_str_eq(e.msg, "offset 1: the registry's schema does not compile: schema id 13: offset 9: unknown type \"nothing\"");
 }
