@@ -273,7 +273,11 @@ static proc_input_status fetch_id(proc_input *in, known_id *k, alert_error *err)
     case PROC_REG_UNAVAILABLE:
     case PROC_REG_BAD:
         /* Not the message's fault: nothing is remembered, the caller stops. */
-        proc_log(PROC_LOG_ERROR, s == PROC_REG_BAD ? "schema registry answered garbage" : "schema registry unavailable",
+        if (in->stop && *in->stop)
+            proc_log(PROC_LOG_WARN, "stopped while waiting for the schema registry", "id=%" PRId32 " error=%s", k->id,
+                     proc_log_quote(why, q, sizeof q));
+        else
+            proc_log(PROC_LOG_ERROR, s == PROC_REG_BAD ? "schema registry answered garbage" : "schema registry unavailable",
                  "id=%" PRId32 " retried_for_s=%d error=%s", k->id, s == PROC_REG_BAD ? 0 : in->retry_s,
                  proc_log_quote(why, q, sizeof q));
         err->offset = 1;

@@ -8,7 +8,8 @@ byte for byte; unreadable messages are dead letters naming their offset and reas
 The registry is tests/tools/registry_server.py answering as the Confluent Schema Registry API does
 (GET /schemas/ids/ID with references, GET /subjects/S/versions/V): Karapace, the registry the issue
 names, is not on PyPI, and neither Confluent's registry nor a complete Apicurio is on Maven Central
-(see docs/configuration.md). The records are written by fastavro from Rubin's own schemas."""
+(docs/configuration.md, "The schema registry", says which artifacts are missing). The records are
+written by fastavro from Rubin's own schemas."""
 import collections
 import copy
 import io
