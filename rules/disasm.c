@@ -19,7 +19,7 @@ static void print_double(FILE *out, double d)
         fputs(".0", out);
 }
 
-static void print_string(FILE *out, const char *s, size_t n)
+void rule_print_string(FILE *out, const char *s, size_t n)
 {
     fputc('"', out);
     for (size_t k = 0; k < n; k++) {
@@ -54,7 +54,7 @@ void rule_print_value(FILE *out, const alert_doc *doc, const rule_value *v)
         print_double(out, v->u.d);
         break;
     case RV_STR:
-        print_string(out, v->u.s, v->n);
+        rule_print_string(out, v->u.s, v->n);
         break;
     case RV_NODE: {
         if (!doc) {

@@ -488,6 +488,7 @@ void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out)
  * escaped, a node of doc as "a list of N", "a dict of N" or "bytes of N" (with
  * no doc: "node N"). */
 void rule_print_value(FILE *out, const alert_doc *doc, const rule_value *v);
+void rule_print_string(FILE *out, const char *s, size_t n);
 
 /* Each declared definition's value for doc (null for one with errors), into
  * values (one per definition, valid until the next alert). Returns 0, or -1 out of memory. */
