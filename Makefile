@@ -8,8 +8,9 @@ BIN     := $(O)/bin/alertfilter
 VERSION := $(shell cat VERSION)
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DALERTFILTER_VERSION='"$(VERSION)"'
+LDLIBS_ALERT := -lz -lm
 LDLIBS_SKY  := -lchealpix -lcfitsio -lm
-LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lpthread $(LDLIBS_SKY)
+LDLIBS_PROC := -lrdkafka -lconfig -lmicrohttpd -lcurl -lpthread $(LDLIBS_SKY) $(LDLIBS_ALERT)
 FUZZ_SECONDS ?= 60
 
 ALERT_SRC := $(sort $(wildcard alert/*.c))
@@ -23,7 +24,8 @@ TEST_ALERT := $(patsubst %.c,$(B)/%,$(wildcard tests/alert/test_*.c))
 TEST_SKY   := $(patsubst %.c,$(B)/%,$(wildcard tests/sky/test_*.c))
 TEST_RULES := $(patsubst %.c,$(B)/%,$(wildcard tests/rules/test_*.c))
 TEST_PROC  := $(patsubst %.c,$(B)/%,$(wildcard tests/processor/test_*.c))
-TESTS      := $(sort $(TEST_ALERT) $(TEST_SKY) $(TEST_RULES) $(TEST_PROC))
+TEST_DOCS  := $(patsubst %.c,$(B)/%,$(wildcard tests/docs/test_*.c)) # run the binary and tests/docs/check_docs.py
+TESTS      := $(sort $(TEST_ALERT) $(TEST_SKY) $(TEST_RULES) $(TEST_PROC) $(TEST_DOCS))
 
 .PHONY: all deps test asan fuzz bench demo clean
 .DEFAULT_GOAL := all
@@ -56,13 +58,16 @@ $(BIN): $(B)/processor/main.o $(B)/libproc.a $(B)/librules.a $(B)/libsky.a $(B)/
 
 $(TEST_ALERT): $(B)/tests/alert/%: tests/alert/%.c $(B)/libalert.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion -lm
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_ALERT)
 $(TEST_SKY): $(B)/tests/sky/%: tests/sky/%.c $(B)/libsky.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_SKY)
 $(TEST_RULES): $(B)/tests/rules/%: tests/rules/%.c $(B)/librules.a $(B)/libsky.a $(B)/libalert.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_SKY)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_SKY) $(LDLIBS_ALERT)
+$(TEST_DOCS): $(B)/tests/docs/%: tests/docs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c,$^) -lcriterion
 $(TEST_PROC): $(B)/tests/processor/%: tests/processor/%.c $(B)/libproc.a $(B)/librules.a $(B)/libsky.a $(B)/libalert.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $(filter %.c %.a,$^) -lcriterion $(LDLIBS_PROC)
@@ -87,10 +92,10 @@ FUZZ_ALERT := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_a
 FUZZ_RULES := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_rules_*.c))
 $(FUZZ_ALERT): $(B)/fuzz/%: tests/fuzz/%.c $(ALERT_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $^ -lm
+	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_ALERT)
 $(FUZZ_RULES): $(B)/fuzz/%: tests/fuzz/%.c $(ALERT_SRC) $(RULES_SRC) $(SKY_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_SKY)
+	clang $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_SKY) $(LDLIBS_ALERT)
 fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_ALERT) $(FUZZ_RULES)

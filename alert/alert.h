@@ -21,13 +21,16 @@ typedef enum {
 } alert_type;
 
 /* Input format. AUTO decides per message (see alert_parse). */
-typedef enum { ALERT_FORMAT_AUTO, ALERT_FORMAT_PYTHON, ALERT_FORMAT_JSON } alert_format;
+/* AVRO is read with a schema, by alert/avro.h: alert_parse refuses it. */
+typedef enum { ALERT_FORMAT_AUTO, ALERT_FORMAT_PYTHON, ALERT_FORMAT_JSON, ALERT_FORMAT_AVRO } alert_format;
 
 /* Node flags. */
 enum {
     ALERT_F_ESCAPED = 1, /* str/bytes: the raw span holds backslash escapes */
     ALERT_F_VERBATIM = 2, /* str: the raw span can be copied into a JSON string as it is */
     ALERT_F_BIGINT = 4, /* int: does not fit in int64_t */
+    ALERT_F_BINARY = 8, /* int/float (Avro): start/len hold the value's 64 bits, not a span (alert/avro.h) */
+    ALERT_F_FLOAT32 = 16, /* float (Avro float): written as the shortest decimal of its 32-bit value */
 };
 
 /* An error: where in the message (byte offset) and why. */
@@ -136,5 +139,9 @@ typedef struct {
 void alert_buf_free(alert_buf *b);
 /* Appends node's value as compact JSON (valid UTF-8) to out. Returns 0 or -1 (out of memory). */
 int alert_write_json(const alert_doc *d, uint32_t node, alert_buf *out);
+/* alert_write_json leaving out each dict entry whose value is one of the
+ * nodes drop[0..n_drop) (ALERT_ABSENT ones are ignored): what a rule's `drop`
+ * publishes. Returns 0 or -1 (out of memory). */
+int alert_write_json_dropping(const alert_doc *d, uint32_t node, const uint32_t *drop, size_t n_drop, alert_buf *out);
 
 #endif

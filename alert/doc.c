@@ -9,6 +9,7 @@ static const char *const format_names[] = {
     [ALERT_FORMAT_AUTO] = "auto",
     [ALERT_FORMAT_PYTHON] = "python",
     [ALERT_FORMAT_JSON] = "json",
+    [ALERT_FORMAT_AVRO] = "avro",
 };
 
 static const char *const type_names[] = {

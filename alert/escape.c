@@ -169,6 +169,8 @@ size_t alert_utf8_put(char *out, uint32_t cp)
 
 alert_escape_mode alert_node_escape_mode(const alert_doc *d, const alert_node *n)
 {
+    if (d->format == ALERT_FORMAT_AVRO)
+        return ALERT_ESC_RAW;
     if (n->type == ALERT_BYTES)
         return ALERT_ESC_PY_BYTES;
     return d->format == ALERT_FORMAT_JSON ? ALERT_ESC_JSON : ALERT_ESC_PY_STR;
@@ -176,7 +178,7 @@ alert_escape_mode alert_node_escape_mode(const alert_doc *d, const alert_node *n
 
 size_t alert_decode_piece(const unsigned char **p, const unsigned char *end, alert_escape_mode mode, char *out)
 {
-    if (**p != '\\') {
+    if (**p != '\\' || mode == ALERT_ESC_RAW) {
         out[0] = (char)*(*p)++;
         return 1;
     }

@@ -6,7 +6,8 @@
 #include "alert/alert.h"
 
 /* How the escapes of a string's raw span are read. */
-typedef enum { ALERT_ESC_JSON, ALERT_ESC_PY_STR, ALERT_ESC_PY_BYTES } alert_escape_mode;
+/* RAW (Avro): the span is the content itself, a backslash a backslash. */
+typedef enum { ALERT_ESC_JSON, ALERT_ESC_PY_STR, ALERT_ESC_PY_BYTES, ALERT_ESC_RAW } alert_escape_mode;
 
 #define ALERT_CP_NONE UINT32_MAX /* a Python line continuation: an escape that yields nothing */
 
@@ -27,5 +28,11 @@ alert_escape_mode alert_node_escape_mode(const alert_doc *d, const alert_node *n
 /* Decodes the next piece of raw content at *p (one byte, or one escape) into
  * out, advances *p and returns the bytes written (at most 4). */
 size_t alert_decode_piece(const unsigned char **p, const unsigned char *end, alert_escape_mode mode, char *out);
+
+/* An ALERT_F_BINARY number as JSON at out (at most 24 bytes; NaN and
+ * infinities, which JSON cannot hold, as null): a double or float as the
+ * shortest decimal that reads back to it, as Python's repr() writes it. */
+size_t alert_put_shortest(char *out, double v, bool float32);
+size_t alert_put_int64(char *out, int64_t v);
 
 #endif

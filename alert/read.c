@@ -999,6 +999,10 @@ int alert_parse(alert_doc *d, const char *msg, size_t len, alert_format fmt, ale
         reader r = {.err = err};
         return fail(&r, limit, "message of %zu bytes is over the limit of %zu bytes", len, limit);
     }
+    if (fmt == ALERT_FORMAT_AVRO) {
+        reader r = {.err = err};
+        return fail(&r, 0, "Avro is read with a schema (alert/avro.h), not as text");
+    }
     if (read_auto(d, msg, len, fmt, err) == 0)
         return 0;
     d->n_nodes = 0; /* nothing half-read is left to look at */

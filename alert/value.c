@@ -17,8 +17,12 @@ int alert_int(const alert_doc *d, uint32_t node, int64_t *out)
     if (node >= d->n_nodes)
         return -1;
     const alert_node *n = &d->nodes[node];
-    if (n->type != ALERT_INT || (n->flags & ALERT_F_BIGINT))
-        return -1;
+    if (n->type != ALERT_INT || (n->flags & (ALERT_F_BIGINT | ALERT_F_BINARY))) {
+        if (n->type != ALERT_INT || !(n->flags & ALERT_F_BINARY))
+            return -1;
+        *out = (int64_t)((uint64_t)n->len << 32 | n->start); /* Avro: the value itself (alert/avro.h) */
+        return 0;
+    }
     const char *p = d->src + n->start, *end = p + n->len;
     bool negative = *p == '-';
     uint64_t v = 0;
@@ -161,12 +165,17 @@ double alert_double(const alert_doc *d, uint32_t node)
         return NAN;
     const alert_node *n = &d->nodes[node];
     int64_t i;
+    double v;
     if (n->type == ALERT_INT && alert_int(d, node, &i) == 0)
         return (double)i;
     if (n->type != ALERT_INT && n->type != ALERT_FLOAT)
         return NAN;
+    if (n->flags & ALERT_F_BINARY) {
+        uint64_t bits = (uint64_t)n->len << 32 | n->start;
+        memcpy(&v, &bits, sizeof v);
+        return v;
+    }
     const char *p = d->src + n->start, *end = p + n->len;
-    double v;
 #if FLT_EVAL_METHOD == 0 && defined(__SSE2__)
     bool negative = n->len > 0 && *p == '-';
     if (point_decimal(d->src, p + negative, end, negative, &v))

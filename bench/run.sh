@@ -81,6 +81,9 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v != "-" && v + 0 >= t) ? "m
 
 row() { printf '  %-46s %9s %11s %14s %12s\n' "$@"; }
 
+# bench/kafka.sh sources this file for the helpers above, and stops here.
+[ -z "${BENCH_HELPERS_ONLY:-}" ] || return 0
+
 # ---- corpora ----
 
 bytes() { stat -c %s "$1"; }
@@ -228,6 +231,45 @@ else
     echo "  alertfilter check: bench/rules.py's 100 rules do not compile ($(why_failed))"
 fi
 
+# ---- issue 15: the rule language on ZTF-shaped alerts ----
+
+N_LANG=${BENCH_LANG_ALERTS:-20000}
+echo
+echo "== issue 15: ZTF-shaped alerts (tests/tools/ztfgen.py via bench/lang.py), $N_LANG for eval," \
+    "the first $N_SLOW for Python"
+python3 bench/lang.py corpus "$N_LANG" "$OUT/ztf.py"
+head -n "$N_SLOW" "$OUT/ztf.py" >"$OUT/ztf-slow.py"
+for what in one hundred brokers; do python3 bench/lang.py "$what" "$OUT/lang-$what.cfg"; done
+row "method" "alerts" "MB/s/core" "alerts/s/core" "ratio"
+CMD_lang_one=("$BIN" eval -c "$OUT/lang-one.cfg" "$OUT/ztf.py")
+CMD_lang_hundred=("$BIN" eval -c "$OUT/lang-hundred.cfg" "$OUT/ztf.py")
+CMD_lang_brokers=("$BIN" eval -c "$OUT/lang-brokers.cfg" "$OUT/ztf.py")
+CMD_lang_python=(python3 bench/lang.py python "$OUT/ztf-slow.py")
+side_by_side lang_one lang_hundred lang_brokers lang_python
+ZTF_BYTES=$(bytes "$OUT/ztf.py")
+L1=$(rate lang_one "$N_LANG")
+L100=$(rate lang_hundred "$N_LANG")
+LBR=$(rate lang_brokers "$N_LANG")
+LPY=$(div "$N_SLOW" "$CPU_lang_python" %.1f)
+row "eval, 1 rule (candidate.ra > 350)" "$N_LANG" "$(rate lang_one "$N_LANG" "$ZTF_BYTES")" "$L1" "1.0x"
+row "eval, 100 rules: aggregates + definitions" "$N_LANG" "$(rate lang_hundred "$N_LANG" "$ZTF_BYTES")" "$L100" \
+    "$(div "$CPU_lang_hundred" "$CPU_lang_one" %.2f)x cost"
+row "eval, the 20 brokers' filters" "$N_LANG" "$(rate lang_brokers "$N_LANG" "$ZTF_BYTES")" "$LBR" "1.0x"
+row "Python: literal_eval + the 20 functions" "$N_SLOW" "-" "$LPY" "eval $(div "$LBR" "$LPY")x"
+for m in lang_one lang_hundred lang_brokers lang_python; do
+    local_cpu="CPU_$m"
+    [ -n "${!local_cpu}" ] || echo "  $m: failed: $(why_failed "$m")"
+done
+LCOST=$(div "$CPU_lang_hundred" "$CPU_lang_one" %.2f)
+echo "  matches: $("$BIN" eval -c "$OUT/lang-hundred.cfg" "$OUT/ztf.py" 2>/dev/null | wc -l) with the 100 rules," \
+    "$("$BIN" eval -c "$OUT/lang-brokers.cfg" "$OUT/ztf.py" 2>/dev/null | wc -l) with the 20 filters"
+echo "  targets: 100 aggregate/definition rules cost <= 2x one simple rule: ${LCOST}x" \
+    "$(verdict "$(div 2 "$LCOST" %.3f)" 1); the 20 filters against Python: $(div "$LBR" "$LPY")x (reported)"
+I_L1=$(instructions "$BIN" eval -c "$OUT/lang-one.cfg" "$OUT/ztf-slow.py")
+I_L100=$(instructions "$BIN" eval -c "$OUT/lang-hundred.cfg" "$OUT/ztf-slow.py")
+[ -n "$I_L1" ] && [ -n "$I_L100" ] && echo "  callgrind, $N_SLOW alerts: $(div "$I_L1" "$N_SLOW" %.0f) instructions/alert" \
+    "with 1 rule, $(div "$I_L100" "$N_SLOW" %.0f) with the 100: $(div "$I_L100" "$I_L1" %.2f)x"
+
 # ---- issue 15: a watchlist of a million entries ----
 
 N_WL=${BENCH_WATCHLIST_ENTRIES:-1000000}
@@ -335,3 +377,6 @@ if command -v kcat >/dev/null; then
 else
     echo "  not available (needs kcat)"
 fi
+
+# ---- issue 16: Avro (bench/avro.sh) ----
+ALERTFILTER_BIN="$BIN" bench/avro.sh

@@ -4,6 +4,7 @@
 
 #include "processor/cli.h"
 #include "processor/commands.h"
+#include "processor/input.h"
 #include "processor/ruleset.h"
 
 static void usage(FILE *out)
@@ -18,6 +19,10 @@ static void usage(FILE *out)
 
 static void print_disasm(const proc_config *cfg, const rule_set *rs)
 {
+    for (size_t i = 0; i < cfg->n_defs; i++) {
+        rule_set_disasm_definition(rs, i, stdout);
+        putchar('\n');
+    }
     for (size_t i = 0; i < cfg->n_rules; i++) {
         /* rule_set_disasm names the rule and its where text itself. */
         rule_set_disasm(rs, i, stdout);
@@ -55,12 +60,18 @@ int proc_cmd_check(int argc, char **argv)
     proc_config cfg;
     proc_diags diags = {0};
     rule_set *rs = proc_ruleset_load(path, &cfg, &diags);
+    /* Schema files are compiled as `run` does, so that check reports their errors too. */
+    proc_input *in = proc_input_new(&cfg, NULL, &diags);
     int status = 0;
-    if (!rs) {
+    if (!rs || !in) {
         proc_diags_print(&diags, stderr);
         fprintf(stderr, "%s: %zu error%s\n", path, diags.n, diags.n == 1 ? "" : "s");
         status = 1;
     } else {
+        proc_diags warnings = {0};
+        proc_ruleset_warnings(&cfg, rs, &warnings);
+        proc_diags_print(&warnings, stderr);
+        proc_diags_free(&warnings);
         if (disasm)
             print_disasm(&cfg, rs);
         printf("%s: ok, %zu rule%s\n", path, cfg.n_rules, cfg.n_rules == 1 ? "" : "s");
@@ -69,6 +80,7 @@ int proc_cmd_check(int argc, char **argv)
     }
     if (rs)
         rule_set_free(rs);
+    proc_input_free(in);
     proc_config_free(&cfg);
     proc_diags_free(&diags);
     return status;

@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "alert/avro.h"
 #include "processor/cli.h"
 #include "processor/commands.h"
+#include "processor/drop.h"
 #include "processor/ruleset.h"
 
 enum {
@@ -36,8 +39,10 @@ typedef struct {
     rule_set *rs;
     alert_format format;
     alert_doc doc;
-    /* Pending output: each match is two pieces, the rule's "TOPIC\t" and the
-     * alert's "JSON\n", encoded once into `json` however many rules match;
+    alert_avro_file avro; /* object container files: one reader, its schema reused from file to file */
+    /* Pending output: each match is three pieces, the rule's "TOPIC\t", the
+     * alert's JSON and "\n", encoded once into `json` however many rules match
+     * (once per `drop` list for the rules that drop keys);
      * writev sends the pieces without copying them together. */
     alert_buf json;
     char **prefix; /* per rule: "TOPIC\t" */
@@ -45,6 +50,8 @@ typedef struct {
     piece *pieces;
     size_t n_pieces;
     unsigned char *match;
+    proc_drops drops;  /* the rules' `drop` lists */
+    rule_explainer *explain; /* --explain RULE: each alert's explanation instead of the matches */
     uint64_t *matches; /* per rule */
     uint64_t lines, rejected;
     bool failed;       /* exit status 1: an input, stdout or memory failed */
@@ -65,35 +72,30 @@ static double now(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: alertfilter eval -c CONFIG [--format auto|python|json] [--stats] [FILE...]\n\n"
+    fprintf(out, "usage: alertfilter eval -c CONFIG [--format auto|python|json|avro] [--stats]\n"
+                 "                        [--explain RULE] [FILE...]\n"
+                 "\n"
                  "Applies CONFIG's rules to alerts read one per line from FILEs, or stdin\n"
-                 "when there are none or FILE is '-'. Writes one line per (alert, matching\n"
-                 "rule), in input order then rule order: TOPIC<TAB>the alert as compact JSON.\n"
-                 "A malformed line is reported on stderr as FILE:LINE: offset N: reason,\n"
-                 "and the run goes on. While a file is read, a progress bar with the rate\n"
-                 "shows on stderr if it is a terminal (and stdout is not).\n\n"
+                 "when there are none or FILE is '-'; a FILE that starts with Obj\\x01 is an\n"
+                 "Avro object container file, each of its records one alert. Writes one line\n"
+                 "per (alert, matching rule), in input order then rule order: TOPIC<TAB>the\n"
+                 "alert as compact JSON. A malformed line is reported on stderr as FILE:LINE:\n"
+                 "offset N: reason, a bad record as FILE: record N: offset N: reason (the\n"
+                 "rest of that file skipped), and the run goes on. While a file is read, a\n"
+                 "progress bar with the rate shows on stderr if it is a terminal (and stdout\n"
+                 "is not).\n"
+                 "\n"
                  "  -c, --config FILE  the libconfig file; only `rules` is required\n"
-                 "  -f, --format FMT   auto, python or json (default: input.format, else auto)\n"
+                 "  -f, --format FMT   auto, python, json or avro (default: input.format, else\n"
+                 "                     auto); avro reads container files only\n"
                  "  -s, --stats        print per-rule match counts on stderr at the end\n"
+                 "  -e, --explain RULE for each alert, print RULE's parts with their values\n"
+                 "                     (why it matches or not) instead of the matches\n"
                  "  -h, --help         this help\n\n"
                  "Exit status: 0 all input read, 1 config or I/O error, 2 usage error.\n");
 }
 
 /* ---- output ---- */
-
-static int put_newline(alert_buf *b)
-{
-    if (b->len == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : FLUSH_AT * 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown)
-            return -1;
-        b->data = grown;
-        b->cap = cap;
-    }
-    b->data[b->len++] = '\n';
-    return 0;
-}
 
 static void out_piece(evaluator *ev, const char *ptr, size_t at, size_t len)
 {
@@ -181,6 +183,8 @@ static void reject_long(evaluator *ev, const char *name, uint64_t lineno)
     reject(ev, name, lineno, why);
 }
 
+static void eval_doc(evaluator *ev, const char *name, uint64_t n, bool record);
+
 static void eval_line(evaluator *ev, const char *name, uint64_t lineno, const char *line, size_t len)
 {
     if (len > 0 && line[len - 1] == '\r')
@@ -192,26 +196,111 @@ static void eval_line(evaluator *ev, const char *name, uint64_t lineno, const ch
         return;
     }
     alert_error err;
+    if (ev->format == ALERT_FORMAT_AVRO) {
+        reject(ev, name, lineno, "offset 0: not an Avro object container file (--format avro reads only those)");
+        return;
+    }
     if (alert_parse(&ev->doc, line, len, ev->format, &err) < 0) {
         reject(ev, name, lineno, err.msg);
         return;
     }
-    if (rule_set_eval(ev->rs, &ev->doc, ev->match) == 0)
-        return;
-    size_t json_at = ev->json.len;
-    if (alert_write_json(&ev->doc, 0, &ev->json) < 0 || put_newline(&ev->json) < 0) {
-        fprintf(stderr, "eval: out of memory\n");
-        ev->failed = true;
+    eval_doc(ev, name, lineno, false);
+}
+
+/* The rules on the alert in ev->doc (line or OCF record `n` of file `name`):
+ * with --explain, the explanation; else its matches, the JSON written once. */
+static void eval_doc(evaluator *ev, const char *name, uint64_t n, bool record)
+{
+    if (ev->explain) {
+        char label[300];
+        snprintf(label, sizeof label, record ? "%s: record %llu" : "%s:%llu", name, (unsigned long long)n);
+        if (rule_explainer_run(ev->explain, &ev->doc, label, stdout) != 0) {
+            fprintf(stderr, "eval: out of memory\n");
+            ev->failed = true;
+        }
         return;
     }
-    for (size_t i = 0; i < ev->cfg->n_rules; i++)
-        if (ev->match[i]) {
-            ev->matches[i]++;
-            out_piece(ev, ev->prefix[i], 0, ev->prefix_len[i]);
-            out_piece(ev, NULL, json_at, ev->json.len - json_at);
+    if (rule_set_eval(ev->rs, &ev->doc, ev->match) == 0)
+        return;
+    /* The whole alert's JSON once, if a rule that drops nothing matched; each drop list's once. */
+    size_t json_at = SIZE_MAX, json_len = 0;
+    proc_drops_reset(&ev->drops);
+    for (size_t i = 0; i < ev->cfg->n_rules; i++) {
+        if (!ev->match[i])
+            continue;
+        size_t at = json_at, len = json_len;
+        int rc = 0;
+        if (proc_drops_any(&ev->drops, i))
+            rc = proc_drops_json(&ev->drops, i, &ev->doc, &ev->json, &at, &len);
+        else if (json_at == SIZE_MAX) {
+            at = json_at = ev->json.len;
+            rc = alert_write_json(&ev->doc, 0, &ev->json);
+            len = json_len = ev->json.len - json_at;
         }
-    if (ev->json.len >= FLUSH_AT || ev->n_pieces + 2 * ev->cfg->n_rules > MAX_PIECES)
+        if (rc < 0) {
+            fprintf(stderr, "eval: out of memory\n");
+            ev->failed = true;
+            return;
+        }
+        ev->matches[i]++;
+        out_piece(ev, ev->prefix[i], 0, ev->prefix_len[i]);
+        out_piece(ev, NULL, at, len);
+        out_piece(ev, "\n", 0, 1);
+    }
+    if (ev->json.len >= FLUSH_AT || ev->n_pieces + 3 * ev->cfg->n_rules > MAX_PIECES)
         out_flush(ev);
+}
+
+/* ---- object container files ---- */
+
+/* Each record of the OCF data[0..len) is one alert. An error (reported as
+ * FILE: record N: offset B: reason) ends the file: its blocks cannot be told
+ * apart after it. */
+static void eval_ocf(evaluator *ev, const char *name, const char *data, size_t len, bool mapped)
+{
+    size_t dropped = 0, page = (size_t)sysconf(_SC_PAGESIZE);
+    alert_error err;
+    if (alert_avro_file_open(&ev->avro, data, len, name, &err) != 0) {
+        progress_clear(ev);
+        fprintf(stderr, "%s: %s\n", name, err.msg);
+        ev->rejected++;
+        return;
+    }
+    int rc;
+    while ((rc = alert_avro_file_next(&ev->avro, &ev->doc, &err)) == 1) {
+        ev->lines++;
+        ev->file_lines++;
+        eval_doc(ev, name, ev->avro.record, true);
+        /* A mapped file's pages before the current block are read: handed back,
+         * so that a file of millions of alerts takes no more memory than one. */
+        size_t done = ev->avro.block_offset / page * page;
+        if (mapped && done - dropped >= (8u << 20)) {
+            madvise((char *)data + dropped, done - dropped, MADV_DONTNEED);
+            dropped = done;
+        }
+    }
+    if (rc < 0) {
+        progress_clear(ev);
+        ev->lines++;
+        fprintf(stderr, "%s: record %llu: %s\n", name, (unsigned long long)ev->avro.record, err.msg);
+        ev->rejected++;
+    }
+}
+
+/* A regular file that is an OCF, mapped rather than read. Returns false, having read nothing, when it is none. */
+static bool eval_mapped_ocf(evaluator *ev, int fd, const char *name)
+{
+    char magic[4];
+    struct stat st;
+    if (pread(fd, magic, 4, 0) != 4 || !alert_avro_is_container(magic, 4) || fstat(fd, &st) != 0 ||
+        !S_ISREG(st.st_mode))
+        return false;
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
+        return false;
+    eval_ocf(ev, name, map, (size_t)st.st_size, true);
+    munmap(map, (size_t)st.st_size);
+    return true;
 }
 
 /* ---- one input ---- */
@@ -220,6 +309,35 @@ typedef struct {
     char *data;
     size_t len, cap;
 } inbuf;
+
+/* An OCF from a pipe: the rest read after the first chunk in in, then its records. */
+static void eval_unmapped_ocf(evaluator *ev, int fd, const char *name, inbuf *in)
+{
+    for (;;) {
+        if (in->cap - in->len < READ_CHUNK) {
+            char *grown = realloc(in->data, in->cap * 2);
+            if (!grown) {
+                fprintf(stderr, "eval: %s: out of memory\n", name);
+                ev->failed = true;
+                return;
+            }
+            in->data = grown;
+            in->cap *= 2;
+        }
+        ssize_t got = read(fd, in->data + in->len, READ_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            fprintf(stderr, "eval: %s: %s\n", name, strerror(errno));
+            ev->failed = true;
+            return;
+        }
+        if (got == 0)
+            break;
+        in->len += (size_t)got;
+    }
+    eval_ocf(ev, name, in->data, in->len, false);
+}
 
 /* Reads fd to its end, one line at a time. A line longer than the message
  * limit is reported and skipped without ever being held whole. */
@@ -252,6 +370,10 @@ static void eval_fd(evaluator *ev, int fd, const char *name, inbuf *in)
             return;
         }
         in->len += (size_t)got;
+        if (ev->file_pos == 0 && alert_avro_is_container(in->data, in->len)) {
+            eval_unmapped_ocf(ev, fd, name, in);
+            return;
+        }
         ev->file_pos += got;
         size_t pos = 0;
         char *nl;
@@ -301,7 +423,8 @@ static void eval_path(evaluator *ev, const char *path, inbuf *in)
     ev->file_lines = 0;
     ev->started = now();
     ev->drawn = 0;
-    eval_fd(ev, fd, name, in);
+    if (is_stdin || !eval_mapped_ocf(ev, fd, name))
+        eval_fd(ev, fd, name, in);
     if (!is_stdin)
         close(fd);
 }
@@ -329,6 +452,7 @@ static int evaluator_init(evaluator *ev, const proc_config *cfg, rule_set *rs, c
     if (format)
         alert_format_parse(format, &ev->format);
     alert_doc_init(&ev->doc);
+    alert_avro_file_init(&ev->avro);
     ev->doc.max_depth = cfg->max_depth;
     ev->doc.max_bytes = cfg->max_bytes;
     size_t n = cfg->n_rules;
@@ -336,8 +460,8 @@ static int evaluator_init(evaluator *ev, const proc_config *cfg, rule_set *rs, c
     ev->matches = calloc(n, sizeof *ev->matches);
     ev->prefix = calloc(n, sizeof *ev->prefix);
     ev->prefix_len = calloc(n, sizeof *ev->prefix_len);
-    ev->pieces = calloc(MAX_PIECES + 2 * n, sizeof *ev->pieces);
-    if (!ev->match || !ev->matches || !ev->prefix || !ev->prefix_len || !ev->pieces)
+    ev->pieces = calloc(MAX_PIECES + 3 * n, sizeof *ev->pieces);
+    if (!ev->match || !ev->matches || !ev->prefix || !ev->prefix_len || !ev->pieces || proc_drops_init(&ev->drops, cfg))
         return -1;
     for (size_t i = 0; i < n; i++) {
         int len = asprintf(&ev->prefix[i], "%s\t", cfg->rules[i].topic);
@@ -359,11 +483,41 @@ static void evaluator_free(evaluator *ev)
     free(ev->pieces);
     free(ev->match);
     free(ev->matches);
+    proc_drops_free(&ev->drops);
+    rule_explainer_free(ev->explain);
     alert_buf_free(&ev->json);
     alert_doc_free(&ev->doc);
+    alert_avro_file_free(&ev->avro);
 }
 
-static int run_eval(const char *config, const char *format, bool stats, char **files, int n_files)
+/* The explainer of cfg's rule `name` (with cfg's definitions), or NULL with the reason on stderr. */
+static rule_explainer *explainer(const proc_config *cfg, const char *name)
+{
+    size_t i = 0;
+    while (i < cfg->n_rules && strcmp(cfg->rules[i].name, name))
+        i++;
+    if (i == cfg->n_rules) {
+        fprintf(stderr, "eval: --explain %s: %s has no rule of that name\n", name, cfg->file);
+        return NULL;
+    }
+    const char **names = calloc(cfg->n_defs + 1, sizeof *names), **texts = calloc(cfg->n_defs + 1, sizeof *texts);
+    rule_explainer *ex = NULL;
+    rule_error err = {.msg = "out of memory"};
+    for (size_t k = 0; names && texts && k < cfg->n_defs; k++) {
+        names[k] = cfg->defs[k].name;
+        texts[k] = cfg->defs[k].where;
+    }
+    if (names && texts)
+        ex = rule_explainer_new(name, cfg->rules[i].where, cfg->n_defs, names, texts, &err);
+    if (!ex)
+        fprintf(stderr, "eval: --explain %s: %s\n", name, err.msg);
+    free(names);
+    free(texts);
+    return ex;
+}
+
+static int run_eval(const char *config, const char *format, bool stats, const char *explain, char **files,
+                    int n_files)
 {
     proc_config cfg;
     proc_diags diags = {0};
@@ -374,6 +528,9 @@ static int run_eval(const char *config, const char *format, bool stats, char **f
         proc_config_free(&cfg);
         return 1;
     }
+    proc_ruleset_warnings(&cfg, rs, &diags);
+    proc_diags_print(&diags, stderr);
+    proc_diags_free(&diags);
     evaluator ev;
     inbuf in = {0};
     char *stdin_only[] = {"-"};
@@ -383,6 +540,9 @@ static int run_eval(const char *config, const char *format, bool stats, char **f
     }
     if (evaluator_init(&ev, &cfg, rs, format) < 0) {
         fprintf(stderr, "eval: out of memory\n");
+        ev.failed = true;
+        n_files = 0;
+    } else if (explain && !(ev.explain = explainer(&cfg, explain))) {
         ev.failed = true;
         n_files = 0;
     }
@@ -409,23 +569,26 @@ int proc_cmd_eval(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'},
         {"stats", no_argument, NULL, 's'},
+        {"explain", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *config = NULL, *format = NULL;
+    const char *config = NULL, *format = NULL, *explain = NULL;
     bool stats = false;
     int opt;
     alert_format unused;
     optind = 0;
-    while ((opt = proc_cli_getopt(argc, argv, "+:c:f:sh", longopts)) != -1) {
+    while ((opt = proc_cli_getopt(argc, argv, "+:c:f:se:h", longopts)) != -1) {
         if (opt == 'c') {
             config = optarg;
         } else if (opt == 'f' && alert_format_parse(optarg, &unused) == 0) {
             format = optarg;
         } else if (opt == 'f') {
-            return proc_cli_usage_error("eval", usage, "unknown format '%s' (auto, python or json)", optarg);
+            return proc_cli_usage_error("eval", usage, "unknown format '%s' (auto, python, json or avro)", optarg);
         } else if (opt == 's') {
             stats = true;
+        } else if (opt == 'e') {
+            explain = optarg;
         } else if (opt == 'h') {
             usage(stdout);
             return 0;
@@ -435,5 +598,5 @@ int proc_cmd_eval(int argc, char **argv)
     }
     if (!config)
         return proc_cli_usage_error("eval", usage, "-c CONFIG is required");
-    return run_eval(config, format, stats, argv + optind, argc - optind);
+    return run_eval(config, format, stats, explain, argv + optind, argc - optind);
 }

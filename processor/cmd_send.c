@@ -13,7 +13,7 @@
 #include "processor/cli.h"
 #include "processor/commands.h"
 #include "processor/run_kafka.h"
-#include "processor/sample.h"
+#include "processor/cmd_send_sample.h"
 
 /* Bounds the wait on an unreachable or failing broker; flush waits a little
  * longer so that every message has its verdict. */

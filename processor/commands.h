@@ -1,4 +1,5 @@
-/* processor/commands.h — the subcommands of bin/alertfilter, one file each. */
+/* processor/commands.h — the subcommands of bin/alertfilter, one cmd_NAME.c each;
+ * a helper only one command uses sits beside it as cmd_NAME_WHAT.c. */
 #ifndef PROC_COMMANDS_H
 #define PROC_COMMANDS_H
 

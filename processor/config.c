@@ -3,6 +3,7 @@
 #include "processor/config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <libconfig.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "processor/log.h"
 
@@ -71,6 +73,7 @@ typedef enum {
     K_PROPS,   /* proc_kvs: librdkafka properties */
     K_GROUP,   /* a group of `members`; bool at off2 says it was present */
     K_LIST,    /* a list of groups of `members`: array at off, count at off2, `width` bytes each */
+    K_NAMED,   /* a group of NAME = "string" of any names: proc_rule_cfg array at off (name, where), count at off2 */
 } kind;
 
 enum { REQUIRED = 1, NONEMPTY = 2 };
@@ -95,11 +98,15 @@ struct spec {
 static int check_topic(const char *value, char *why, size_t cap);
 static int check_rule_name(const char *value, char *why, size_t cap);
 static int check_path(const char *value, char *why, size_t cap);
+static int check_url(const char *value, char *why, size_t cap);
+static int check_drop(const char *value, char *why, size_t cap);
 static int check_sky_name(const char *value, char *why, size_t cap);
+static int check_group(const char *value, char *why, size_t cap);
 
 /* Names in enum order: the index is the value stored. */
-static const char *const format_names[] = {"auto", "python", "json", NULL};
+static const char *const format_names[] = {"auto", "python", "json", "avro", NULL};
 static const char *const guarantee_names[] = {"exactly_once", "at_least_once", NULL};
+static const char *const encoding_names[] = {"json", "original", NULL};
 
 #define FIELD(T, f) offsetof(T, f), NO_OFF, sizeof(((T *)0)->f)
 #define STRING(T, n, f, dflt, chk, fl) {.name = n, .kind = K_STRING, FIELD(T, f), .def_str = dflt, .check = chk, .flags = fl}
@@ -110,22 +117,40 @@ static const char *const guarantee_names[] = {"exactly_once", "at_least_once", N
     {.name = n, .kind = K_STRINGS, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .check = chk, .flags = fl}
 #define PROPS(T, n, f) {.name = n, .kind = K_PROPS, FIELD(T, f)}
 #define GROUP(T, n, present, m) {.name = n, .kind = K_GROUP, .off = 0, .off2 = present, .members = m}
+#define NAMED(T, n, f, cnt) {.name = n, .kind = K_NAMED, .off = offsetof(T, f), .off2 = offsetof(T, cnt)}
 #define LIST(T, n, f, cnt, E, m, fl)                                                                    \
     {.name = n, .kind = K_LIST, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .width = sizeof(E), \
      .members = m, .flags = fl}
 
+static const spec schema_spec[] = {
+    {.name = "id", .kind = K_INT, FIELD(proc_schema_cfg, id), .min = 0, .max = INT32_MAX, .flags = REQUIRED},
+    STRING(proc_schema_cfg, "file", file, NULL, NULL, REQUIRED),
+    {0},
+};
+
+static const spec avro_spec[] = {
+    STRING(proc_config, "registry", registry, NULL, check_url, 0),
+    INT(proc_config, "registry_timeout_ms", registry_timeout_ms, 10000, 100, 600000),
+    INT(proc_config, "registry_retry_seconds", registry_retry_s, 60, 0, 3600),
+    LIST(proc_config, "schemas", schemas, n_schemas, proc_schema_cfg, schema_spec, 0),
+    STRING(proc_config, "schema", bare_schema, NULL, NULL, 0),
+    {0},
+};
+
 static const spec input_spec[] = {
     /* Required by `run` only (proc_config_check_run): `check` and `eval` need no Kafka. */
     STRINGS(proc_config, "topics", input_topics, n_input_topics, check_topic, NONEMPTY),
-    STRING(proc_config, "group", group, "alertfilter", NULL, 0),
+    STRING(proc_config, "group", group, "alertfilter", check_group, 0),
     ENUM(proc_config, "format", format, ALERT_FORMAT_AUTO, format_names),
     INT(proc_config, "max_depth", max_depth, ALERT_DEFAULT_MAX_DEPTH, 1, 100000),
     INT(proc_config, "max_message_bytes", max_bytes, ALERT_DEFAULT_MAX_BYTES, 1, 1 << 30),
+    GROUP(proc_config, "avro", offsetof(proc_config, avro_present), avro_spec),
     {0},
 };
 
 static const spec output_spec[] = {
     ENUM(proc_config, "guarantee", guarantee, PROC_EXACTLY_ONCE, guarantee_names),
+    ENUM(proc_config, "encoding", encoding, PROC_ENCODING_JSON, encoding_names),
     STRING(proc_config, "dead_letter_topic", dead_letter_topic, NULL, check_topic, 0),
     STRING(proc_config, "key", key_path, NULL, check_path, 0),
     PROPS(proc_config, "kafka", output_kafka),
@@ -144,6 +169,8 @@ static const spec rule_spec[] = {
     STRING(proc_rule_cfg, "name", name, NULL, check_rule_name, REQUIRED),
     STRING(proc_rule_cfg, "topic", topic, NULL, check_topic, REQUIRED),
     STRING(proc_rule_cfg, "where", where, NULL, NULL, REQUIRED),
+    ENUM(proc_rule_cfg, "encoding", encoding, PROC_ENCODING_DEFAULT, encoding_names),
+    STRINGS(proc_rule_cfg, "drop", drop, n_drop, check_drop, 0),
     {0},
 };
 
@@ -163,10 +190,12 @@ static const spec watchmap_spec[] = {
 
 static const spec root_spec[] = {
     PROPS(proc_config, "kafka", kafka),
+    INT(proc_config, "kafka_unreachable_timeout_ms", unreachable_timeout_ms, 60000, 1000, 86400000),
     GROUP(proc_config, "input", NO_OFF, input_spec),
     GROUP(proc_config, "output", NO_OFF, output_spec),
     GROUP(proc_config, "metrics", offsetof(proc_config, metrics_enabled), metrics_spec),
     LIST(proc_config, "rules", rules, n_rules, proc_rule_cfg, rule_spec, REQUIRED | NONEMPTY),
+    NAMED(proc_config, "definitions", defs, n_defs),
     LIST(proc_config, "watchlists", watchlists, n_watchlists, proc_sky_cfg, watchlist_spec, 0),
     LIST(proc_config, "watchmaps", watchmaps, n_watchmaps, proc_sky_cfg, watchmap_spec, 0),
     {0},
@@ -206,6 +235,15 @@ static int check_sky_name(const char *value, char *why, size_t cap)
     return 0;
 }
 
+/* Kafka refuses an empty group id only when the consumer joins (after connecting). */
+static int check_group(const char *value, char *why, size_t cap)
+{
+    if (*value)
+        return 0;
+    snprintf(why, cap, "the consumer group id is empty; Kafka needs a name (default \"alertfilter\")");
+    return -1;
+}
+
 static int check_path(const char *value, char *why, size_t cap)
 {
     alert_path path = {0};
@@ -217,6 +255,31 @@ static int check_path(const char *value, char *why, size_t cap)
     }
     alert_path_free(&path);
     return 0;
+}
+
+static int check_url(const char *value, char *why, size_t cap)
+{
+    const char *host = !strncmp(value, "http://", 7) ? value + 7 : !strncmp(value, "https://", 8) ? value + 8 : NULL;
+    if (!host || !*host || *host == '/' || strpbrk(value, " \t\r\n")) {
+        snprintf(why, cap, "\"%s\" is not an http:// or https:// URL", value);
+        return -1;
+    }
+    return 0;
+}
+
+/* A key to leave out of a rule's output: a path that ends in a key, not an index. */
+static int check_drop(const char *value, char *why, size_t cap)
+{
+    alert_path path = {0};
+    alert_error err;
+    int rc = check_path(value, why, cap);
+    if (rc == 0 && alert_path_parse(value, strlen(value), &path, &err) == 0 && path.n > 0 && path.steps[path.n - 1].index >= 0) {
+        snprintf(why, cap, "\"%s\" ends in an index: drop takes keys (\"cutoutScience\", \"candidate.magzpsci\")",
+                 value);
+        rc = -1;
+    }
+    alert_path_free(&path);
+    return rc;
 }
 
 /* ---- suggestions for misspelt names ---- */
@@ -304,7 +367,7 @@ static const char *expected_type(kind k)
     static const char *const names[] = {
         [K_STRING] = "a string",  [K_ENUM] = "a string",       [K_INT] = "an integer", [K_FLOAT] = "a number",
         [K_STRINGS] = "an array of strings", [K_PROPS] = "a group { ... }", [K_GROUP] = "a group { ... }",
-        [K_LIST] = "a list ( ... )",
+        [K_LIST] = "a list ( ... )", [K_NAMED] = "a group { ... }",
     };
     return names[k];
 }
@@ -323,6 +386,7 @@ static int type_fits(kind k, int type)
         return type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
     case K_PROPS:
     case K_GROUP:
+    case K_NAMED:
         return type == CONFIG_TYPE_GROUP;
     case K_LIST:
         /* An empty `( )` or `[ ]` reads as either. */
@@ -681,6 +745,39 @@ static void load_list(loader *L, const config_setting_t *s, const spec *sp, void
     }
 }
 
+static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg *rule, int nth);
+
+/* definitions = { NAME = "expression"; ... }: each NAME a name that $NAME spells. */
+static void load_named(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
+{
+    int n = config_setting_length(s);
+    proc_rule_cfg *items = calloc((size_t)n + 1, sizeof *items);
+    size_t kept = 0;
+    int prev_line = 0, nth = 0;
+    for (int i = 0; items && i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        const char *name = config_setting_name(e);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            DIAG(L, e, "'%s.%s' must be a string, not %s", path, name, type_name(config_setting_type(e)));
+            continue;
+        }
+        if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name)) {
+            DIAG(L, e, "'%s.%s': a definition's name has only letters, digits and _ (rules read it as $NAME)", path,
+                 name);
+            continue;
+        }
+        int line = config_setting_source_line(e);
+        nth = line == prev_line ? nth + 1 : 0;
+        prev_line = line;
+        proc_rule_cfg *d = &items[kept++];
+        d->name = strdup(name);
+        d->where = strdup(config_setting_get_string(e));
+        locate_where(L, e, d, nth);
+    }
+    *(proc_rule_cfg **)((char *)base + sp->off) = items;
+    *(size_t *)((char *)base + sp->off2) = kept;
+}
+
 static void load_setting(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
 {
     if (!type_fits(sp->kind, config_setting_type(s))) {
@@ -715,6 +812,9 @@ static void load_setting(loader *L, const config_setting_t *s, const spec *sp, v
         break;
     case K_LIST:
         load_list(L, s, sp, base, path);
+        break;
+    case K_NAMED:
+        load_named(L, s, sp, base, path);
         break;
     }
 }
@@ -816,6 +916,18 @@ static void check_no_loop(loader *L, const config_t *lc, const proc_config *cfg)
              cfg->dead_letter_topic);
 }
 
+/* librdkafka refuses a subscription that names a topic twice, and only once connected. */
+static void check_unique_topics(loader *L, const config_t *lc, const proc_config *cfg)
+{
+    const config_setting_t *list = config_lookup(lc, "input.topics");
+    for (size_t i = 0; list && i < cfg->n_input_topics; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(cfg->input_topics[i], cfg->input_topics[j])) {
+                DIAG(L, list, "'input.topics' names \"%s\" twice", cfg->input_topics[i]);
+                break;
+            }
+}
+
 static void check_unique_names(loader *L, const config_t *lc, const proc_config *cfg)
 {
     const config_setting_t *list = config_lookup(lc, "rules");
@@ -829,6 +941,63 @@ static void check_unique_names(loader *L, const config_t *lc, const proc_config 
                      config_setting_source_line(config_setting_get_member(first, "name")));
                 break;
             }
+}
+
+/* ---- Avro schema files and encodings ---- */
+
+/* file as written in the config file `in`: an absolute path as it is, a
+ * relative one taken from the directory of `in` (not the working directory,
+ * so that a config and its schemas move together). */
+static char *beside(const char *in, const char *file)
+{
+    const char *slash = strrchr(in, '/');
+    char *out = NULL;
+    if (file[0] == '/' || !slash)
+        return strdup(file);
+    if (asprintf(&out, "%.*s/%s", (int)(slash - in), in, file) < 0)
+        return NULL;
+    return out;
+}
+
+static char *where_of(loader *L, const config_setting_t *s)
+{
+    char *out = NULL;
+    if (asprintf(&out, "%s:%d", file_of(L, s), config_setting_source_line(s)) < 0)
+        return NULL;
+    return out;
+}
+
+static void resolve_avro(loader *L, const config_t *lc, proc_config *cfg)
+{
+    const config_setting_t *list = config_lookup(lc, "input.avro.schemas");
+    for (size_t i = 0; list && i < cfg->n_schemas; i++) {
+        proc_schema_cfg *sc = &cfg->schemas[i];
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        const config_setting_t *file = e ? config_setting_get_member(e, "file") : NULL;
+        const config_setting_t *id = e ? config_setting_get_member(e, "id") : NULL;
+        if (!sc->file || !file || !id)
+            continue;
+        sc->path = beside(file_of(L, file), sc->file);
+        sc->where = where_of(L, file);
+        for (size_t j = 0; j < i; j++)
+            if (cfg->schemas[j].where && cfg->schemas[j].id == sc->id) {
+                DIAG(L, id, "duplicate schema id %" PRId32 " in input.avro.schemas (first at line %d)", sc->id,
+                     config_setting_source_line(
+                         config_setting_get_member(config_setting_get_elem(list, (unsigned)j), "id")));
+                break;
+            }
+    }
+    const config_setting_t *bare = config_lookup(lc, "input.avro.schema");
+    if (bare && cfg->bare_schema) {
+        cfg->bare_schema_path = beside(file_of(L, bare), cfg->bare_schema);
+        cfg->bare_schema_where = where_of(L, bare);
+        if (cfg->format != ALERT_FORMAT_AVRO)
+            DIAG(L, bare, "'input.avro.schema' needs input.format = \"%s\": bare Avro binary has no mark that "
+                          "tells it from text", "avro");
+    }
+    for (size_t i = 0; i < cfg->n_rules; i++)
+        if (cfg->rules[i].encoding == PROC_ENCODING_DEFAULT)
+            cfg->rules[i].encoding = cfg->encoding;
 }
 
 /* ---- where a rule's `where` string sits in the file ---- */
@@ -915,7 +1084,9 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
     cfg->file = strdup(path);
     apply_defaults(root_spec, cfg);
     size_t before = diags->n;
-    FILE *f = fopen(path, "r");
+    /* fopen opens a directory, and libconfig then says only "file I/O error". */
+    struct stat st;
+    FILE *f = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? (errno = EISDIR, NULL) : fopen(path, "r");
     if (!f) {
         proc_diags_add(diags, "%s: cannot open: %s", path, strerror(errno));
         return -1;
@@ -929,10 +1100,13 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
         const char *efile = config_error_file(&lc);
         proc_diags_add(diags, "%s:%d: %s", efile ? efile : path, config_error_line(&lc), config_error_text(&lc));
     } else {
+        cfg->parsed = true;
         load_members(&L, config_root_setting(&lc), root_spec, cfg, "");
         check_one_cluster(&L, &lc, cfg);
         check_unique_names(&L, &lc, cfg);
+        check_unique_topics(&L, &lc, cfg);
         check_no_loop(&L, &lc, cfg);
+        resolve_avro(&L, &lc, cfg);
         locate_rules(&L, &lc, cfg);
         locate_sky(&lc, "watchlists", cfg->watchlists, cfg->n_watchlists);
         locate_sky(&lc, "watchmaps", cfg->watchmaps, cfg->n_watchmaps);
@@ -975,14 +1149,17 @@ static void append_field(char *buf, size_t cap, const char *key, const char *val
 }
 
 /* Appends members' settings to buf as key=value; secret values as *** when masked. */
-static void format_members(const spec *members, const void *base, char *buf, size_t cap, bool masked)
+static void format_members(const spec *members, const void *base, char *buf, size_t cap, bool masked,
+                           const char *prefix)
 {
     for (const spec *sp = members; sp->name; sp++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s%s", prefix, sp->name);
         const char *field = (const char *)base + sp->off;
         char num[64] = "";
         switch (sp->kind) {
         case K_STRING:
-            append_field(buf, cap, sp->name, *(char *const *)field ? *(char *const *)field : "");
+            append_field(buf, cap, name, *(char *const *)field ? *(char *const *)field : "");
             break;
         case K_ENUM:
         case K_INT: {
@@ -995,10 +1172,10 @@ static void format_members(const spec *members, const void *base, char *buf, siz
                 memcpy(&v, field, sizeof v);
             }
             if (sp->kind == K_ENUM)
-                append_field(buf, cap, sp->name, sp->choices[v]);
+                append_field(buf, cap, name, sp->choices[v]);
             else {
                 snprintf(num, sizeof num, "%lld", (long long)v);
-                append_field(buf, cap, sp->name, num);
+                append_field(buf, cap, name, num);
             }
             break;
         }
@@ -1008,14 +1185,14 @@ static void format_members(const spec *members, const void *base, char *buf, siz
             size_t n = *(const size_t *)((const char *)base + sp->off2);
             for (size_t i = 0; i < n; i++)
                 snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s", i ? "," : "", items[i]);
-            append_field(buf, cap, sp->name, joined);
+            append_field(buf, cap, name, joined);
             break;
         }
         case K_PROPS: {
             const proc_kvs *kvs = (const proc_kvs *)field;
             for (size_t i = 0; i < kvs->n; i++) {
                 char key[300];
-                snprintf(key, sizeof key, "%s.%s", sp->name, kvs->items[i].name);
+                snprintf(key, sizeof key, "%s.%s", name, kvs->items[i].name);
                 append_field(buf, cap, key, masked && is_secret(kvs->items[i].name) ? "***" : kvs->items[i].value);
             }
             break;
@@ -1025,10 +1202,17 @@ static void format_members(const spec *members, const void *base, char *buf, siz
             append_field(buf, cap, sp->name, num);
             break;
         case K_LIST:
+        case K_NAMED: /* definitions: only when there are some */
             snprintf(num, sizeof num, "%zu", *(const size_t *)((const char *)base + sp->off2));
-            append_field(buf, cap, sp->name, num);
+            if (sp->kind == K_LIST || strcmp(num, "0"))
+                append_field(buf, cap, name, num);
             break;
-        case K_GROUP:
+        case K_GROUP: /* nested, as input.avro: NAME.KEY=VALUE on the enclosing group's line, when present */
+            if (sp->off2 == NO_OFF || *(const bool *)((const char *)base + sp->off2)) {
+                char nested[160];
+                snprintf(nested, sizeof nested, "%s.", name);
+                format_members(sp->members, base, buf, cap, masked, nested);
+            }
             break;
         }
     }
@@ -1041,13 +1225,13 @@ void proc_config_log(const proc_config *cfg)
     append_field(buf, sizeof buf, "file", cfg->file);
     for (const spec *sp = root_spec; sp->name; sp++)
         if (sp->kind != K_GROUP)
-            format_members((const spec[]){*sp, {0}}, cfg, buf, sizeof buf, true);
+            format_members((const spec[]){*sp, {0}}, cfg, buf, sizeof buf, true, "");
     proc_log(PROC_LOG_INFO, "config", "%s", buf);
     for (const spec *sp = root_spec; sp->name; sp++) {
         if (sp->kind != K_GROUP || (sp->off2 != NO_OFF && !*(const bool *)((const char *)cfg + sp->off2)))
             continue;
         snprintf(buf, sizeof buf, "section=%s", sp->name);
-        format_members(sp->members, cfg, buf, sizeof buf, true);
+        format_members(sp->members, cfg, buf, sizeof buf, true, "");
         proc_log(PROC_LOG_INFO, "config", "%s", buf);
     }
 }
@@ -1058,9 +1242,9 @@ static void format_setting(const spec *sp, const proc_config *cfg, char *buf, si
 {
     buf[0] = '\0';
     if (sp->kind != K_GROUP)
-        format_members((const spec[]){*sp, {0}}, cfg, buf, cap, false);
+        format_members((const spec[]){*sp, {0}}, cfg, buf, cap, false, "");
     else if (sp->off2 == NO_OFF || *(const bool *)((const char *)cfg + sp->off2))
-        format_members(sp->members, cfg, buf, cap, false);
+        format_members(sp->members, cfg, buf, cap, false, "");
 }
 
 size_t proc_config_changed(const proc_config *a, const proc_config *b, char *names, size_t cap)
@@ -1070,7 +1254,7 @@ size_t proc_config_changed(const proc_config *a, const proc_config *b, char *nam
         names[0] = '\0';
     for (const spec *sp = root_spec; sp->name; sp++) {
         char x[3500], y[3500];
-        if (sp->kind == K_LIST) /* the rules */
+        if (sp->kind == K_LIST || sp->kind == K_NAMED) /* the rules and their definitions */
             continue;
         format_setting(sp, a, x, sizeof x);
         format_setting(sp, b, y, sizeof y);
@@ -1100,6 +1284,16 @@ void proc_config_free(proc_config *cfg)
         free(cfg->input_topics[i]);
     free(cfg->input_topics);
     free(cfg->group);
+    free(cfg->registry);
+    for (size_t i = 0; i < cfg->n_schemas; i++) {
+        free(cfg->schemas[i].file);
+        free(cfg->schemas[i].path);
+        free(cfg->schemas[i].where);
+    }
+    free(cfg->schemas);
+    free(cfg->bare_schema);
+    free(cfg->bare_schema_path);
+    free(cfg->bare_schema_where);
     free(cfg->dead_letter_topic);
     free(cfg->key_path);
     free_kvs(&cfg->output_kafka);
@@ -1110,8 +1304,18 @@ void proc_config_free(proc_config *cfg)
         free(cfg->rules[i].where);
         free(cfg->rules[i].where_src);
         free(cfg->rules[i].file);
+        for (size_t k = 0; k < cfg->rules[i].n_drop; k++)
+            free(cfg->rules[i].drop[k]);
+        free(cfg->rules[i].drop);
     }
     free(cfg->rules);
+    for (size_t i = 0; i < cfg->n_defs; i++) {
+        free(cfg->defs[i].name);
+        free(cfg->defs[i].where);
+        free(cfg->defs[i].where_src);
+        free(cfg->defs[i].file);
+    }
+    free(cfg->defs);
     for (size_t i = 0; i < cfg->n_watchlists + cfg->n_watchmaps; i++) {
         proc_sky_cfg *w = i < cfg->n_watchlists ? &cfg->watchlists[i] : &cfg->watchmaps[i - cfg->n_watchlists];
         free(w->name);

@@ -5,11 +5,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "alert/alert.h"
 
 typedef enum { PROC_EXACTLY_ONCE, PROC_AT_LEAST_ONCE } proc_guarantee;
+
+/* What a match is written as: the alert as JSON, or the input message's bytes
+ * unchanged. A rule's PROC_ENCODING_DEFAULT is resolved to output.encoding by
+ * proc_config_load. */
+typedef enum { PROC_ENCODING_DEFAULT = -1, PROC_ENCODING_JSON, PROC_ENCODING_ORIGINAL } proc_encoding;
 
 /* One librdkafka property: name with dots (the file writes '_'), value as a string. */
 typedef struct {
@@ -36,8 +42,20 @@ typedef struct {
     int col;
     char *where_src;
     char *file; /* the file the rule is written in: the config's, or one it @includes */
+    proc_encoding encoding; /* the rule's `encoding`, else output.encoding */
+    char **drop; /* drop = [ "cutoutScience", "candidate.x", ... ]: left out of what it publishes */
+    size_t n_drop;
 } proc_rule_cfg;
 
+/* One entry of input.avro.schemas: the schema a Confluent-framed message with
+ * this id is written with. path is `file` resolved against the config file's
+ * directory; where is "CFG:LINE" of the entry, for errors about the file. */
+typedef struct {
+    int32_t id;
+    char *file;
+    char *path;
+    char *where;
+} proc_schema_cfg;
 /* A watchlist or watchmap as written in the file: its file (a relative path
  * is from the config file's folder) and, for a watchlist, the radius of the
  * rows without one; line and src locate its group. */
@@ -51,8 +69,10 @@ typedef struct {
 
 typedef struct {
     char *file;
+    bool parsed; /* the file was read and parsed (its settings may still be wrong) */
 
     proc_kvs kafka; /* kafka = { ... } */
+    int unreachable_timeout_ms; /* kafka_unreachable_timeout_ms: `run` ends when the cluster is silent that long */
 
     char **input_topics; /* input.topics */
     size_t n_input_topics;
@@ -61,7 +81,18 @@ typedef struct {
     unsigned max_depth;  /* input.max_depth */
     size_t max_bytes;    /* input.max_message_bytes */
 
+    bool avro_present;       /* an input.avro = { ... } group is present */
+    char *registry;          /* input.avro.registry: "http://host:port", or NULL */
+    int registry_timeout_ms; /* input.avro.registry_timeout_ms: one HTTP request */
+    int registry_retry_s;    /* input.avro.registry_retry_seconds: how long an unreachable registry is retried */
+    proc_schema_cfg *schemas; /* input.avro.schemas */
+    size_t n_schemas;
+    char *bare_schema;       /* input.avro.schema as written, or NULL */
+    char *bare_schema_path;  /* ... resolved against the config file's directory */
+    char *bare_schema_where; /* ... "CFG:LINE" */
+
     proc_guarantee guarantee; /* output.guarantee */
+    proc_encoding encoding;   /* output.encoding */
     char *dead_letter_topic;  /* output.dead_letter_topic, or NULL */
     char *key_path;           /* output.key, or NULL: keep the input key */
     proc_kvs output_kafka;    /* output.kafka: producer overrides (n == 0: none) */
@@ -74,6 +105,8 @@ typedef struct {
 
     proc_rule_cfg *rules;
     size_t n_rules;
+    proc_rule_cfg *defs; /* definitions = { NAME = "expression"; ... }: name, where (the text), its place */
+    size_t n_defs;
 
     proc_sky_cfg *watchlists, *watchmaps;
     size_t n_watchlists, n_watchmaps;

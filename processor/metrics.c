@@ -42,9 +42,11 @@ struct proc_metrics {
     /* One lock for everything: the HTTP thread reads a consistent snapshot
      * while the main loop updates, and rule names come and go with reloads. */
     pthread_mutex_t lock;
-    uint64_t consumed, rejected, committed, aborted;
+    uint64_t consumed, rejected, refetched, committed, aborted;
     rule_count *rules;
     size_t n_rules, cap_rules;
+    size_t *rule_slots; /* open addressing over rules: index + 1, 0 free; a config may hold 100,000 rules */
+    size_t n_slots;     /* a power of two, at least twice n_rules */
     partition_lag *lags;
     size_t n_lags, cap_lags;
     uint64_t bucket_counts[N_BUCKETS]; /* not cumulative; summed when rendered */
@@ -54,6 +56,7 @@ struct proc_metrics {
     double stall_seconds;
     bool failing;
     bool ready;
+    double unreachable_seconds; /* < 0: the cluster answers */
     struct MHD_Daemon *daemon;
     int port;
 };
@@ -162,6 +165,7 @@ proc_metrics *proc_metrics_new(void)
      * to beat yet, and a slow broker connection is not a stall. */
     clock_gettime(CLOCK_MONOTONIC, &m->last_heartbeat);
     m->stall_seconds = DEFAULT_STALL_SECONDS;
+    m->unreachable_seconds = -1;
     m->port = -1;
     return m;
 }
@@ -175,6 +179,7 @@ void proc_metrics_free(proc_metrics *m)
     for (size_t i = 0; i < m->n_rules; i++)
         free(m->rules[i].name);
     free(m->rules);
+    free(m->rule_slots);
     for (size_t i = 0; i < m->n_lags; i++)
         free(m->lags[i].topic);
     free(m->lags);
@@ -206,6 +211,13 @@ void proc_metrics_rejected(proc_metrics *m, uint64_t n)
     pthread_mutex_unlock(&m->lock);
 }
 
+void proc_metrics_refetched(proc_metrics *m, uint64_t n)
+{
+    pthread_mutex_lock(&m->lock);
+    m->refetched += n;
+    pthread_mutex_unlock(&m->lock);
+}
+
 /* Room for one more of n elements of `size` bytes: the array, moved if it had
  * to grow, or NULL (the old array is then untouched). */
 static void *grow(void *items, size_t n, size_t *cap, size_t size)
@@ -219,13 +231,45 @@ static void *grow(void *items, size_t n, size_t *cap, size_t size)
     return p;
 }
 
+static size_t name_hash(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Rebuilds the slots for twice the rules; false when out of memory. */
+static bool rehash_rules(proc_metrics *m)
+{
+    size_t n = 16;
+    while (n < 2 * (m->n_rules + 1))
+        n *= 2;
+    size_t *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < m->n_rules; i++) {
+        size_t h = name_hash(m->rules[i].name) & (n - 1);
+        while (slots[h])
+            h = (h + 1) & (n - 1);
+        slots[h] = i + 1;
+    }
+    free(m->rule_slots);
+    m->rule_slots = slots;
+    m->n_slots = n;
+    return true;
+}
+
 /* Called with the lock held. NULL when out of memory: the update is lost,
  * which is better than stopping the stream for a counter. */
 static rule_count *find_rule(proc_metrics *m, const char *rule)
 {
-    for (size_t i = 0; i < m->n_rules; i++)
-        if (!strcmp(m->rules[i].name, rule))
-            return &m->rules[i];
+    if (2 * (m->n_rules + 1) > m->n_slots && !rehash_rules(m))
+        return NULL;
+    size_t h = name_hash(rule) & (m->n_slots - 1);
+    for (; m->rule_slots[h]; h = (h + 1) & (m->n_slots - 1))
+        if (!strcmp(m->rules[m->rule_slots[h] - 1].name, rule))
+            return &m->rules[m->rule_slots[h] - 1];
     char *name = strdup(rule);
     rule_count *rules = name ? grow(m->rules, m->n_rules, &m->cap_rules, sizeof *m->rules) : NULL;
     if (!rules) {
@@ -234,7 +278,16 @@ static rule_count *find_rule(proc_metrics *m, const char *rule)
     }
     m->rules = rules;
     m->rules[m->n_rules] = (rule_count){.name = name, .matches = 0};
-    return &m->rules[m->n_rules++];
+    m->rule_slots[h] = ++m->n_rules;
+    return &m->rules[m->n_rules - 1];
+}
+
+void proc_metrics_rules_known(proc_metrics *m, const char *const *names, size_t n)
+{
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < n; i++)
+        find_rule(m, names[i]);
+    pthread_mutex_unlock(&m->lock);
 }
 
 void proc_metrics_rule_matches(proc_metrics *m, const char *rule, uint64_t n)
@@ -342,6 +395,9 @@ static void render_locked(proc_metrics *m, text *t)
     text_header(t, "alertfilter_messages_rejected_total", "counter",
                 "Malformed messages (sent to the dead-letter topic when one is configured).");
     text_printf(t, "alertfilter_messages_rejected_total %llu\n", (unsigned long long)m->rejected);
+    text_header(t, "alertfilter_messages_refetched_total", "counter",
+                "Messages the client fetched a second time (below the next offset expected of their partition), dropped.");
+    text_printf(t, "alertfilter_messages_refetched_total %llu\n", (unsigned long long)m->refetched);
 
     text_header(t, "alertfilter_rule_matches_total", "counter", "Alerts matched, by rule.");
     for (size_t i = 0; i < m->n_rules; i++) {
@@ -394,6 +450,13 @@ char *proc_metrics_render(proc_metrics *m)
     return t.s;
 }
 
+void proc_metrics_unreachable(proc_metrics *m, double seconds)
+{
+    pthread_mutex_lock(&m->lock);
+    m->unreachable_seconds = seconds;
+    pthread_mutex_unlock(&m->lock);
+}
+
 /* The /healthz verdict: 200 "ok", or 503 with the reason. */
 static int health(proc_metrics *m, char *body, size_t cap)
 {
@@ -401,6 +464,7 @@ static int health(proc_metrics *m, char *body, size_t cap)
     bool failing = m->failing;
     double silent = seconds_since(&m->last_heartbeat);
     double stall = m->stall_seconds;
+    double unreachable = m->unreachable_seconds;
     pthread_mutex_unlock(&m->lock);
     if (failing) {
         snprintf(body, cap, "failing: the run loop reported a fatal error\n");
@@ -410,6 +474,10 @@ static int health(proc_metrics *m, char *body, size_t cap)
         snprintf(body, cap, "stalled: no heartbeat from the run loop in the last %g s\n", stall);
         return MHD_HTTP_SERVICE_UNAVAILABLE;
     }
+    if (unreachable >= 0) {
+        snprintf(body, cap, "unreachable: no answer from the Kafka cluster for %.0f s\n", unreachable);
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    }
     snprintf(body, cap, "ok\n");
     return MHD_HTTP_OK;
 }
@@ -417,6 +485,13 @@ static int health(proc_metrics *m, char *body, size_t cap)
 /* The /readyz verdict: 200 once partitions are assigned. */
 static int readiness(proc_metrics *m, char *body, size_t cap)
 {
+    /* Never ready while not healthy: a balancer would send work to a process
+     * that cannot do it. */
+    static const char prefix[] = "not ready: ";
+    if (cap > sizeof prefix && health(m, body + sizeof prefix - 1, cap - sizeof prefix + 1) != MHD_HTTP_OK) {
+        memcpy(body, prefix, sizeof prefix - 1);
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    }
     pthread_mutex_lock(&m->lock);
     bool ready = m->ready;
     pthread_mutex_unlock(&m->lock);

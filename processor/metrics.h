@@ -23,7 +23,11 @@ void proc_metrics_release(proc_metrics *m);
 
 void proc_metrics_consumed(proc_metrics *m, uint64_t n);
 void proc_metrics_rejected(proc_metrics *m, uint64_t n);
+void proc_metrics_refetched(proc_metrics *m, uint64_t n);
 void proc_metrics_rule_matches(proc_metrics *m, const char *rule, uint64_t n);
+/* Gives each named rule its series at 0 unless it has one: a rule that never
+ * matched is still scraped (Prometheus: initialise every known label set). */
+void proc_metrics_rules_known(proc_metrics *m, const char *const *names, size_t n);
 void proc_metrics_transaction(proc_metrics *m, bool committed);
 void proc_metrics_batch_seconds(proc_metrics *m, double seconds);
 void proc_metrics_lag(proc_metrics *m, const char *topic, int32_t partition, int64_t lag);
@@ -32,6 +36,9 @@ void proc_metrics_lag(proc_metrics *m, const char *topic, int32_t partition, int
 void proc_metrics_heartbeat(proc_metrics *m);
 void proc_metrics_failing(proc_metrics *m);
 void proc_metrics_ready(proc_metrics *m, bool ready);
+/* /healthz is 503 "unreachable" while seconds >= 0: how long the Kafka cluster
+ * has not answered; < 0 when it answers. /readyz is never 200 while /healthz is not. */
+void proc_metrics_unreachable(proc_metrics *m, double seconds);
 
 /* Renders the Prometheus text (also what the server answers on /metrics). Caller frees. */
 char *proc_metrics_render(proc_metrics *m);

@@ -40,9 +40,14 @@ static const char *file_of(const proc_config *cfg, const proc_rule_cfg *rule)
     return rule->file ? rule->file : cfg->file;
 }
 
-static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const rule_error *e, proc_diags *diags)
+/* One error of a rule (what = "rule", its `where`) or of a definition (what =
+ * "definition", its NAME = "..."), with the text as written and a caret under
+ * the spot. */
+static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const char *what, const rule_error *e,
+                      proc_diags *diags)
 {
     const char *file = file_of(cfg, rule);
+    const char *key = strcmp(what, "rule") ? rule->name : "where";
     /* Without the raw text (split "..." "..." pieces), show the decoded one. */
     const char *shown = rule->where_src ? rule->where_src : rule->where;
     size_t start = rule->where_src ? raw_offset(shown, e->offset) : e->offset;
@@ -52,8 +57,9 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const r
     if (end > strlen(shown))
         end = strlen(shown);
     size_t tildes = end > start ? columns(shown + start, end - start) - 1 : 0;
-    char marker[512] = "             "; /* under `    where = "` */
-    size_t m = strlen(marker);
+    char marker[512];
+    /* under `    KEY = "` */
+    size_t m = (size_t)snprintf(marker, sizeof marker, "%*s", (int)(8 + columns(key, strlen(key))), "");
     /* A tab in the text is a tab in the marker line, so that the caret lines up. */
     for (size_t i = 0; i < start && m < sizeof marker - 2; i++)
         if (shown[i] == '\t')
@@ -65,11 +71,52 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const r
         marker[m++] = '~';
     marker[m] = '\0';
     if (rule->col > 0)
-        proc_diags_add(diags, "%s:%d:%zu: rule '%s': %s\n    where = \"%s\"\n%s", file, rule->line,
-                       (size_t)rule->col + columns(shown, start), rule->name, e->msg, shown, marker);
+        proc_diags_add(diags, "%s:%d:%zu: %s '%s': %s\n    %s = \"%s\"\n%s", file, rule->line,
+                       (size_t)rule->col + columns(shown, start), what, rule->name, e->msg, key, shown, marker);
     else
-        proc_diags_add(diags, "%s:%d: rule '%s': %s (at offset %zu of where)\n    where = \"%s\"\n%s", file,
-                       rule->line, rule->name, e->msg, e->offset, shown, marker);
+        proc_diags_add(diags, "%s:%d: %s '%s': %s (at offset %zu of %s)\n    %s = \"%s\"\n%s", file, rule->line,
+                       what, rule->name, e->msg, e->offset, key, key, shown, marker);
+}
+
+/* The config's definitions declared in rs; errors to diags. Returns 0 or -1. */
+static int define(const proc_config *cfg, rule_set *rs, proc_diags *diags)
+{
+    if (cfg->n_defs == 0)
+        return 0;
+    const char **names = calloc(cfg->n_defs, sizeof *names), **texts = calloc(cfg->n_defs, sizeof *texts);
+    rule_def_error *errs = calloc(MAX_ERRS_PER_RULE * 4, sizeof *errs);
+    size_t n_errs = 0;
+    int rc = -1;
+    if (names && texts && errs) {
+        for (size_t i = 0; i < cfg->n_defs; i++) {
+            names[i] = cfg->defs[i].name;
+            texts[i] = cfg->defs[i].where;
+        }
+        rc = rule_set_define(rs, cfg->n_defs, names, texts, errs, MAX_ERRS_PER_RULE * 4, &n_errs);
+        for (size_t j = 0; j < n_errs; j++)
+            add_error(cfg, &cfg->defs[errs[j].def], "definition", &errs[j].err, diags);
+    } else {
+        proc_diags_add(diags, "%s: out of memory compiling the definitions", cfg->file);
+    }
+    free(names);
+    free(texts);
+    free(errs);
+    return rc;
+}
+
+void proc_ruleset_warnings(const proc_config *cfg, const rule_set *rs, proc_diags *warnings)
+{
+    for (size_t i = 0; i < cfg->n_defs; i++) {
+        const proc_rule_cfg *d = &cfg->defs[i];
+        if (rule_set_definition_used(rs, i))
+            continue;
+        if (d->col > 0)
+            proc_diags_add(warnings, "%s:%d:%d: warning: definition '%s' is not used by any rule", file_of(cfg, d),
+                           d->line, d->col, d->name);
+        else
+            proc_diags_add(warnings, "%s:%d: warning: definition '%s' is not used by any rule", file_of(cfg, d),
+                           d->line, d->name);
+    }
 }
 
 /* Reads the watchlist (map false) or watchmap w's file, a relative path from
@@ -121,6 +168,7 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
         if (w->name && w->file) /* else the config loader reported it */
             failed |= add_sky(cfg, rs, w, map, diags) != 0;
     }
+    failed |= define(cfg, rs, diags) != 0;
     for (size_t i = 0; i < cfg->n_rules; i++) {
         const proc_rule_cfg *rule = &cfg->rules[i];
         if (!rule->name || !rule->where) { /* a rule the config loader already reported */
@@ -133,7 +181,7 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
             continue;
         failed = 1;
         for (size_t j = 0; j < n_errs; j++)
-            add_error(cfg, rule, &errs[j], diags);
+            add_error(cfg, rule, "rule", &errs[j], diags);
         if (n_errs == 0)
             proc_diags_add(diags, "%s:%d: rule '%s': does not compile", file_of(cfg, rule), rule->line,
                            rule->name);
@@ -159,6 +207,17 @@ rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diag
     if (config_failed && rs) {
         rule_set_free(rs);
         return NULL;
+    }
+    return rs;
+}
+
+rule_set *proc_ruleset_load_run(const char *path, proc_config *cfg, proc_diags *diags)
+{
+    rule_set *rs = proc_ruleset_load(path, cfg, diags);
+    /* A file that could not be read has no settings to check further. */
+    if (cfg->parsed && proc_config_check_run(cfg, diags) && rs) {
+        rule_set_free(rs);
+        rs = NULL;
     }
     return rs;
 }

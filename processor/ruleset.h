@@ -14,8 +14,17 @@
  * Used by `check`, `eval` and `run` (at startup and on reload). */
 rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags);
 
+/* What a good config may still want changed, each as
+ *   FILE:LINE:COL: warning: definition 'NAME' is not used by any rule
+ * (`check` and `eval` print them; they fail nothing). */
+void proc_ruleset_warnings(const proc_config *cfg, const rule_set *rs, proc_diags *warnings);
+
 /* proc_config_load then proc_ruleset_build: the set, or NULL with every error
  * of the file and of its rules in diags. cfg is always left freeable. */
 rule_set *proc_ruleset_load(const char *path, proc_config *cfg, proc_diags *diags);
+
+/* What `run` and a reload load: proc_ruleset_load and proc_config_check_run,
+ * every error of both in diags (not only the first one's). */
+rule_set *proc_ruleset_load_run(const char *path, proc_config *cfg, proc_diags *diags);
 
 #endif

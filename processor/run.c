@@ -13,11 +13,16 @@
 #include <librdkafka/rdkafka.h>
 
 #include "processor/config.h"
+#include "processor/input.h"
 #include "processor/log.h"
 #include "processor/metrics.h"
+#include "processor/run_drain.h"
 #include "processor/run_kafka.h"
 #include "processor/run_output.h"
+#include "processor/run_positions.h"
 #include "processor/run_rules.h"
+#include "processor/run_teardown.h"
+#include "processor/run_watch.h"
 #include "processor/ruleset.h"
 
 #define STARTUP_TIMEOUT_MS 10000 /* reaching the cluster, checking topics, init_transactions */
@@ -25,9 +30,12 @@
 #define COMMIT_TIMEOUT_MS 10000  /* at_least_once: one offset commit (a missed one is covered by the next) */
 #define TXN_COMMIT_TRIES 3       /* retriable commit errors before giving up and aborting */
 #define SHUTDOWN_TIMEOUT_MS 5000 /* consumer close + destroy, before we stop waiting for librdkafka */
+#define SHUTDOWN_LOST_MS 1000    /* the same with the cluster silent: nothing to wait for */
 #define IDLE_POLL_MS 100         /* poll timeout with no open batch: how fast signals are seen */
 #define CLOCK_EVERY 64           /* messages between two looks at the clock in a burst */
 #define MAX_ABORTS 10            /* batches aborted in a row before giving up: the cause is not transient */
+#define STOP_GRACE_S 3.0         /* after SIGINT/SIGTERM, how long a commit may still take */
+#define UNHEALTHY_SILENT_S 10.0  /* /healthz says "unreachable" once the cluster is silent this long */
 
 /* One input partition of the open batch. */
 typedef struct {
@@ -55,10 +63,15 @@ typedef struct {
     proc_output out;
     proc_metrics *metrics;
     batch b;
+    proc_positions pos; /* drops records fetched twice (librdkafka #4637) */
     rd_kafka_topic_partition_list_t *drained; /* assigned partitions at EOF with nothing consumed since */
     uint64_t delivery_failures;               /* at_least_once: failed deliveries in the open batch */
     int aborts;                               /* batches aborted in a row */
     bool failed;                              /* fatal: leave the loop, exit 1 */
+    bool abandoned;                           /* a transactional call still runs on its own thread */
+    proc_watch *watch;                        /* how long the cluster has been silent */
+    double stop_seen;                         /* monotonic seconds when a stop was first seen, 0 before */
+    char last_commit_error[256];              /* the last commit that failed, for the end of a drain */
     bool closing;                             /* teardown: the rebalance callback only unassigns */
     bool assigned_once;                       /* the group has handed us an assignment (maybe empty) */
     int64_t offset_reset;                     /* auto.offset.reset as a logical offset (--until-eof start) */
@@ -114,6 +127,40 @@ static void batch_reset(batch *b)
     b->open = b->doomed = false;
 }
 
+/* ---- a cluster that does not answer ---- */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Looks at the cluster's silence: /healthz says so after UNHEALTHY_SILENT_S,
+ * and past kafka_unreachable_timeout_ms the run fails. Returns whether it failed. */
+static bool cluster_lost(run_state *r)
+{
+    double silent = proc_watch_silent(r->watch), limit = r->cfg.unreachable_timeout_ms / 1000.0;
+    proc_metrics_unreachable(r->metrics, silent >= UNHEALTHY_SILENT_S || silent >= limit ? silent : -1);
+    if (silent < limit || r->failed)
+        return silent >= limit;
+    proc_log(PROC_LOG_ERROR, "the Kafka cluster is unreachable, giving up",
+             "silent_s=%.1f kafka_unreachable_timeout_ms=%d", silent, r->cfg.unreachable_timeout_ms);
+    r->failed = true;
+    return true;
+}
+
+/* Whether a wait on Kafka must end now: the cluster is lost, or a stop was
+ * asked for STOP_GRACE_S ago. Called every 100 ms during such waits. */
+static bool must_give_up(void *ctx)
+{
+    run_state *r = ctx;
+    proc_metrics_heartbeat(r->metrics);
+    if (*r->opts.stop && r->stop_seen == 0)
+        r->stop_seen = now_s();
+    return cluster_lost(r) || (r->stop_seen > 0 && now_s() - r->stop_seen > STOP_GRACE_S);
+}
+
 /* ---- drain detection (--until-eof) ---- */
 
 static void drained_forget(run_state *r, const char *topic, int32_t partition)
@@ -132,6 +179,18 @@ static bool all_drained(run_state *r)
         all = rd_kafka_topic_partition_list_find(r->drained, a->elems[i].topic, a->elems[i].partition) != NULL;
     rd_kafka_topic_partition_list_destroy(a);
     return all;
+}
+
+/* Every rule's match counter, at 0 until it matches. */
+static void announce_rules(run_state *r)
+{
+    const char **names = malloc(r->rules->n * sizeof *names + 1);
+    if (!names)
+        return;
+    for (size_t i = 0; i < r->rules->n; i++)
+        names[i] = rule_set_name(r->rules->rs, i);
+    proc_metrics_rules_known(r->metrics, names, r->rules->n);
+    free(names);
 }
 
 /* ---- ending a batch ---- */
@@ -158,6 +217,7 @@ static void rewind_batch(run_state *r)
                      l->elems[i].partition, rd_kafka_err2str(l->elems[i].err));
         drained_forget(r, l->elems[i].topic, l->elems[i].partition);
     }
+    r->failed |= proc_positions_set_list(&r->pos, l) != 0;
     rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -165,6 +225,7 @@ static void rewind_batch(run_state *r)
 static bool txn_error_fatal(run_state *r, rd_kafka_error_t *e, const char *step)
 {
     bool fatal = rd_kafka_error_is_fatal(e);
+    snprintf(r->last_commit_error, sizeof r->last_commit_error, "%s: %s", step, rd_kafka_error_string(e));
     log_kafka_error(fatal ? PROC_LOG_ERROR : PROC_LOG_WARN, fatal ? "fatal transaction error" : "transaction failed",
                     step, rd_kafka_error_string(e));
     rd_kafka_error_destroy(e);
@@ -172,14 +233,48 @@ static bool txn_error_fatal(run_state *r, rd_kafka_error_t *e, const char *step)
     return fatal;
 }
 
+typedef struct {
+    run_state *r;
+    rd_kafka_error_t *(*call)(run_state *);
+} txn_job;
+
+static void *txn_job_main(void *p)
+{
+    txn_job *j = p;
+    return j->call(j->r);
+}
+
+/* call(r), waited on until must_give_up: then the transaction is left open
+ * (the call still runs), for the broker to abort after transaction.timeout.ms. */
+static bool txn_call(run_state *r, const char *step, rd_kafka_error_t *(*call)(run_state *), rd_kafka_error_t **e)
+{
+    void *result = NULL;
+    if (proc_watch_call(txn_job_main, &(txn_job){r, call}, sizeof(txn_job), &result, must_give_up, r)) {
+        *e = result;
+        return true;
+    }
+    char ms[32];
+    size_t n = sizeof ms;
+    if (rd_kafka_conf_get(rd_kafka_conf(r->producer), "transaction.timeout.ms", ms, &n) != RD_KAFKA_CONF_OK)
+        snprintf(ms, sizeof ms, "?");
+    proc_log(PROC_LOG_ERROR, "transaction left open: the broker aborts it after transaction.timeout.ms",
+             "step=%s transaction_timeout_ms=%s messages=%zu", step, ms, r->b.msgs);
+    r->abandoned = r->failed = true;
+    return false;
+}
+
 /* Calls step until it succeeds, fails for good, or has failed retriably
  * TXN_COMMIT_TRIES times; logs each failure. Returns whether it succeeded. */
 static bool txn_step(run_state *r, const char *step, rd_kafka_error_t *(*call)(run_state *))
 {
-    for (int i = 0; i < TXN_COMMIT_TRIES; i++) {
-        rd_kafka_error_t *e = call(r);
-        if (!e)
+    for (int i = 0; i < TXN_COMMIT_TRIES && !r->abandoned; i++) {
+        rd_kafka_error_t *e;
+        if (!txn_call(r, step, call, &e))
+            return false;
+        if (!e) {
+            proc_watch_contact(r->watch);
             return true;
+        }
         bool retriable = rd_kafka_error_is_retriable(e);
         if (txn_error_fatal(r, e, step) || !retriable)
             return false;
@@ -226,10 +321,15 @@ static rd_kafka_resp_err_t commit_offsets(run_state *r, const rd_kafka_topic_par
     rd_kafka_queue_t *q = rd_kafka_queue_new(r->consumer);
     rd_kafka_resp_err_t e = rd_kafka_commit_queue(r->consumer, offsets, q, NULL, NULL);
     if (!e) {
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, COMMIT_TIMEOUT_MS);
+        rd_kafka_event_t *ev = NULL;
+        double deadline = now_s() + COMMIT_TIMEOUT_MS / 1000.0;
+        while (!(ev = rd_kafka_queue_poll(q, 100)) && now_s() < deadline && !must_give_up(r))
+            ;
         e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
         if (ev)
             rd_kafka_event_destroy(ev);
+        if (!e)
+            proc_watch_contact(r->watch);
     }
     rd_kafka_queue_destroy(q);
     return e;
@@ -238,7 +338,13 @@ static rd_kafka_resp_err_t commit_offsets(run_state *r, const rd_kafka_topic_par
 /* Flushes the batch's records and, if every one was delivered, commits its offsets. */
 static bool commit_at_least_once(run_state *r)
 {
-    rd_kafka_resp_err_t fe = rd_kafka_flush(r->producer, TXN_TIMEOUT_MS);
+    rd_kafka_resp_err_t fe = RD_KAFKA_RESP_ERR_NO_ERROR;
+    double deadline = now_s() + TXN_TIMEOUT_MS / 1000.0;
+    while (rd_kafka_outq_len(r->producer) > 0 && !fe)
+        if (now_s() > deadline || must_give_up(r))
+            fe = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        else
+            rd_kafka_flush(r->producer, 100);
     if (fe || r->delivery_failures) {
         proc_log(PROC_LOG_WARN, "batch not delivered, retrying it", "failed_records=%" PRIu64 " flush=\"%s\"",
                  r->delivery_failures, rd_kafka_err2str(fe));
@@ -248,6 +354,8 @@ static bool commit_at_least_once(run_state *r)
     rd_kafka_resp_err_t ce = commit_offsets(r, offsets);
     rd_kafka_topic_partition_list_destroy(offsets);
     if (ce) /* the records are out; the next commit covers these offsets */
+        snprintf(r->last_commit_error, sizeof r->last_commit_error, "%s", rd_kafka_err2str(ce));
+    if (ce)
         proc_log(PROC_LOG_WARN, "offset commit failed", "error=\"%s\"", rd_kafka_err2str(ce));
     return true;
 }
@@ -296,6 +404,11 @@ static void end_batch(run_state *r)
             rewind_batch(r);
     }
     report_batch(r, committed, secs);
+    if (!committed && *r->opts.stop && !r->abandoned) {
+        proc_log(PROC_LOG_ERROR, "stopping with a batch not committed: its input is read again on restart",
+                 "messages=%zu", r->b.msgs);
+        r->failed = true;
+    }
     batch_reset(&r->b);
     r->aborts = committed ? 0 : r->aborts + 1;
     if (r->aborts >= MAX_ABORTS && !r->failed) {
@@ -340,6 +453,8 @@ static void consumer_error(run_state *r, const rd_kafka_message_t *m)
 
 static void process(run_state *r, const rd_kafka_message_t *m)
 {
+    if (!proc_positions_admit(&r->pos, m, r->metrics))
+        return;
     if (!r->b.open)
         begin_batch(r);
     batch_part *p = r->failed ? NULL : batch_track(&r->b, m);
@@ -353,6 +468,16 @@ static void process(run_state *r, const rd_kafka_message_t *m)
     rd_kafka_resp_err_t e = proc_output_message(&r->out, r->rules, m);
     if (!e)
         return;
+    if (r->out.unavailable) {
+        /* Not the message's fault: it is read again after a restart, never dead-lettered. */
+        r->b.doomed = true;
+        if (!*r->opts.stop) {
+            proc_log(PROC_LOG_ERROR, "stopping: an Avro schema cannot be had", "topic=%s partition=%" PRId32
+                     " offset=%" PRId64, p->topic, m->partition, m->offset);
+            r->failed = true;
+        }
+        return;
+    }
     /* Too large for the output is permanent: retrying the batch cannot help,
      * so that record is logged and counted instead. */
     bool too_large = e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
@@ -375,8 +500,7 @@ static void reload_rules(run_state *r)
     proc_diags d = {0};
     proc_rules *nr = NULL;
     rule_set *rs = NULL;
-    if (proc_config_load(r->opts.config_path, &nc, &d) == 0 && proc_config_check_run(&nc, &d) == 0 &&
-        (rs = proc_ruleset_build(&nc, &d)))
+    if ((rs = proc_ruleset_load_run(r->opts.config_path, &nc, &d)))
         nr = proc_rules_new(&nc, rs, r->producer, &d);
     char changed[256];
     if (nr && proc_config_changed(&r->cfg, &nc, changed, sizeof changed))
@@ -389,6 +513,7 @@ static void reload_rules(run_state *r)
     } else {
         proc_rules_free(r->rules);
         r->rules = nr;
+        announce_rules(r);
         proc_log(PROC_LOG_INFO, "rules reloaded", "rules=%zu", nr->n);
     }
     proc_diags_free(&d);
@@ -412,6 +537,8 @@ static void run_loop(run_state *r)
         int left = 1;
         if (!burst || r->b.msgs % CLOCK_EVERY == 0) {
             proc_metrics_heartbeat(r->metrics);
+            if (cluster_lost(r))
+                break;
             left = batch_ms_left(r);
         }
         if (left == 0 || (r->b.open && (int)r->b.msgs >= r->cfg.txn_max_messages))
@@ -434,12 +561,25 @@ static void run_loop(run_state *r)
         if (drained)
             end_batch(r);
         if (drained && !r->b.open && all_drained(r)) {
-            proc_log(PROC_LOG_INFO, "input drained", NULL);
-            break;
+            /* Drained is not done: the group's offsets say what a next run reads.
+             * (A committed transaction has committed its offsets: nothing to check.) */
+            if (!r->transactional)
+                r->failed |= proc_drain_verify(r->consumer, r->last_commit_error[0] ? r->last_commit_error : NULL) != 0;
+            if (!r->failed)
+                proc_log(PROC_LOG_INFO, "input drained", NULL);
+            return;
         }
     }
+    if (r->opts.until_eof && !r->transactional && r->failed && !r->abandoned &&
+        proc_watch_silent(r->watch) < UNHEALTHY_SILENT_S)
+        proc_drain_verify(r->consumer, r->last_commit_error[0] ? r->last_commit_error : NULL);
     if (!r->failed)
         end_batch(r);
+    if (r->b.open && !r->abandoned) /* failed with a batch open: say what becomes of it */
+        proc_log(PROC_LOG_ERROR,
+                 r->transactional ? "transaction left open: the broker aborts it after transaction.timeout.ms"
+                                  : "batch not committed: its input is read again on restart",
+                 "messages=%zu", r->b.msgs);
 }
 
 /* ---- callbacks ---- */
@@ -462,6 +602,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     rd_kafka_resp_err_t ee = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         r->assigned_once = true;
+        if (!r->closing)
+            r->failed |= proc_positions_assign(&r->pos, rk, parts, STARTUP_TIMEOUT_MS) != 0;
         if (coop)
             e = rd_kafka_incremental_assign(rk, parts);
         else
@@ -502,8 +644,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
     (void)rk;
     run_state *r = opaque;
-    if (!m->err)
+    if (!m->err) {
+        if (r->watch)
+            proc_watch_contact(r->watch);
         return;
+    }
     if (r->delivery_failures++ == 0)
         proc_log(PROC_LOG_WARN, "delivery failed", "topic=%s error=\"%s\"", rd_kafka_topic_name(m->rkt),
                  rd_kafka_err2str(m->err));
@@ -533,21 +678,6 @@ static int fail(const char *msg, const char *detail)
     return -1;
 }
 
-/* The logical offset auto.offset.reset names in conf, or INVALID ("error":
- * leave it to librdkafka). */
-static int64_t offset_reset(const rd_kafka_conf_t *conf)
-{
-    char v[32];
-    size_t n = sizeof v;
-    if (rd_kafka_conf_get(conf, "auto.offset.reset", v, &n) != RD_KAFKA_CONF_OK)
-        return RD_KAFKA_OFFSET_INVALID;
-    if (!strcmp(v, "smallest") || !strcmp(v, "earliest") || !strcmp(v, "beginning"))
-        return RD_KAFKA_OFFSET_BEGINNING;
-    if (!strcmp(v, "largest") || !strcmp(v, "latest") || !strcmp(v, "end"))
-        return RD_KAFKA_OFFSET_END;
-    return RD_KAFKA_OFFSET_INVALID;
-}
-
 static int create_clients(run_state *r)
 {
     char err[512];
@@ -562,7 +692,7 @@ static int create_clients(run_state *r)
     rd_kafka_conf_t *cc = proc_kafka_consumer_conf(&r->cfg, r->opts.until_eof, err, sizeof err);
     if (!cc)
         return fail("bad consumer configuration", err);
-    r->offset_reset = offset_reset(cc);
+    r->offset_reset = proc_kafka_offset_reset(cc);
     rd_kafka_conf_set_opaque(cc, r);
     rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
     rd_kafka_conf_set_error_cb(cc, on_error);
@@ -576,51 +706,9 @@ static int create_clients(run_state *r)
  * topic does not exist; adds every partition of the input topics to all. */
 static int check_input_topics(run_state *r, rd_kafka_topic_partition_list_t *all)
 {
-    char msg[512];
-    for (size_t i = 0; i < r->cfg.n_input_topics; i++) {
-        const char *name = r->cfg.input_topics[i];
-        rd_kafka_topic_t *t = rd_kafka_topic_new(r->consumer, name, NULL);
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t e = t ? rd_kafka_metadata(r->consumer, 0, t, &md, STARTUP_TIMEOUT_MS) : rd_kafka_last_error();
-        if (!e && md->topic_cnt == 1)
-            e = md->topics[0].err;
-        for (int p = 0; !e && p < md->topics[0].partition_cnt; p++)
-            rd_kafka_topic_partition_list_add(all, name, md->topics[0].partitions[p].id)->offset = RD_KAFKA_OFFSET_INVALID;
-        if (md)
-            rd_kafka_metadata_destroy(md);
-        if (t)
-            rd_kafka_topic_destroy(t);
-        if (e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-            snprintf(msg, sizeof msg, "no answer within %d s: %s", STARTUP_TIMEOUT_MS / 1000, rd_kafka_err2str(e));
-            return fail("cannot reach the Kafka cluster", msg);
-        }
-        if (e) {
-            snprintf(msg, sizeof msg, "input topic '%s': %s", name, rd_kafka_err2str(e));
-            return fail("cannot read an input topic", msg);
-        }
-    }
-    return 0;
-}
-
-/* Sets each partition of all to the group's committed offset or, with none,
- * to where auto.offset.reset (reset) says. Left at INVALID, librdkafka would
- * look the committed offsets up itself but then wait 100 ms (a fixed backoff)
- * before asking for the earliest offset of each partition that has none: a
- * tenth of a 20,000-alert drain. On any error the partition is left to it. */
-static void start_offsets(run_state *r, rd_kafka_topic_partition_list_t *all, int64_t reset)
-{
-    if (rd_kafka_committed(r->consumer, all, STARTUP_TIMEOUT_MS)) {
-        for (int i = 0; i < all->cnt; i++)
-            all->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
-        return;
-    }
-    for (int i = 0; i < all->cnt; i++) {
-        rd_kafka_topic_partition_t *p = &all->elems[i];
-        if (p->err)
-            p->offset = RD_KAFKA_OFFSET_INVALID;
-        else if (p->offset < 0)
-            p->offset = reset;
-    }
+    char err[512];
+    const char *what = proc_kafka_input_partitions(r->consumer, &r->cfg, all, STARTUP_TIMEOUT_MS, err, sizeof err);
+    return what ? fail(what, err) : 0;
 }
 
 /* Subscribes in the group, or, for --until-eof, takes every partition: a
@@ -630,7 +718,10 @@ static int consume_from(run_state *r, rd_kafka_topic_partition_list_t *all)
 {
     rd_kafka_resp_err_t e;
     if (r->opts.until_eof) {
-        start_offsets(r, all, r->offset_reset);
+        proc_drain_start_offsets(r->consumer, all, r->offset_reset, STARTUP_TIMEOUT_MS);
+        if (proc_drain_precheck(r->consumer, all, r->cfg.group, r->opts.stop))
+            return -1;
+        r->failed |= proc_positions_set_list(&r->pos, all) != 0;
         e = rd_kafka_assign(r->consumer, all);
         proc_metrics_ready(r->metrics, !e);
         proc_log(PROC_LOG_INFO, "partitions assigned", "count=%d protocol=none", all->cnt);
@@ -659,24 +750,31 @@ static int init_transactions(run_state *r)
     return fail("cannot initialize transactions on the output cluster", err);
 }
 
-/* Connects and starts consuming, with rs, the compiled rules (taken). */
-static int start(run_state *r, rule_set *rs)
+/* Connects and starts consuming, with rs, the compiled rules, and in, the input reader (both taken). */
+static int start(run_state *r, rule_set *rs, proc_input *in)
 {
     proc_diags d = {0};
     char err[512];
     if (create_clients(r)) {
         rule_set_free(rs);
+        proc_input_free(in);
         return -1;
     }
     r->rules = proc_rules_new(&r->cfg, rs, r->producer, &d);
     if (!r->rules) {
+        proc_input_free(in);
         proc_diags_log(&d);
         proc_diags_free(&d);
         return fail("cannot set up the rules", r->cfg.file);
     }
     proc_log(PROC_LOG_INFO, "rules compiled", "rules=%zu", r->rules->n);
-    if (proc_output_init(&r->out, &r->cfg, r->producer, err, sizeof err))
+    announce_rules(r);
+    if (proc_output_init(&r->out, &r->cfg, r->producer, in, err, sizeof err))
         return fail("bad output configuration", err);
+    r->out.give_up = must_give_up;
+    r->out.give_up_ctx = r;
+    if (!(r->watch = proc_watch_new(r->consumer, r->cfg.group)))
+        return fail("cannot start", "out of memory");
     if (r->cfg.metrics_enabled &&
         proc_metrics_serve(r->metrics, r->cfg.metrics_address, r->cfg.metrics_port, err, sizeof err))
         return fail("cannot serve metrics", err);
@@ -690,31 +788,6 @@ static int start(run_state *r, rule_set *rs)
     return 0;
 }
 
-typedef struct {
-    rd_kafka_t *consumer, *producer;
-    bool keep_consumer; /* closed but not destroyed: see consumer_destroyable */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-} teardown;
-
-static void *teardown_main(void *arg)
-{
-    teardown *t = arg;
-    if (t->consumer) {
-        rd_kafka_consumer_close(t->consumer);
-        if (!t->keep_consumer)
-            rd_kafka_destroy(t->consumer);
-    }
-    if (t->producer)
-        rd_kafka_destroy(t->producer);
-    pthread_mutex_lock(&t->mu);
-    t->done = true;
-    pthread_cond_signal(&t->cv);
-    pthread_mutex_unlock(&t->mu);
-    return NULL;
-}
-
 /* librdkafka before 2.3.0 aborts the process (assertion `assignor_state' in
  * rd_kafka_sticky_assignor_state_destroy, librdkafka issue #4312) when a
  * consumer that joined a cooperative-sticky group is destroyed before its first
@@ -726,47 +799,25 @@ static bool consumer_destroyable(run_state *r)
     return r->assigned_once || rd_kafka_version() >= 0x020300ff || !protocol || strcmp(protocol, "COOPERATIVE") != 0;
 }
 
-/* Closes and destroys both clients, giving up after SHUTDOWN_TIMEOUT_MS: a
- * consumer destroyed right after a transaction has been seen to hang, and a
- * supervisor waiting on us must not. Returns false when it gave up (the
- * clients, and r which their callbacks use, are then left alive), or when
- * the consumer had to be kept (consumer_destroyable). */
+/* Closes and destroys both clients (proc_teardown), giving up after
+ * SHUTDOWN_TIMEOUT_MS, or SHUTDOWN_LOST_MS when the cluster is silent. Returns
+ * false when r must stay alive: the clients, whose callbacks use it, were left
+ * (it gave up, the consumer had to be kept, a call was abandoned on the producer). */
 static bool destroy_clients(run_state *r)
 {
     r->closing = true;
-    teardown *t = calloc(1, sizeof *t);
-    if (!t)
-        return false;
-    *t = (teardown){.consumer = r->consumer,
-                    .producer = r->producer,
-                    .keep_consumer = r->consumer && !consumer_destroyable(r)};
-    pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
-    pthread_t th;
-    if (pthread_create(&th, NULL, teardown_main, t)) {
-        free(t);
-        return false;
+    bool keep_consumer = r->consumer && !consumer_destroyable(r);
+    /* With the cluster gone, closing waits on it for nothing: a stop must be quick. */
+    int timeout_ms = r->abandoned || (r->watch && proc_watch_silent(r->watch) >= PROC_WATCH_PROBE_MS / 1000.0)
+                         ? SHUTDOWN_LOST_MS
+                         : SHUTDOWN_TIMEOUT_MS;
+    if (r->watch && !r->abandoned) {
+        proc_watch *w = r->watch;
+        r->watch = NULL;
+        proc_watch_free(w);
     }
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += SHUTDOWN_TIMEOUT_MS / 1000;
-    pthread_mutex_lock(&t->mu);
-    while (!t->done && pthread_cond_timedwait(&t->cv, &t->mu, &deadline) == 0)
-        ;
-    bool done = t->done;
-    pthread_mutex_unlock(&t->mu);
-    if (!done) {
-        pthread_detach(th);
-        proc_log(PROC_LOG_WARN, "librdkafka did not shut down in time; exiting anyway", "timeout_ms=%d",
-                 SHUTDOWN_TIMEOUT_MS);
-        return false;
-    }
-    pthread_join(th, NULL);
-    bool kept = t->keep_consumer; /* its callbacks may still use r */
-    pthread_mutex_destroy(&t->mu);
-    pthread_cond_destroy(&t->cv);
-    free(t);
-    return !kept;
+    return proc_teardown(r->consumer, r->producer, keep_consumer, r->abandoned, timeout_ms) && !keep_consumer &&
+           !r->abandoned; /* kept clients' callbacks may still use r */
 }
 
 int proc_run(const proc_run_opts *opts)
@@ -774,12 +825,14 @@ int proc_run(const proc_run_opts *opts)
     run_state *r = calloc(1, sizeof *r);
     proc_diags d = {0};
     rule_set *rs = NULL;
+    proc_input *in = NULL;
     if (!r)
         return 1;
     r->opts = *opts;
-    /* Every error in the file, the rules' included, before connecting. */
-    if (proc_config_load(opts->config_path, &r->cfg, &d) || proc_config_check_run(&r->cfg, &d) ||
-        !(rs = proc_ruleset_build(&r->cfg, &d))) {
+    /* Every error in the file, the rules' and schema files' included, before connecting. */
+    if (!(rs = proc_ruleset_load_run(opts->config_path, &r->cfg, &d)) || !(in = proc_input_new(&r->cfg, opts->stop, &d))) {
+        if (rs)
+            rule_set_free(rs);
         proc_diags_print(&d, stderr);
         proc_diags_free(&d);
         proc_config_free(&r->cfg);
@@ -790,7 +843,8 @@ int proc_run(const proc_run_opts *opts)
     r->transactional = r->cfg.guarantee == PROC_EXACTLY_ONCE;
     r->metrics = proc_metrics_new();
     r->drained = rd_kafka_topic_partition_list_new(8);
-    int started = r->metrics ? start(r, rs) : (rule_set_free(rs), fail("cannot start", "out of memory"));
+    int started = r->metrics ? start(r, rs, in)
+                             : (rule_set_free(rs), proc_input_free(in), fail("cannot start", "out of memory"));
     if (started == 0)
         run_loop(r);
     int status = started || r->failed ? 1 : 0;
@@ -804,6 +858,7 @@ int proc_run(const proc_run_opts *opts)
     rd_kafka_topic_partition_list_destroy(r->drained);
     batch_reset(&r->b);
     free(r->b.parts);
+    proc_positions_free(&r->pos);
     proc_config_free(&r->cfg);
     if (clean)
         free(r);

@@ -1,18 +1,21 @@
-/* processor/run_output.c — parse, evaluate every rule once, produce matches as
- * compact JSON and unparsable input, unchanged, as dead letters. */
+/* processor/run_output.c — read each alert of a message, evaluate every rule
+ * once, produce matches as compact JSON (or the message unchanged) and
+ * unreadable input, unchanged, as dead letters. */
 #include "processor/run_output.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "processor/log.h"
 
-int proc_output_init(proc_output *o, const proc_config *cfg, rd_kafka_t *producer, char *err, size_t errcap)
+int proc_output_init(proc_output *o, const proc_config *cfg, rd_kafka_t *producer, proc_input *input, char *err,
+                     size_t errcap)
 {
     memset(o, 0, sizeof *o);
     o->producer = producer;
-    o->format = cfg->format;
+    o->input = input;
     alert_doc_init(&o->doc);
     o->doc.max_depth = cfg->max_depth;
     o->doc.max_bytes = cfg->max_bytes;
@@ -38,25 +41,28 @@ void proc_output_free(proc_output *o)
     alert_path_free(&o->key);
     alert_doc_free(&o->doc);
     alert_buf_free(&o->json);
+    proc_input_free(o->input);
+    free(o->sent);
     memset(o, 0, sizeof *o);
 }
 
 /* Produces one record, copying value and key; takes ownership of hdrs. A full
  * queue is waited out by serving delivery reports: the queue bound is what
  * keeps memory flat. */
-static rd_kafka_resp_err_t produce(rd_kafka_t *rk, rd_kafka_topic_t *topic, const void *val, size_t len,
+static rd_kafka_resp_err_t produce(proc_output *o, rd_kafka_topic_t *topic, const void *val, size_t len,
                                    const void *key, size_t klen, rd_kafka_headers_t *hdrs)
 {
-    for (;;) {
+    for (int tries = 0;; tries++) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
-            rk, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            o->producer, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        /* A queue that stays full may be a broker gone: asked every 100 ms. */
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || (tries % 10 == 9 && o->give_up && o->give_up(o->give_up_ctx))) {
             if (e)
                 rd_kafka_headers_destroy(hdrs);
             return e;
         }
-        rd_kafka_poll(rk, 10);
+        rd_kafka_poll(o->producer, 10);
     }
 }
 
@@ -81,7 +87,7 @@ static rd_kafka_resp_err_t dead_letter(proc_output *o, const rd_kafka_message_t 
              proc_log_quote(why, qwhy, sizeof qwhy));
     if (!o->dlq)
         return RD_KAFKA_RESP_ERR_NO_ERROR;
-    return produce(o->producer, o->dlq, m->payload, m->len, m->key, m->key_len, headers(PROC_HDR_ERROR, why, m));
+    return produce(o, o->dlq, m->payload, m->len, m->key, m->key_len, headers(PROC_HDR_ERROR, why, m));
 }
 
 /* The output key: the string content or the JSON text of the output.key
@@ -108,34 +114,89 @@ static int output_key(proc_output *o, const rd_kafka_message_t *m, size_t mark, 
     return 0;
 }
 
-rd_kafka_resp_err_t proc_output_message(proc_output *o, proc_rules *rules, const rd_kafka_message_t *m)
+/* Produces the matches of the alert in o->doc. */
+static rd_kafka_resp_err_t produce_matches(proc_output *o, proc_rules *rules, const rd_kafka_message_t *m)
 {
-    alert_error e;
-    const char *text = m->payload ? (const char *)m->payload : "";
-    if (alert_parse(&o->doc, text, m->len, o->format, &e))
-        return dead_letter(o, m, &e);
     if (rule_set_eval(rules->rs, &o->doc, rules->match) == 0)
         return RD_KAFKA_RESP_ERR_NO_ERROR;
     o->json.len = 0;
     const void *key;
     size_t klen;
-    if (alert_write_json(&o->doc, 0, &o->json))
+    /* The whole alert's JSON at 0 when a JSON rule that drops nothing matched,
+     * and each matching JSON rule's `drop` list's after it, all before the key,
+     * which may point into the buffer. Rules with encoding "original" write the
+     * input message's bytes instead. */
+    size_t vlen = 0;
+    bool whole = false;
+    proc_drops_reset(&rules->drops);
+    for (size_t i = 0; i < rules->n && !whole; i++)
+        whole = rules->match[i] && !rules->original[i] && !proc_drops_any(&rules->drops, i);
+    if (whole && alert_write_json(&o->doc, 0, &o->json))
         return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
-    size_t vlen = o->json.len;
-    if (output_key(o, m, vlen, &key, &klen))
+    vlen = o->json.len;
+    for (size_t i = 0, at, len; i < rules->n; i++)
+        if (rules->match[i] && !rules->original[i] && proc_drops_any(&rules->drops, i) &&
+            proc_drops_json(&rules->drops, i, &o->doc, &o->json, &at, &len))
+            return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
+    if (output_key(o, m, o->json.len, &key, &klen))
         return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
     for (size_t i = 0; i < rules->n; i++) {
         if (!rules->match[i])
             continue;
         rules->matches[i]++;
+        const void *val;
+        size_t len;
+        if (rules->original[i]) {
+            if (o->sent[i]) /* another record of this message matched: its bytes are out already */
+                continue;
+            o->sent[i] = 1;
+            val = m->payload;
+            len = m->len;
+        } else {
+            size_t at = 0;
+            len = vlen;
+            if (proc_drops_any(&rules->drops, i))
+                proc_drops_json(&rules->drops, i, &o->doc, &o->json, &at, &len); /* written above: no failure */
+            val = o->json.data + at;
+        }
         rd_kafka_headers_t *h = headers(PROC_HDR_RULE, rule_set_name(rules->rs, i), m);
         char buf[24];
         const char *entry = rule_set_watch_entry(rules->rs, i, buf);
         if (entry)
             rd_kafka_header_add(h, PROC_HDR_WATCHLIST, -1, entry, -1);
-        rd_kafka_resp_err_t pe = produce(o->producer, rules->topics[i], o->json.data, vlen, key, klen, h);
+        rd_kafka_resp_err_t pe = produce(o, rules->topics[i], val, len, key, klen, h);
         if (pe)
             return pe;
     }
     return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t proc_output_message(proc_output *o, proc_rules *rules, const rd_kafka_message_t *m)
+{
+    alert_error e;
+    const char *text = m->payload ? (const char *)m->payload : "";
+    if (o->n_sent < rules->n) {
+        unsigned char *grown = realloc(o->sent, rules->n);
+        if (!grown)
+            return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
+        o->sent = grown;
+        o->n_sent = rules->n;
+    }
+    memset(o->sent, 0, rules->n);
+    o->unavailable = false;
+    proc_input_open(o->input, text, m->len);
+    for (;;) {
+        proc_input_status st = proc_input_next(o->input, &o->doc, &e);
+        if (st == PROC_INPUT_END)
+            return RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (st == PROC_INPUT_MALFORMED)
+            return dead_letter(o, m, &e);
+        if (st == PROC_INPUT_UNAVAILABLE) {
+            o->unavailable = true;
+            return RD_KAFKA_RESP_ERR__TRANSPORT;
+        }
+        rd_kafka_resp_err_t pe = produce_matches(o, rules, m);
+        if (pe)
+            return pe;
+    }
 }

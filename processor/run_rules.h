@@ -8,6 +8,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "processor/config.h"
+#include "processor/drop.h"
 #include "rules/rules.h"
 
 typedef struct {
@@ -16,6 +17,8 @@ typedef struct {
     rd_kafka_topic_t **topics; /* topics[i]: rule i's output topic */
     unsigned char *match;      /* rule_set_eval's output, reused */
     uint64_t *matches;         /* matches per rule in the open batch, for metrics at commit */
+    unsigned char *original;   /* original[i]: rule i writes the input message's bytes, not JSON (encoding) */
+    proc_drops drops;          /* the rules' `drop` lists, reloaded with them */
 } proc_rules;
 
 /* Binds rs, the rule set compiled from cfg (proc_ruleset_build), to its rules'

@@ -9,11 +9,12 @@
 static const rule_builtin builtins[] = {
     {"exists", RULE_OP_NOTNULL, 1, RULE_BI_PATH},   {"len", RULE_OP_LEN, 1, RULE_BI_PLAIN},
     {"abs", RULE_OP_ABS, 1, RULE_BI_PLAIN},         {"sqrt", RULE_OP_SQRT, 1, RULE_BI_PLAIN},
-    {"log10", RULE_OP_LOG10, 1, RULE_BI_PLAIN},     {"min", RULE_OP_MIN, 2, RULE_BI_PLAIN},
-    {"max", RULE_OP_MAX, 2, RULE_BI_PLAIN},         {"startswith", RULE_OP_STARTSWITH, 2, RULE_BI_PLAIN},
+    {"log10", RULE_OP_LOG10, 1, RULE_BI_PLAIN},     {"min", RULE_OP_MIN, 2, RULE_BI_MINMAX},
+    {"max", RULE_OP_MAX, 2, RULE_BI_MINMAX},        {"startswith", RULE_OP_STARTSWITH, 2, RULE_BI_PLAIN},
     {"angsep", RULE_OP_ANGSEP, 4, RULE_BI_PLAIN},   {"cone", RULE_OP_CONE, 5, RULE_BI_PLAIN},
     {"any", RULE_OP_ANY, 2, RULE_BI_QUANT},         {"all", RULE_OP_ALL, 2, RULE_BI_QUANT},
-    {"count", RULE_OP_COUNTIF, 2, RULE_BI_QUANT},
+    {"count", RULE_OP_COUNTIF, 2, RULE_BI_QUANT},   {"sum", RULE_OP_SUMOF, 2, RULE_BI_QUANT},
+    {"mean", RULE_OP_MEANOF, 2, RULE_BI_QUANT},
     {"galactic_l", RULE_OP_GALL, 2, RULE_BI_PLAIN}, {"galactic_b", RULE_OP_GALB, 2, RULE_BI_PLAIN},
     {"watchlist", RULE_OP_WATCHLIST, 3, RULE_BI_WATCH}, {"watchmap", RULE_OP_WATCHMAP, 3, RULE_BI_WATCH},
 };

@@ -154,8 +154,8 @@ static bool fold(const compiler *c, int32_t n, rule_value *out)
         return ok;
     }
     case AST_CALL: {
-        if (a->op == RULE_OP_NOTNULL || a->op == RULE_OP_ANY || a->op == RULE_OP_ALL || a->op == RULE_OP_COUNTIF ||
-            a->op == RULE_OP_WATCHLIST || a->op == RULE_OP_WATCHMAP)
+        if (a->op == RULE_OP_NOTNULL || rule_op_kind[a->op] == RULE_ARG_PRED || a->op == RULE_OP_WATCHLIST ||
+            a->op == RULE_OP_WATCHMAP)
             return false;
         if (!fold_kids(c, a, vals))
             return false;
@@ -324,12 +324,18 @@ static uint32_t new_segment(compiler *c)
 
 static void compile_call(compiler *c, uint32_t seg, const rule_ast *a)
 {
-    if (a->op == RULE_OP_ANY || a->op == RULE_OP_ALL || a->op == RULE_OP_COUNTIF) {
+    if (rule_op_kind[a->op] == RULE_ARG_PRED) {
         compile_value(c, seg, kid(c, a->a, 0));
         uint32_t pred = new_segment(c);
         if (c->oom)
             return;
-        compile_body(c, pred, kid(c, a->a, 1));
+        /* any/all/count: a condition per element; the aggregates: a value. */
+        if (a->op == RULE_OP_ANY || a->op == RULE_OP_ALL || a->op == RULE_OP_COUNTIF) {
+            compile_body(c, pred, kid(c, a->a, 1));
+        } else {
+            compile_value(c, pred, kid(c, a->a, 1));
+            emit(c, pred, RULE_OP_YIELD, 0);
+        }
         emit(c, seg, a->op, (int32_t)pred);
         return;
     }
@@ -360,6 +366,9 @@ static void compile_value(compiler *c, uint32_t seg, int32_t n)
     }
     case AST_ELEM:
         emit_elem(c, seg, a);
+        break;
+    case AST_DEF:
+        emit(c, seg, RULE_OP_DEF, a->a);
         break;
     case AST_NEG:
         compile_value(c, seg, a->a);
@@ -412,8 +421,12 @@ int rule_compile(const rule_tree *t, rule_paths *ps, rule_program *p)
 {
     compiler c = {.t = t, .ps = ps, .p = p, .label_seg = -1};
     uint32_t main_seg = new_segment(&c);
-    if (!c.oom)
+    if (!c.oom && p->value) { /* a definition: its value */
+        compile_value(&c, main_seg, t->root);
+        emit(&c, main_seg, RULE_OP_YIELD, 0);
+    } else if (!c.oom) {
         compile_body(&c, main_seg, t->root);
+    }
     return c.oom ? -1 : 0;
 }
 

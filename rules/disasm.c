@@ -38,7 +38,7 @@ static void print_string(FILE *out, const char *s, size_t n)
     fputc('"', out);
 }
 
-static void print_value(FILE *out, const rule_value *v)
+void rule_print_value(FILE *out, const alert_doc *doc, const rule_value *v)
 {
     switch ((rule_vtype)v->t) {
     case RV_NULL:
@@ -56,16 +56,23 @@ static void print_value(FILE *out, const rule_value *v)
     case RV_STR:
         print_string(out, v->u.s, v->n);
         break;
-    case RV_NODE:
-        fprintf(out, "node %u", v->n);
+    case RV_NODE: {
+        if (!doc) {
+            fprintf(out, "node %u", v->n);
+            break;
+        }
+        const alert_node *n = alert_at(doc, v->n);
+        const char *kind = n->type == ALERT_DICT ? "a dict" : n->type == ALERT_BYTES ? "bytes" : "a list";
+        fprintf(out, "%s of %u", kind, n->type == ALERT_BYTES ? n->len : n->count);
         break;
+    }
     }
 }
 
 static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc, const rule_insn *in, FILE *out)
 {
     rule_arg_kind kind = rule_op_kind[in->op];
-    if (kind == RULE_ARG_NONE) {
+    if (kind == RULE_ARG_NONE || kind == RULE_ARG_YIELD) {
         fprintf(out, "%4u  %s\n", pc, rule_op_name[in->op]);
         return;
     }
@@ -73,7 +80,7 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     switch (kind) {
     case RULE_ARG_CONST:
         fputs("  ; ", out);
-        print_value(out, &p->consts[in->arg]);
+        rule_print_value(out, NULL, &p->consts[in->arg]);
         break;
     case RULE_ARG_PATH:
         fprintf(out, "  ; %s", ps->items[in->arg].text);
@@ -85,15 +92,20 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     case RULE_ARG_ELEM_CONST:
         fprintf(out, " %u  ; %s, ", in->b,
                 kind == RULE_ARG_PATH_CONST ? ps->items[in->arg].text : p->rels[in->arg].text);
-        print_value(out, &p->consts[in->b]);
+        rule_print_value(out, NULL, &p->consts[in->b]);
         break;
     case RULE_ARG_RESULT:
         fprintf(out, "  ; %s", in->arg ? "match" : "no match");
         break;
-    case RULE_ARG_WATCH:
-        fputs("  ; ", out);
-        print_string(out, rule_watch_name(p->watch, in->op, in->arg), strlen(rule_watch_name(p->watch, in->op, in->arg)));
+    case RULE_ARG_DEF:
+        fprintf(out, "  ; $%s", p->defs[in->arg].name);
         break;
+    case RULE_ARG_WATCH: {
+        const char *name = rule_watch_name(p->watch, in->op, in->arg);
+        fputs("  ; ", out);
+        print_string(out, name, strlen(name));
+        break;
+    }
     default:
         break;
     }
@@ -102,12 +114,12 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
 
 void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out)
 {
-    fprintf(out, "rule %s: %s\n", p->name, p->where);
+    fprintf(out, "%s %s: %s\n", p->value ? "definition" : "rule", p->name, p->where);
     for (uint32_t s = 0; s < p->n_segs; s++) {
         if (s == 0)
             fputs("main:\n", out);
         else
-            fprintf(out, "predicate %u (for each @):\n", s);
+            fprintf(out, "%s %u (for each @):\n", p->segs[s].yields ? "expression" : "predicate", s);
         for (uint32_t pc = 0; pc < p->segs[s].n_code; pc++)
             print_insn(p, ps, pc, &p->segs[s].code[pc], out);
     }

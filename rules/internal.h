@@ -38,6 +38,8 @@ typedef struct {
 
 void rule_diag(rule_diags *d, size_t offset, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Puts the errors from index `from` on in the order of the text (stable). */
+void rule_diags_sort(rule_diags *d, size_t from);
 
 /* ---- values ---- */
 
@@ -223,7 +225,10 @@ static inline rule_value rule_len(alert_doc *doc, const rule_value *v)
 }
 
 /* builtins.c */
-typedef enum { RULE_BI_PLAIN, RULE_BI_PATH, RULE_BI_QUANT, RULE_BI_WATCH } rule_bi_kind;
+/* RULE_BI_QUANT: the second argument is a predicate or EXPR over '@', the
+ * first's elements; RULE_BI_MINMAX: min/max, two numbers, or the aggregate
+ * (MINOF, MAXOF) when the second argument mentions '@'. */
+typedef enum { RULE_BI_PLAIN, RULE_BI_PATH, RULE_BI_QUANT, RULE_BI_MINMAX, RULE_BI_WATCH } rule_bi_kind;
 typedef struct {
     const char *name;
     rule_opcode op;
@@ -258,7 +263,8 @@ typedef struct {
     T(AT, "@") T(DOT, ".") T(LPAREN, "(") T(RPAREN, ")") T(LBRACK, "[") T(RBRACK, "]")           \
     T(COMMA, ",") T(EQ, "==") T(NE, "!=") T(LT, "<") T(LE, "<=") T(GT, ">") T(GE, ">=")            \
     T(PLUS, "+") T(MINUS, "-") T(STAR, "*") T(SLASH, "/") T(PERCENT, "%") T(AND, "and")           \
-    T(OR, "or") T(NOT, "not") T(IN, "in") T(TRUE, "true") T(FALSE, "false") T(NULL, "null")
+    T(OR, "or") T(NOT, "not") T(IN, "in") T(TRUE, "true") T(FALSE, "false") T(NULL, "null")   \
+    T(DEF, "definition")
 
 typedef enum {
 #define RULE_TOK_ENUM(name, text) RULE_TOK_##name,
@@ -290,7 +296,8 @@ const char *rule_tok_name(rule_tok_kind k);
 
 /* ---- AST ---- */
 
-typedef enum { AST_LIT, AST_PATH, AST_ELEM, AST_NEG, AST_BIN, AST_AND, AST_OR, AST_NOT, AST_IN, AST_CALL, AST_ERROR } rule_ast_kind;
+/* AST_DEF: $name, its span the name with its '$'; `a` its definition's index once resolved (rule_defs_resolve). */
+typedef enum { AST_LIT, AST_PATH, AST_ELEM, AST_NEG, AST_BIN, AST_AND, AST_OR, AST_NOT, AST_IN, AST_CALL, AST_ERROR, AST_DEF } rule_ast_kind;
 
 typedef struct {
     uint8_t kind;
@@ -330,6 +337,13 @@ typedef struct {
     uint32_t n_code, cap_code;
     uint32_t need; /* stack slots it needs, its predicates' included (set by the verifier) */
     bool rets_empty; /* every RET is reached with an empty stack (set by the verifier) */
+    bool yields;     /* it ends by YIELD, a value segment, not by RET (set by the verifier) */
+    /* A value segment that is `ELEM rel; YIELD` (elem_rel + 1; 0: another
+     * shape), run by its aggregate without the dispatch loop (rule_vm_prepare). */
+    uint32_t yield_rel;
+    /* Alike across the set for segments that compute alike (rule_paths_number_segments):
+     * an aggregate's answer for a list is kept under it for the alert. */
+    uint32_t value_id;
     /* A predicate of the commonest shape, `@.path OP constant`, is run by its
      * quantifier without the dispatch loop (set by rule_vm_prepare): the
      * comparison, RULE_OP_EQ..GE (0: another shape), its relative path and constant. */
@@ -386,7 +400,8 @@ typedef struct {
     uint32_t cache_id; /* the set's number for this path, shared by every rule that spells it alike */
 } rule_relpath;
 
-typedef struct {
+typedef struct rule_program rule_program;
+struct rule_program {
     char *name;
     char *where;
     rule_segment *segs;
@@ -395,9 +410,14 @@ typedef struct {
     uint32_t n_consts;
     rule_relpath *rels; /* paths relative to '@' */
     uint32_t n_rels;
+    bool value; /* its main segment yields a value (a definition), instead of a rule's RET */
+    /* The definitions it may read (DEF's operand indexes them): the set's, compiled
+     * before it, so that none reads itself, even through others. */
+    const rule_program *defs;
+    uint32_t n_defs;
     rule_arena arena; /* strings, steps */
     const rule_watch *watch; /* the set's, which WATCHLIST and WATCHMAP name */
-} rule_program;
+};
 
 /* Keys looked up in one dict, so that one scan of it finds them all: their
  * steps (keys copied, ordered by length) and ids, and a bit per key length
@@ -442,6 +462,11 @@ void rule_paths_free(rule_paths *ps);
 /* Gives each relative path of prog its cache id: one per spelling across the
  * set. Returns 0, or -1 when out of memory. */
 int rule_paths_number_rels(rule_paths *ps, rule_program *prog);
+/* Gives each predicate or value segment of prog (after number_rels) its
+ * value_id: one per code that computes the same for every element of every
+ * alert, across the set (its constants, paths and predicates alike). Returns
+ * 0, or -1 when out of memory. */
+int rule_paths_number_segments(rule_paths *ps, rule_program *prog);
 /* Spells a path as the rule language writes it, after `root` ("" or "@");
  * returns the length it needs, like snprintf. */
 size_t rule_path_text(char *out, size_t cap, const char *root, const alert_step *steps, uint32_t n);
@@ -458,6 +483,46 @@ void rule_program_free(rule_program *p);
 int rule_verify(rule_program *p, uint32_t n_paths, char *why, size_t why_len);
 
 void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out);
+/* A value as the disassembler and --explain show it: numbers as the shortest
+ * text that reads back the same ("5.0", "3.631e-05"), strings quoted and
+ * escaped, a node of doc as "a list of N", "a dict of N" or "bytes of N" (with
+ * no doc: "node N"). */
+void rule_print_value(FILE *out, const alert_doc *doc, const rule_value *v);
+
+/* Each declared definition's value for doc (null for one with errors), into
+ * values (one per definition, valid until the next alert). Returns 0, or -1 out of memory. */
+int rule_set_definition_values(rule_set *rs, alert_doc *doc, rule_value *values);
+
+/* ---- definitions (define.c) ---- */
+
+/* The set's definitions: declared names, and the compiled ones in an order
+ * where each comes after those it reads. */
+typedef struct {
+    size_t n;           /* declared */
+    char **names;       /* declared order */
+    int32_t *compiled;  /* declared index -> index in progs; -1: it has errors */
+    bool *used;         /* declared index: read by a rule, directly or through others */
+    rule_program *progs; /* compiled (room for n, never moved: programs point at it) */
+    uint32_t n_progs;
+    struct rule_def_slot *slots; /* per compiled definition: for the VM */
+} rule_defs;
+
+/* How the set compiles, verifies and binds one parsed definition (prog has
+ * value, defs and n_defs set); returns 0, or -1 with errors in diags. */
+typedef struct {
+    int (*fn)(void *ctx, const rule_tree *t, rule_program *prog, rule_diags *diags);
+    void *ctx;
+} rule_defs_builder;
+
+/* Declares and compiles definitions names[i] = texts[i]; errors (parse, unknown
+ * names, cycles, those of definitions read) per definition. Returns 0 or -1. */
+int rule_defs_declare(rule_defs *d, size_t n, const char *const *names, const char *const *texts,
+                      const rule_defs_builder *build, rule_def_error *errs, size_t max_errs, size_t *n_errs);
+/* Points each $name of a rule's tree at its compiled definition; returns how many errors it reported. */
+size_t rule_defs_resolve(const rule_defs *d, rule_tree *t, const char *src, rule_diags *diags);
+/* Marks the definitions p reads, and those they read, used. */
+void rule_defs_mark_used(rule_defs *d, const rule_program *p);
+void rule_defs_free(rule_defs *d);
 
 /* ---- VM ---- */
 
@@ -530,6 +595,24 @@ typedef struct {
     uint32_t end;            /* where the code after the group starts (0: there is none) */
 } rule_group;
 
+/* One aggregate's answer for the current alert (valid where epoch is the
+ * current alert's): op (MINOF..MEANOF) of the value segment numbered rel
+ * (rule_segment's value_id) over list node list. */
+typedef struct {
+    uint32_t epoch, list, rel;
+    uint8_t op;
+    rule_value v;
+} rule_agg_slot;
+
+#define RULE_AGG_SLOTS 64 /* a power of two */
+
+/* A definition's value for the current alert (valid where epoch is the current alert's). */
+typedef struct rule_def_slot {
+    const rule_program *prog;
+    uint32_t epoch;
+    rule_value v;
+} rule_def_slot;
+
 /* The type of a path's cached value before its first read for an alert: no
  * rule_vtype, so a handler's test of the type finds it unread at no extra cost. */
 #define RULE_UNREAD 0xFF
@@ -543,8 +626,8 @@ void rule_path_cache_forget(rule_path_cache *c);
  * with epochs. Inline, as it runs once per alert. */
 static inline bool rule_path_cache_next(rule_path_cache *c, uint32_t n_paths)
 {
-    for (rule_value *v = c->path_val, *end = v + n_paths; v < end; v++)
-        v->t = RULE_UNREAD;
+    for (uint32_t k = 0; k < n_paths; k++)
+        c->path_val[k].t = RULE_UNREAD;
     if (++c->epoch != 0)
         return false;
     rule_path_cache_forget(c);
@@ -568,10 +651,22 @@ typedef struct {
     const rule_quant *quants;   /* by PQUANT's second operand */
     const rule_group *groups;   /* by PGROUP's second operand */
     rule_column *quant_cols;    /* by rule_quant's slot */
+    rule_value yield;           /* the value of the last value segment run (YIELD) */
+    rule_def_slot *defs;        /* by DEF's operand: each definition's program and value, run once per alert */
+    uint32_t n_defs;
+    uint64_t def_runs;          /* definitions run, all alerts: what memoising saves shows here */
+    rule_agg_slot aggs[RULE_AGG_SLOTS]; /* direct-mapped: rules that aggregate the same list share it */
     const rule_watch *watch;    /* by WATCHLIST's and WATCHMAP's operand */
     rule_watch_hit *watch_hits; /* by rule: its last true watchlist() */
     const rule_program *progs;  /* the rules run (rule_vm_run): a predicate's rule is its program's index */
 } rule_vm;
+
+/* Starts vm->epoch's alert: when the epoch wrapped (or at the first), the
+ * aggregates and definitions kept for an alert before are forgotten. */
+void rule_vm_begin(rule_vm *vm);
+/* Definition k's value for the current alert (vm->epoch): run on the stack from
+ * sp the first time it is asked for, kept for the rest of the alert. */
+rule_value rule_vm_definition(rule_vm *vm, uint32_t k, rule_value *sp);
 
 /* Notes which of a verified program's predicates the VM runs without dispatch. */
 void rule_vm_prepare(rule_program *p);

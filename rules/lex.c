@@ -258,6 +258,12 @@ void rule_lex_next(rule_lexer *lx, rule_token *tok)
             lex_number(lx, tok);
         else if (is_ident_start(c))
             lex_word(lx, tok);
+        else if (c == '$' && lx->pos + 1 < lx->len && is_ident_start(lx->src[lx->pos + 1])) {
+            /* $name: a definition; the '$' keeps it apart from any field's name. */
+            lx->pos++;
+            lex_word(lx, tok);
+            tok->kind = RULE_TOK_DEF;
+        }
         else if (!lex_punct(lx, tok)) {
             size_t n = utf8_char_len(lx);
             /* '=', '&' and '|' are read as the operator meant, so one typo gives one error. */

@@ -16,6 +16,8 @@
     K(BRANCH) /* conditional jump target */                                                       \
     K(GOTO)   /* unconditional jump target */                                                     \
     K(RESULT) /* the program's answer */                                                          \
+    K(YIELD)  /* no operand: ends a value segment (an aggregate's EXPR), its value popped         \
+                 as the segment's answer */                                                       \
     K(PATH_CONST) /* PATH's operand, and a constant's index in the second operand */              \
     K(ELEM_CONST) /* ELEM's operand, and a constant's index in the second operand */              \
     K(FUSED)  /* PATH_CONST (PJF/PJT; PDJF/PDJT: the constant's index among the set's doubles)  \
@@ -33,6 +35,8 @@
                  column has no answer: PQUANT, only in the set's copy of the code */            \
     K(GROUP)  /* PATH's operand, and in the second the index of one of the set's rule groups     \
                  (rule_group): PGROUP and PQGROUP, only in the set's copy of the code */          \
+    K(DEF)    /* index of one of the set's definitions ($name): its value, computed at most      \
+                 once per alert */                                                                \
     K(RULE)   /* a rule's index in the set: ENTER, first in the set's copy of a rule whose code   \
                  reads its program's predicates, or constants not in the set's pool (then the     \
                  second operand is 1) */                                                         \
@@ -52,7 +56,9 @@
  * compares by `@.path OP number`, made the same way. ENTER starts a rule whose
  * code needs its program: the others' are run without it. PGROUP and PQGROUP
  * run the rules of a group (rule_group) whose opening tests pass, a field's
- * comparisons or a list's any(), all() or count(). */
+ * comparisons or a list's any(), all() or count(). MINOF, MAXOF, SUMOF and
+ * MEANOF are min/max/sum/mean(LIST, EXPR): their predicate segment is a value
+ * segment, EXPR for one element, ended by YIELD. */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -91,6 +97,12 @@
     OP(ANY, PRED, 1, 1)             \
     OP(ALL, PRED, 1, 1)             \
     OP(COUNTIF, PRED, 1, 1)         \
+    OP(MINOF, PRED, 1, 1)           \
+    OP(MAXOF, PRED, 1, 1)           \
+    OP(SUMOF, PRED, 1, 1)           \
+    OP(MEANOF, PRED, 1, 1)          \
+    OP(YIELD, YIELD, 1, 0)          \
+    OP(DEF, DEF, 0, 1)              \
     OP(JUMP, GOTO, 0, 0)            \
     OP(JUMPT, BRANCH, 1, 0)         \
     OP(JUMPF, BRANCH, 1, 0)         \

@@ -17,6 +17,7 @@ typedef struct {
     rule_diags *diags;
     const char *src;
     int quant_depth; /* how many any/all/count predicates enclose the parser */
+    uint64_t at_used; /* bit d (63: d >= 63): an '@' was read at quant_depth d */
     int depth;
     bool gave_up; /* nesting too deep: the rest of the text is not examined */
     size_t prev_end;
@@ -149,7 +150,7 @@ static bool starts_operand(rule_tok_kind k)
 {
     return k == RULE_TOK_INT || k == RULE_TOK_FLOAT || k == RULE_TOK_STR || k == RULE_TOK_IDENT ||
            k == RULE_TOK_AT || k == RULE_TOK_LPAREN || k == RULE_TOK_TRUE || k == RULE_TOK_FALSE ||
-           k == RULE_TOK_NULL;
+           k == RULE_TOK_NULL || k == RULE_TOK_DEF;
 }
 
 /* Recovery from text that cannot follow an expression: skips to the next
@@ -238,9 +239,11 @@ static int32_t parse_path(parser *p, bool at)
     uint32_t n = 0, cap = 0;
     bool ok = true;
     if (at && p->quant_depth == 0) {
-        rule_diag(p->diags, p->tok.offset, 1, "'@' is only valid inside any/all/count");
+        rule_diag(p->diags, p->tok.offset, 1, "'@' is only valid inside any/all/count/min/max/sum/mean");
         ok = false;
     }
+    if (at)
+        p->at_used |= UINT64_C(1) << (p->quant_depth < 63 ? p->quant_depth : 63);
     alert_step first = {.key = p->src + p->tok.offset, .key_len = (uint32_t)p->tok.len, .index = -1};
     bool have_first = !at;
     advance(p);
@@ -343,7 +346,13 @@ static int32_t parse_call(parser *p)
     advance(p);
     size_t open = p->tok.offset;
     advance(p);
-    arg_list args = parse_args(p, -1, RULE_TOK_RPAREN, open, bi && bi->kind == RULE_BI_QUANT);
+    /* min/max are the aggregates when their second argument reads '@' at its own depth. */
+    int d = p->quant_depth + 1;
+    uint64_t bit = UINT64_C(1) << (d < 63 ? d : 63), outer = p->at_used & bit;
+    p->at_used &= ~bit;
+    arg_list args = parse_args(p, -1, RULE_TOK_RPAREN, open, bi && bi->kind >= RULE_BI_QUANT);
+    bool aggregate = bi && bi->kind == RULE_BI_MINMAX && (p->at_used & bit);
+    p->at_used = (p->at_used & ~bit) | outer;
     int32_t first = args.first;
     uint32_t argc = args.n;
     int nl = (int)name.len;
@@ -369,7 +378,7 @@ static int32_t parse_call(parser *p)
         }
     }
     int32_t node = new_node(p, AST_CALL, name.offset, prev_end(p) - name.offset);
-    p->t->nodes[node].op = (uint8_t)bi->op;
+    p->t->nodes[node].op = (uint8_t)(aggregate ? (bi->op == RULE_OP_MIN ? RULE_OP_MINOF : RULE_OP_MAXOF) : bi->op);
     p->t->nodes[node].a = first;
     p->t->nodes[node].b = (int32_t)argc;
     return set_height(p, node, p->t->kids + first, argc);
@@ -451,6 +460,13 @@ static int32_t parse_prefix(parser *p)
     }
     case RULE_TOK_AT:
         return parse_path(p, true);
+    case RULE_TOK_DEF: {
+        int32_t node = new_node(p, AST_DEF, tok.offset, tok.len);
+        p->t->nodes[node].a = -1;
+        p->t->nodes[node].height = 1;
+        advance(p);
+        return node;
+    }
     default: {
         expected(p, "an expression");
         rule_ast_kind kind;
@@ -552,7 +568,7 @@ static int32_t parse_operators(parser *p, int32_t left, int min_bp)
 
 /* The lexer reads ahead and recovery reports late, so errors are put back in
  * the order of the text (stable, so one spot keeps its errors' order). */
-static void sort_errors(rule_diags *d, size_t from)
+void rule_diags_sort(rule_diags *d, size_t from)
 {
     size_t n = d->n < d->max ? d->n : d->max;
     for (size_t i = from + 1; i < n; i++) {
@@ -576,7 +592,7 @@ size_t rule_parse(rule_tree *t, const char *src, size_t len, rule_diags *diags)
     advance(&p);
     bool slipped = false;
     t->root = parse_until(&p, RULE_TOK_EOF, false, "an operator or the end of the rule", &slipped);
-    sort_errors(diags, before);
+    rule_diags_sort(diags, before);
     return diags->n - before;
 }
 

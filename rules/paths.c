@@ -164,29 +164,110 @@ void rule_paths_free(rule_paths *ps)
 }
 
 /* Numbers the program's relative paths by their spelling across the set. */
+/* The number of text among rel_texts, added if new (*added); -1 when out of memory. */
+static int64_t number_text(rule_paths *ps, const char *text, bool *added)
+{
+    uint32_t k = 0;
+    while (k < ps->n_rels && strcmp(ps->rel_texts[k], text) != 0)
+        k++;
+    *added = k == ps->n_rels;
+    if (!*added)
+        return k;
+    if (ps->n_rels == ps->cap_rels) {
+        uint32_t cap = ps->cap_rels ? ps->cap_rels * 2 : 8;
+        char **texts = realloc(ps->rel_texts, cap * sizeof *texts);
+        if (!texts)
+            return -1;
+        ps->rel_texts = texts;
+        ps->cap_rels = cap;
+    }
+    if (!(ps->rel_texts[k] = strdup(text)))
+        return -1;
+    ps->n_rels++;
+    return k;
+}
+
 int rule_paths_number_rels(rule_paths *ps, rule_program *prog)
 {
     for (uint32_t r = 0; r < prog->n_rels; r++) {
-        uint32_t k = 0;
-        while (k < ps->n_rels && strcmp(ps->rel_texts[k], prog->rels[r].text) != 0)
-            k++;
-        if (k == ps->n_rels) {
-            if (ps->n_rels == ps->cap_rels) {
-                uint32_t cap = ps->cap_rels ? ps->cap_rels * 2 : 8;
-                char **texts = realloc(ps->rel_texts, cap * sizeof *texts);
-                if (!texts)
-                    return -1;
-                ps->rel_texts = texts;
-                ps->cap_rels = cap;
+        bool added;
+        int64_t k = number_text(ps, prog->rels[r].text, &added);
+        if (k < 0)
+            return -1;
+        const rule_relpath *rel = &prog->rels[r];
+        if (added && rel->n == 1 && rel->steps[0].index < 0 &&
+            rule_kids_add(&ps->elem_kids, (uint32_t)k, &rel->steps[0]) != 0)
+            return -1;
+        prog->rels[r].cache_id = (uint32_t)k;
+    }
+    return 0;
+}
+
+/* A constant spelt so that two spellings are equal only for equal constants. */
+static void put_const(FILE *f, const rule_value *v)
+{
+    switch ((rule_vtype)v->t) {
+    case RV_STR:
+        fprintf(f, "s%u:", v->n);
+        for (uint32_t k = 0; k < v->n; k++)
+            fprintf(f, "%02x", (unsigned char)v->u.s[k]);
+        break;
+    case RV_FLOAT:
+        fprintf(f, "f%a", v->u.d);
+        break;
+    case RV_NULL:
+        fputc('n', f);
+        break;
+    default:
+        fprintf(f, "%c%lld", v->t == RV_BOOL ? 'b' : 'i', (long long)v->u.i);
+        break;
+    }
+}
+
+int rule_paths_number_segments(rule_paths *ps, rule_program *prog)
+{
+    /* Backwards: a segment's predicates are later ones, numbered first. */
+    for (uint32_t s = prog->n_segs; s-- > 1;) {
+        const rule_segment *sg = &prog->segs[s];
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+            return -1;
+        fputc('=', f); /* no relative path's spelling starts so */
+        for (uint32_t pc = 0; pc < sg->n_code; pc++) {
+            const rule_insn *in = &sg->code[pc];
+            fprintf(f, "%s", rule_op_name[in->op]);
+            switch ((rule_arg_kind)rule_op_kind[in->op]) {
+            case RULE_ARG_CONST:
+                put_const(f, &prog->consts[in->arg]);
+                break;
+            case RULE_ARG_ELEM:
+                fprintf(f, "r%u", prog->rels[in->arg].cache_id);
+                break;
+            case RULE_ARG_ELEM_CONST:
+            case RULE_ARG_PATH_CONST:
+                fprintf(f, "%c%u,", rule_op_kind[in->op] == RULE_ARG_ELEM_CONST ? 'r' : 'p',
+                        rule_op_kind[in->op] == RULE_ARG_ELEM_CONST ? prog->rels[in->arg].cache_id
+                                                                    : (uint32_t)in->arg);
+                put_const(f, &prog->consts[in->b]);
+                break;
+            case RULE_ARG_PRED:
+                fprintf(f, "s%u", prog->segs[in->arg].value_id);
+                break;
+            default:
+                fprintf(f, "%d", in->arg);
+                break;
             }
-            if (!(ps->rel_texts[k] = strdup(prog->rels[r].text)))
-                return -1;
-            ps->n_rels++;
-            const rule_relpath *rel = &prog->rels[r];
-            if (rel->n == 1 && rel->steps[0].index < 0 && rule_kids_add(&ps->elem_kids, k, &rel->steps[0]) != 0)
-                return -1;
+            fputc(';', f);
         }
-        prog->rels[r].cache_id = k;
+        fclose(f);
+        bool added;
+        int64_t k = text ? number_text(ps, text, &added) : -1;
+        free(text);
+        if (k < 0)
+            return -1;
+        prog->segs[s].value_id = (uint32_t)k;
     }
     return 0;
 }

@@ -3,6 +3,8 @@
 #ifndef RULES_H
 #define RULES_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "alert/alert.h"
@@ -33,8 +35,16 @@
  *   [-90, 90]; ra taken modulo 360);
  *   any/all over something that is not a list or tuple are false, count null;
  *   over an empty list any is false, all true, count 0.
+ * - aggregates: min/max/sum/mean(LIST, EXPR) take EXPR (in terms of '@') of
+ *   each element and keep the numbers (true/false as 1/0), skipping null,
+ *   missing, strings and containers. min/max: the first of equals (Python's);
+ *   sum adds from the left as `+` does: ints exact while the sum fits 64 bits,
+ *   then a float; mean is that sum / how many, a float. Of no numbers,
+ *   min/max/mean are null and sum is 0; of no list (absent, null, not a list
+ *   or tuple), all four are null. min/max(a, b) of two numbers stay: the form
+ *   is the aggregate when the second argument reads '@' (at its own level).
  * - paths: `a.b[2].c`, `a["key with spaces"]`; inside any/all/count `@` is the
- *   current element (`@.snr`, `@[0]`, `@`). */
+ *   current element (`@.snr`, `@[0]`, `@`), and so inside an aggregate's EXPR. */
 
 /* A compile error: what, and where in the `where` text (byte offset and length
  * of the offending text). */
@@ -45,6 +55,12 @@ typedef struct {
 } rule_error;
 
 typedef struct rule_set rule_set;
+
+/* An error in definition `def` (its index in rule_set_define's lists). */
+typedef struct {
+    size_t def;
+    rule_error err;
+} rule_def_error;
 
 rule_set *rule_set_new(void);
 void rule_set_free(rule_set *rs);
@@ -59,6 +75,37 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
  * after the last rule_set_add (each add undoes it; laying out at each add would
  * make adding n rules cost n^2). Returns 0, or -1 out of memory. */
 int rule_set_prepare(rule_set *rs);
+
+/* Definitions: names[i] = texts[i], each an expression that rules and other
+ * definitions read as $name. Called once, before the first rule_set_add. Each
+ * is compiled once, after those it reads, and run at most once per alert,
+ * whatever number of rules read it. Every error (syntax, an unknown $name, a
+ * cycle, a definition reading one with errors) is reported, up to max_errs, with
+ * its definition's index. Returns 0, or -1 when one has errors (rules can still
+ * be added: a $name of one with errors is then an error of theirs). */
+int rule_set_define(rule_set *rs, size_t n, const char *const *names, const char *const *texts,
+                    rule_def_error *errs, size_t max_errs, size_t *n_errs);
+/* Whether definition i is read by a rule added so far, directly or through other definitions. */
+bool rule_set_definition_used(const rule_set *rs, size_t i);
+/* How many times definitions were run since rule_set_prepare (for tests of memoisation). */
+uint64_t rule_set_definition_runs(const rule_set *rs);
+/* Prints definition i's bytecode (declared index; nothing when it has errors). */
+void rule_set_disasm_definition(const rule_set *rs, size_t i, FILE *out);
+
+/* Why a rule fires: the value, for one alert, of each part of its `where`
+ * (comparisons, paths, calls, $names; not what any/all/count or an aggregate
+ * computes per element), each part compiled as a definition of a set of its
+ * own (with the config's definitions), so the values are the VM's. NULL with
+ * err when it does not compile. */
+typedef struct rule_explainer rule_explainer;
+rule_explainer *rule_explainer_new(const char *name, const char *where, size_t n_defs, const char *const *def_names,
+                                   const char *const *def_texts, rule_error *err);
+/* Prints `LABEL: NAME matches` (or `does not match`), then each part on a
+ * line, indented under the part it belongs to, its value in a column (true,
+ * false, null, a number, a quoted string, "a list of N", "a dict of N",
+ * "bytes of N"). Returns 0, or -1 out of memory. */
+int rule_explainer_run(rule_explainer *ex, alert_doc *doc, const char *label, FILE *out);
+void rule_explainer_free(rule_explainer *ex);
 
 size_t rule_set_count(const rule_set *rs);
 const char *rule_set_name(const rule_set *rs, size_t i);

@@ -14,6 +14,7 @@ struct rule_set {
     rule_path_cache cache; /* the paths' nodes and values for the current alert */
     rule_value *stack;
     uint32_t stack_cap;
+    rule_defs defs;  /* its definitions ($name), compiled before its rules */
     rule_layout lay; /* the VM's code for the rules, by rule_optimize */
     rule_watch watch;            /* watchlists and watchmaps by name */
     rule_watch_hit *watch_hits;  /* by rule (n of them once prepared, when there is a watchlist or watchmap) */
@@ -34,6 +35,7 @@ void rule_set_free(rule_set *rs)
     rule_path_cache_free(&rs->cache);
     free(rs->stack);
     rule_layout_free(&rs->lay);
+    rule_defs_free(&rs->defs);
     rule_watch_free(&rs->watch);
     free(rs->watch_hits);
     free(rs);
@@ -67,7 +69,8 @@ static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diag
         return -1;
     }
     rule_vm_prepare(prog);
-    if (rule_paths_number_rels(&rs->paths, prog) != 0 || fit_runtime(rs, prog->segs[0].need) != 0) {
+    if (rule_paths_number_rels(&rs->paths, prog) != 0 || rule_paths_number_segments(&rs->paths, prog) != 0 ||
+        fit_runtime(rs, prog->segs[0].need) != 0) {
         rule_diag(diags, 0, 0, "out of memory");
         return -1;
     }
@@ -92,8 +95,12 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
         rs->rules = rules;
         rs->cap = cap;
     }
-    if (rule_parse(&tree, where, strlen(where), &diags) == 0 && rule_watch_check(&rs->watch, &tree, &diags) == 0 &&
-        build(rs, &tree, &prog, &diags) == 0) {
+    prog.defs = rs->defs.progs;
+    prog.n_defs = rs->defs.n_progs;
+    if (rule_parse(&tree, where, strlen(where), &diags) == 0 &&
+        rule_defs_resolve(&rs->defs, &tree, where, &diags) == 0 &&
+        rule_watch_check(&rs->watch, &tree, &diags) == 0 && build(rs, &tree, &prog, &diags) == 0) {
+        rule_defs_mark_used(&rs->defs, &prog);
         prog.name = strdup(name);
         prog.where = strdup(where);
         if (prog.name && prog.where) {
@@ -110,6 +117,40 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
     rs->prepared = false;
     *n_errs = diags.n < max_errs ? diags.n : max_errs;
     return rc;
+}
+
+/* A definition's value is kept for the alert and shared by the rules that read
+ * it, so a watchlist() in it could not say which rule's output names the entry
+ * it matched (nor run outside a rule's code): it is refused, with the way out. */
+static int build_definition(void *rs, const rule_tree *t, rule_program *prog, rule_diags *diags)
+{
+    for (uint32_t n = 0; n < t->n; n++) {
+        const rule_ast *a = &t->nodes[n];
+        if (a->kind == AST_CALL && (a->op == RULE_OP_WATCHLIST || a->op == RULE_OP_WATCHMAP)) {
+            rule_diag(diags, a->offset, a->len, "%s() cannot be used in a definition: call it in the rule",
+                      a->op == RULE_OP_WATCHLIST ? "watchlist" : "watchmap");
+            return -1;
+        }
+    }
+    return build(rs, t, prog, diags);
+}
+
+int rule_set_define(rule_set *rs, size_t n, const char *const *names, const char *const *texts,
+                    rule_def_error *errs, size_t max_errs, size_t *n_errs)
+{
+    rule_defs_builder b = {.fn = build_definition, .ctx = rs};
+    rs->prepared = false;
+    return rule_defs_declare(&rs->defs, n, names, texts, &b, errs, max_errs, n_errs);
+}
+
+bool rule_set_definition_used(const rule_set *rs, size_t i) { return rs->defs.used[i]; }
+
+uint64_t rule_set_definition_runs(const rule_set *rs) { return rs->vm.def_runs; }
+
+void rule_set_disasm_definition(const rule_set *rs, size_t i, FILE *out)
+{
+    if (rs->defs.compiled[i] >= 0)
+        rule_program_disasm(&rs->defs.progs[rs->defs.compiled[i]], &rs->paths, out);
 }
 
 int rule_set_prepare(rule_set *rs)
@@ -138,6 +179,8 @@ int rule_set_prepare(rule_set *rs)
                        .groups = rs->lay.groups,
                        .quants = rs->lay.quants,
                        .quant_cols = rs->lay.quant_cols,
+                       .defs = rs->defs.slots,
+                       .n_defs = rs->defs.n_progs,
                        .watch = &rs->watch,
                        .watch_hits = rs->watch_hits};
     rs->prepared = true;
@@ -163,6 +206,21 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
     rs->vm.doc = doc;
     rs->vm.epoch = rs->cache.epoch;
     return rule_vm_run(&rs->vm, rs->rules, rs->lay.code, rs->lay.rule_of, rs->n, rs->stack, match);
+}
+
+int rule_set_definition_values(rule_set *rs, alert_doc *doc, rule_value *values)
+{
+    if (!rs->prepared && rule_set_prepare(rs) != 0)
+        return -1;
+    if (rule_path_cache_next(&rs->cache, rs->paths.n) && rs->lay.quant_cols)
+        memset(rs->lay.quant_cols, 0, rs->lay.n_quant_cols * sizeof *rs->lay.quant_cols);
+    rs->vm.doc = doc;
+    rs->vm.epoch = rs->cache.epoch;
+    rule_vm_begin(&rs->vm);
+    for (size_t i = 0; i < rs->defs.n; i++)
+        values[i] = rs->defs.compiled[i] < 0 ? rule_null()
+                                             : rule_vm_definition(&rs->vm, (uint32_t)rs->defs.compiled[i], rs->stack);
+    return 0;
 }
 
 int rule_set_add_watchlist(rule_set *rs, const char *name, sky_watchlist *wl)

@@ -52,6 +52,9 @@ static int check_operand(const checker *k, uint32_t pc, const rule_insn *in)
     case RULE_ARG_PRED:
         ok = a > k->seg && a < p->n_segs;
         break;
+    case RULE_ARG_DEF:
+        ok = a >= 0 && a < p->n_defs;
+        break;
     case RULE_ARG_COUNT:
         ok = a >= 1 && a <= MAX_IN_ITEMS;
         break;
@@ -128,6 +131,12 @@ static int verify_segment(checker *k)
         }
         if ((rc = check_operand(k, pc, in)) != 0)
             break;
+        if (rule_op_kind[in->op] == RULE_ARG_PRED &&
+            k->p->segs[in->arg].yields != (in->op != RULE_OP_ANY && in->op != RULE_OP_ALL && in->op != RULE_OP_COUNTIF)) {
+            rc = fail(k->why, k->why_len, "segment %u, pc %u: %s of a segment that %s", k->seg, pc,
+                      rule_op_name[in->op], k->p->segs[in->arg].yields ? "yields" : "returns");
+            break;
+        }
         int64_t pops = rule_op_pops(in->op, in->arg), d = depth[pc];
         if (d < pops) {
             rc = fail(k->why, k->why_len, "segment %u, pc %u: stack underflow (%lld needed, %lld there)", k->seg, pc,
@@ -138,18 +147,28 @@ static int verify_segment(checker *k)
         int64_t peak = after > d ? after : d;
         if (rule_op_kind[in->op] == RULE_ARG_PRED)
             peak = d + k->p->segs[in->arg].need;
+        if (rule_op_kind[in->op] == RULE_ARG_DEF && d + k->p->defs[in->arg].segs[0].need > peak)
+            peak = d + k->p->defs[in->arg].segs[0].need; /* it runs on the stack above */
         if (peak > need)
             need = peak;
         rule_arg_kind kind = rule_op_kind[in->op];
         if (kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO)
             rc = reach(k, depth, work, &n_work, (uint32_t)in->arg, (int32_t)after);
-        if (rc == 0 && kind != RULE_ARG_GOTO && kind != RULE_ARG_RESULT)
+        if (rc == 0 && kind != RULE_ARG_GOTO && kind != RULE_ARG_RESULT && kind != RULE_ARG_YIELD)
             rc = reach(k, depth, work, &n_work, pc + 1, (int32_t)after);
     }
     s->rets_empty = true;
-    for (uint32_t pc = 0; pc < s->n_code; pc++)
+    bool rets = false, yields = false;
+    for (uint32_t pc = 0; pc < s->n_code; pc++) {
+        rets |= s->code[pc].op == RULE_OP_RET && depth[pc] >= 0;
+        yields |= s->code[pc].op == RULE_OP_YIELD && depth[pc] >= 0;
         if (s->code[pc].op == RULE_OP_RET && depth[pc] > 0)
             s->rets_empty = false;
+    }
+    /* A caller reads a value segment's answer from the YIELD, a condition's from the RET: never both. */
+    if (rc == 0 && rets && yields)
+        rc = fail(k->why, k->why_len, "segment %u both returns and yields", k->seg);
+    s->yields = yields;
     free(depth);
     free(work);
     s->need = (uint32_t)need;
@@ -166,5 +185,7 @@ int rule_verify(rule_program *p, uint32_t n_paths, char *why, size_t why_len)
         if (verify_segment(&k) != 0)
             return -1;
     }
+    if (p->segs[0].yields != p->value)
+        return fail(why, why_len, "the main segment %s", p->value ? "returns, not a value" : "yields, not an answer");
     return 0;
 }

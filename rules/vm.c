@@ -285,6 +285,60 @@ static rule_value quantify(rule_vm *vm, const rule_program *p, rule_opcode op, u
     return op == RULE_OP_COUNTIF ? rule_int(hits) : rule_bool(op == RULE_OP_ALL);
 }
 
+/* The aggregate op (MINOF..MEANOF) of a list or tuple: EXPR (value segment
+ * pred) for each element, the numbers taken and the rest skipped. min and max
+ * keep the first of equals, as Python's do; sum adds from the left as `+`
+ * does (exact ints while they fit in 64 bits); mean is that sum `/` how many.
+ * null for no list, and (but sum: 0) for no numbers. */
+static rule_value aggregate_of(rule_vm *vm, const rule_program *p, rule_opcode op, uint32_t pred,
+                               const alert_node *n, uint32_t list, rule_value *sp)
+{
+    const rule_segment *sg = &p->segs[pred];
+    const rule_relpath *rel = sg->yield_rel ? &p->rels[sg->yield_rel - 1] : NULL;
+    rule_value acc = op == RULE_OP_SUMOF || op == RULE_OP_MEANOF ? rule_int(0) : rule_null();
+    int64_t count = 0;
+    uint32_t elem = list + 1;
+    for (uint32_t k = 0; k < n->count; k++, elem = alert_at(vm->doc, elem)->next) {
+        rule_value v = rel ? elem_value(vm, rel, elem) : (run(vm, NULL, p, pred, elem, sp), vm->yield);
+        if (!rule_is_num(&v))
+            continue;
+        if (op == RULE_OP_SUMOF || op == RULE_OP_MEANOF)
+            acc = rule_arith(RULE_OP_ADD, &acc, &v);
+        else if (count == 0 || rule_num_cmp(&v, &acc) == (op == RULE_OP_MINOF ? -1 : 1))
+            acc = v;
+        count++;
+    }
+    if (op != RULE_OP_MEANOF)
+        return acc;
+    rule_value how_many = rule_int(count);
+    return count ? rule_arith(RULE_OP_DIV, &acc, &how_many) : rule_null();
+}
+
+/* An aggregate of the list arr: its answer is kept for the alert, for every
+ * rule that asks the same of the same list (the same op and value_id). */
+static rule_value aggregate(rule_vm *vm, const rule_program *p, rule_opcode op, uint32_t pred, const rule_value *arr,
+                            rule_value *sp)
+{
+    const alert_node *n = arr->t == RV_NODE ? alert_at(vm->doc, arr->n) : NULL;
+    if (!n || (n->type != ALERT_LIST && n->type != ALERT_TUPLE))
+        return rule_null();
+    uint32_t rel = p->segs[pred].value_id;
+    rule_agg_slot *s = &vm->aggs[((arr->n * 2654435761u) ^ (rel * 40503u) ^ op) & (RULE_AGG_SLOTS - 1)];
+    if (s->epoch != vm->epoch || s->list != arr->n || s->rel != rel || s->op != op)
+        *s = (rule_agg_slot){.epoch = vm->epoch, .list = arr->n, .rel = rel, .op = (uint8_t)op,
+                             .v = aggregate_of(vm, p, op, pred, n, arr->n, sp)};
+    return s->v;
+}
+
+void rule_vm_begin(rule_vm *vm)
+{
+    if (vm->epoch != 1)
+        return;
+    memset(vm->aggs, 0, sizeof vm->aggs);
+    for (uint32_t k = 0; k < vm->n_defs; k++)
+        vm->defs[k].epoch = 0;
+}
+
 /* Runs one segment: a predicate for the element `at` (batch NULL: returns its
  * answer), or, with a batch, the main segment of every rule in turn, each
  * answer going to batch->match (and true returned). sp is the first free slot;
@@ -459,6 +513,19 @@ op_ANY:
 op_ALL:
 op_COUNTIF:
     sp[-1] = quantify(vm, p, in->op, (uint32_t)in->arg, &sp[-1], sp);
+    NEXT();
+op_MINOF:
+op_MAXOF:
+op_SUMOF:
+op_MEANOF:
+    sp[-1] = aggregate(vm, p, in->op, (uint32_t)in->arg, &sp[-1], sp);
+    NEXT();
+op_YIELD:
+    vm->yield = sp[-1];
+    return true;
+op_DEF:
+    *sp = rule_vm_definition(vm, (uint32_t)in->arg, sp);
+    sp++;
     NEXT();
 op_JUMP:
     JUMP(in->arg);
@@ -672,6 +739,8 @@ void rule_vm_prepare(rule_program *p)
             sg->cmp_num = rule_is_exact_double(&p->consts[c[0].b]);
             sg->cmp_d = rule_as_double(&p->consts[c[0].b]);
         }
+        if (sg->n_code == 2 && c[0].op == RULE_OP_ELEM && c[1].op == RULE_OP_YIELD)
+            sg->yield_rel = (uint32_t)c[0].arg + 1;
     }
 }
 
@@ -681,8 +750,22 @@ size_t rule_vm_run(rule_vm *vm, const rule_program *progs, const rule_insn *code
     if (n == 0)
         return 0;
     rule_batch batch = {.progs = progs, .code = code, .rule_of = rule_of, .match = match};
+    rule_vm_begin(vm);
     vm->progs = progs;
     memset(match, 0, n);
     run(vm, &batch, &progs[0], 0, ALERT_ABSENT, stack);
     return batch.hits;
+}
+
+/* A definition: run once per alert, on the stack from sp, then its value kept for every rule. */
+rule_value rule_vm_definition(rule_vm *vm, uint32_t k, rule_value *sp)
+{
+    rule_def_slot *d = &vm->defs[k];
+    if (d->epoch != vm->epoch) {
+        run(vm, NULL, d->prog, 0, ALERT_ABSENT, sp);
+        d->v = vm->yield;
+        d->epoch = vm->epoch;
+        vm->def_runs++;
+    }
+    return d->v;
 }

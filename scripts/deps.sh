@@ -5,11 +5,11 @@
 # installed with `python3 -m pip` when one of them is missing.
 set -euo pipefail
 goal=${1:-build}
-pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev libchealpix-dev libcfitsio-dev)
+pkgs=(gcc make pkg-config librdkafka-dev libconfig-dev libmicrohttpd-dev libchealpix-dev libcfitsio-dev zlib1g-dev libcurl4-openssl-dev)
 case "$goal" in
   build) ;;
   test)  pkgs+=(libcriterion-dev python3 kcat jq) ;;
-  bench) pkgs+=(libcriterion-dev python3 kcat jq time valgrind) ;;
+  bench) pkgs+=(libcriterion-dev python3 kcat jq time valgrind libavro-dev) ;;
   fuzz)  pkgs+=(libcriterion-dev clang libclang-rt-14-dev) ;;
   # A real Kafka (scripts/kafka.sh): Java 17 runs it, Maven fetches its jars once.
   kafka) pkgs+=(python3 kcat jq openjdk-17-jre-headless maven) ;;

@@ -114,6 +114,8 @@ transaction.state.log.num.partitions=8
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$isr
 group.initial.rebalance.delay.ms=0
+# The transaction of a killed client is aborted within 1 s of its timeout, not 10 s.
+transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 # A killed node is fenced (and a restarted one may register again) after 4 s, not 9.
 broker.session.timeout.ms=4000
 broker.heartbeat.interval.ms=1000
@@ -246,7 +248,10 @@ cmd_start() {
     BOOTSTRAP=$bootstrap
     printf 'NODES=%s\nBOOTSTRAP=%s\n' "$NODES" "$BOOTSTRAP" >"$DIR/cluster.env"
     write_log4j
-    cluster_id=$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+    # Kafka's own ids never start with '-' (an argument parser would take it for an option).
+    cluster_id=$(python3 -c 'import base64, uuid
+while (i := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(i)')
     local fmt_pids=()
     for n in $(seq "$NODES"); do
         rm -rf "$DIR/node$n"

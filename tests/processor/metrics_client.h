@@ -21,6 +21,19 @@ typedef struct {
     char body[65536];
 } mc_reply;
 
+/* A port nobody listens on now: the kernel's choice for port 0, released. */
+static inline int mc_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t len = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
 /* METHOD path on 127.0.0.1:port with HTTP/1.0, so the server closes at the end. */
 static inline void mc_request(int port, const char *method, const char *path, mc_reply *r)
 {

@@ -1,5 +1,5 @@
 /* tests/processor/test_cli_check_eval.c — `alertfilter check` and `alertfilter eval`,
- * the usage errors of `alertfilter run`, and every --help as README.md quotes
+ * the usage errors of `alertfilter run`, and every --help as docs/commands.md quotes
  * it, through the real binary ($ALERTFILTER_BIN): exact stdout, stderr and exit status. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -15,75 +15,7 @@
 
 #define DIR "tests/processor/configs/"
 
-extern char **environ;
-
-typedef struct {
-    int status; /* exit status */
-    char *out, *err;
-} result;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, got, mem);
-    fclose(mem);
-    fclose(f);
-    return text;
-}
-
-static char *temp_file(const char *text, size_t len)
-{
-    char *path = strdup("/tmp/af-test-cli-XXXXXX");
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    for (size_t done = 0; done < len;) {
-        ssize_t w = write(fd, text + done, len - done);
-        cr_assert_gt(w, 0);
-        done += (size_t)w;
-    }
-    close(fd);
-    return path;
-}
-
-/* Runs the binary with args (NULL-terminated) and stdin from the file `in`
- * (NULL: /dev/null); stdout and stderr go to files, so nothing can block. */
-static result run(const char *in, const char *const *args)
-{
-    const char *bin = getenv("ALERTFILTER_BIN");
-    cr_assert_not_null(bin, "ALERTFILTER_BIN is not set (run through make test)");
-    char out_path[] = "/tmp/af-test-out-XXXXXX", err_path[] = "/tmp/af-test-err-XXXXXX";
-    close(mkstemp(out_path));
-    close(mkstemp(err_path));
-    const char *argv[32] = {bin};
-    size_t n = 1;
-    for (; args[n - 1]; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, in ? in : "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_path, O_WRONLY | O_TRUNC, 0);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path, O_WRONLY | O_TRUNC, 0);
-    pid_t pid;
-    cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int ws;
-    cr_assert_eq(waitpid(pid, &ws, 0), pid);
-    cr_assert(WIFEXITED(ws), "the binary did not exit normally");
-    result r = {.status = WEXITSTATUS(ws), .out = slurp(out_path), .err = slurp(err_path)};
-    unlink(out_path);
-    unlink(err_path);
-    return r;
-}
-
-#define RUN(in, ...) run(in, (const char *const[]){__VA_ARGS__, NULL})
+#include "tests/processor/cli_run.h"
 
 /* Runs `eval -c minimal.cfg FILE` with stderr on a terminal (a pseudo-terminal
  * whose other end is read back), and stdout on a terminal too or in a file.
@@ -117,12 +49,6 @@ static char *eval_on_terminal(const char *file, bool stdout_on_terminal)
         len += (size_t)got;
     close(master);
     return text;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
 }
 
 /* ---- check ---- */
@@ -394,7 +320,7 @@ Test(eval, format_flag_overrides_the_config, .timeout = 10)
     result_free(&r);
     r = RUN(NULL, "eval", "-c", DIR "full.cfg", "--format", "xml", in);
     cr_assert_str_eq(r.out, "");
-    cr_assert_eq(strncmp(r.err, "alertfilter eval: unknown format 'xml' (auto, python or json)\nusage: ", 69), 0);
+    cr_assert_eq(strncmp(r.err, "alertfilter eval: unknown format 'xml' (auto, python, json or avro)\nusage: ", 77), 0);
     cr_assert_eq(r.status, 2);
     result_free(&r);
     unlink(in);
@@ -485,9 +411,9 @@ Test(eval, empty_input_and_usage, .timeout = 10)
     cr_assert_eq(r.status, 0);
     result_free(&r);
     r = RUN(NULL, "eval", "--help");
-    cr_assert_eq(strncmp(r.out, "usage: alertfilter eval -c CONFIG [--format auto|python|json] [--stats] [FILE...]\n",
-                         82),
-                 0);
+    const char *usage = "usage: alertfilter eval -c CONFIG [--format auto|python|json|avro] [--stats]\n"
+                        "                        [--explain RULE] [FILE...]\n";
+    cr_assert_eq(strncmp(r.out, usage, strlen(usage)), 0);
     cr_assert_eq(r.status, 0);
     result_free(&r);
     r = RUN(NULL, "eval", "-q");
@@ -519,10 +445,10 @@ Test(eval, progress_bar_only_on_a_terminal_for_a_file, .timeout = 10)
     free(in);
 }
 
-/* README.md quotes every --help verbatim: the two must not drift apart. */
-Test(docs, every_help_text_is_quoted_in_the_readme, .timeout = 20)
+/* docs/commands.md quotes every --help verbatim: the two must not drift apart. */
+Test(docs, every_help_text_is_quoted_in_the_commands_doc, .timeout = 20)
 {
-    char *readme = slurp("README.md");
+    char *readme = slurp("docs/commands.md");
     const char *commands[] = {"--help", "run", "check", "eval", "send", "mock-broker"};
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         result r = i == 0 ? RUN(NULL, "--help") : RUN(NULL, commands[i], "--help");
@@ -530,7 +456,7 @@ Test(docs, every_help_text_is_quoted_in_the_readme, .timeout = 20)
         size_t n = strlen(r.out);
         while (n > 0 && r.out[n - 1] == '\n')
             r.out[--n] = '\0';
-        cr_assert(n > 0 && strstr(readme, r.out), "README.md does not quote `alertfilter %s` as it prints it:\n%s",
+        cr_assert(n > 0 && strstr(readme, r.out), "docs/commands.md does not quote `alertfilter %s` as it prints it:\n%s",
                   i == 0 ? "--help" : commands[i], r.out);
         result_free(&r);
     }

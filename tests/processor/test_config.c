@@ -179,7 +179,7 @@ Test(config, every_error_of_a_file_is_reported_in_file_order)
     char *out = errors_of(DIR "errors.cfg");
     cr_assert_str_eq(
         out,
-        DIR "errors.cfg:1: 'input.format' is \"xml\", must be \"auto\", \"python\" or \"json\"\n"
+        DIR "errors.cfg:1: 'input.format' is \"xml\", must be \"auto\", \"python\", \"json\" or \"avro\"\n"
         DIR "errors.cfg:1: 'input.max_depth' is 0, must be between 1 and 100000\n"
         DIR "errors.cfg:1: 'input.max_message_bytes' must be an integer, not a string\n"
         DIR "errors.cfg:1: 'input.topics[1]': \"bad topic\" is not a valid Kafka topic name (1 to 249 characters "
@@ -408,15 +408,36 @@ Test(config, effective_config_is_logged_with_secrets_masked)
     cr_assert_str_eq(out,
                      "level=info msg=config file=" DIR "full.cfg kafka.bootstrap.servers=kafka:9092 "
                      "kafka.sasl.password=*** kafka.enable.idempotence=true kafka.linger.ms=5 "
-                     "kafka.queue.buffering.max.kbytes=2048 rules=2 watchlists=0 watchmaps=0\n"
+                     "kafka.queue.buffering.max.kbytes=2048 kafka_unreachable_timeout_ms=60000 rules=2 watchlists=0 watchmaps=0\n"
                      "level=info msg=config section=input topics=alerts,alerts.other group=filters format=python "
                      "max_depth=64 max_message_bytes=1048576\n"
-                     "level=info msg=config section=output guarantee=at_least_once dead_letter_topic=alerts-dlq "
+                     "level=info msg=config section=output guarantee=at_least_once encoding=json dead_letter_topic=alerts-dlq "
                      "key=diaObject.diaObjectId kafka.bootstrap.servers=downstream:9092 kafka.compression.type=lz4 "
                      "transaction_interval_ms=250 transaction_max_messages=5000\n"
                      "level=info msg=config section=metrics address=127.0.0.1 port=9100\n");
     free(out);
     proc_config_free(&cfg);
+}
+
+Test(config, the_avro_group_is_logged_when_present)
+{
+    char *path = temp_config("input = { format = \"json\"; avro = { registry = \"http://r:8081\"; "
+                             "schemas = ( { id = 1; file = \"x\"; } ); }; };\n"
+                             "output = { encoding = \"original\"; };\n" RULE_ALL);
+    proc_config cfg;
+    proc_diags d = {0};
+    cr_assert_eq(proc_config_load(path, &cfg, &d), 0);
+    char *out = logged(&cfg);
+    cr_assert_str_eq(strchr(out, '\n') + 1,
+                     "level=info msg=config section=input topics=\"\" group=alertfilter format=json max_depth=512 "
+                     "max_message_bytes=16777216 avro.registry=http://r:8081 avro.registry_timeout_ms=10000 "
+                     "avro.registry_retry_seconds=60 avro.schemas=1 avro.schema=\"\"\n"
+                     "level=info msg=config section=output guarantee=exactly_once encoding=original "
+                     "dead_letter_topic=\"\" key=\"\" transaction_interval_ms=100 transaction_max_messages=1000\n");
+    free(out);
+    proc_config_free(&cfg);
+    unlink(path);
+    free(path);
 }
 
 /* What a reload would leave unchanged: every top-level setting but the rules,

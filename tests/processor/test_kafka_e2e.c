@@ -183,7 +183,7 @@ static void fails_before_connecting(const char *text, const char *want)
     char *cfg = kh_config("%s", text);
     char *log = run_failing(cfg, 2);
     char expected[512];
-    snprintf(expected, sizeof expected, want, cfg);
+    snprintf(expected, sizeof expected, want, cfg, cfg);
     cr_assert_str_eq(log, expected);
     free(log);
     unlink(cfg);
@@ -195,7 +195,8 @@ Test(kafka_e2e, bad_config_fails_before_connecting, .timeout = 20)
     fails_before_connecting("kafka = { bootstrap_servers = \"127.0.0.1:1\"; };\n"
                             "inptu = { topics = [ \"in\" ]; };\n"
                             "rules = ( { name = \"all\"; topic = \"all\"; where = \"true\"; } );\n",
-                            "%s:2: unknown setting 'inptu' (did you mean 'input'?)\n");
+                            "%s:2: unknown setting 'inptu' (did you mean 'input'?)\n"
+                            "%s: 'run' needs input.topics = [ \"TOPIC\", ... ]: the topics to read alerts from\n");
 }
 
 /* A rule that does not compile is a config error like any other: told with

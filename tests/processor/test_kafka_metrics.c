@@ -6,19 +6,6 @@
 
 #define N_ALERTS 600
 
-/* A port nobody listens on now: the kernel's choice for port 0, released. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 /* A run config with a metrics group on port, and two rules whose counts the
  * harness's generator fixes: every alert, and band r (alert ids ≡ 2 mod 6). */
 static char *metrics_config(const kh_cluster *c, int port)
@@ -63,7 +50,7 @@ Test(kafka_metrics, live_run_counts_a_known_stream, .timeout = 90)
         want_r += a.band == 'r';
         kh_alert_free(&a);
     }
-    int port = free_port();
+    int port = mc_free_port();
     char *cfg = metrics_config(&c, port), *log_path;
     pid_t run = kh_spawn(&log_path, "run", "-c", cfg, NULL);
 
@@ -146,7 +133,7 @@ Test(kafka_metrics, revoked_partitions_leave_the_lag_series, .timeout = 120)
     kh_cluster c = kh_cluster_new(1);
     kh_topic(&c, "alerts", 4);
     kh_produce_alerts(&c, "alerts", 0, N_ALERTS);
-    int port = free_port();
+    int port = mc_free_port();
     char *with_metrics = kh_config("kafka = { bootstrap_servers = \"%s\"; session_timeout_ms = \"6000\"; };\n"
                                    "input = { topics = [ \"alerts\" ]; group = \"krevoke\"; };\n"
                                    "output = { guarantee = \"at_least_once\"; };\n"

@@ -21,6 +21,10 @@ static const char *const head_rejected =
     "# HELP alertfilter_messages_rejected_total Malformed messages (sent to the dead-letter topic when one is "
     "configured).\n"
     "# TYPE alertfilter_messages_rejected_total counter\n";
+static const char *const head_refetched =
+    "# HELP alertfilter_messages_refetched_total Messages the client fetched a second time (below the next offset "
+    "expected of their partition), dropped.\n"
+    "# TYPE alertfilter_messages_refetched_total counter\n";
 static const char *const head_txn = "# HELP alertfilter_transactions_total Kafka transactions, by outcome.\n"
                                     "# TYPE alertfilter_transactions_total counter\n";
 static const char *const head_lag =
@@ -51,6 +55,7 @@ Test(metrics, render_fresh)
     const char *parts[] = {
         head_consumed, "alertfilter_messages_consumed_total 0\n",
         head_rejected, "alertfilter_messages_rejected_total 0\n",
+        head_refetched, "alertfilter_messages_refetched_total 0\n",
         EMPTY_RULES,
         head_txn, "alertfilter_transactions_total{outcome=\"committed\"} 0\n"
                   "alertfilter_transactions_total{outcome=\"aborted\"} 0\n",
@@ -87,6 +92,7 @@ static void apply_known_sequence(proc_metrics *m)
     proc_metrics_consumed(m, 1000);
     proc_metrics_consumed(m, 250);
     proc_metrics_rejected(m, 3);
+    proc_metrics_refetched(m, 2);
     proc_metrics_rule_matches(m, "seed_ra", 120);
     proc_metrics_rule_matches(m, "bright", 700);
     proc_metrics_rule_matches(m, "seed_ra", 5);
@@ -110,6 +116,7 @@ Test(metrics, render_known_sequence)
     const char *parts[] = {
         head_consumed, "alertfilter_messages_consumed_total 1250\n",
         head_rejected, "alertfilter_messages_rejected_total 3\n",
+        head_refetched, "alertfilter_messages_refetched_total 2\n",
         EMPTY_RULES,
         "alertfilter_rule_matches_total{rule=\"seed_ra\"} 125\n"
         "alertfilter_rule_matches_total{rule=\"bright\"} 700\n"
@@ -444,5 +451,59 @@ Test(metrics_http, serving_twice_is_an_error, .timeout = 10)
     char want[128];
     snprintf(want, sizeof want, "metrics: already serving on port %d", proc_metrics_port(m));
     cr_assert_str_eq(err, want);
+    proc_metrics_free(m);
+}
+
+/* Issue 13: /readyz said "ready" while /healthz said "stalled". */
+Test(metrics_http, readyz_not_ready_while_unhealthy, .timeout = 10)
+{
+    proc_metrics *m = serving();
+    proc_metrics_ready(m, true);
+    proc_metrics_set_stall_seconds(m, 0.05);
+    proc_metrics_heartbeat(m);
+    nanosleep(&(struct timespec){.tv_nsec = 150 * 1000 * 1000}, NULL);
+    expect_reply(m, "GET", "/healthz", 503, "stalled: no heartbeat from the run loop in the last 0.05 s\n");
+    expect_reply(m, "GET", "/readyz", 503, "not ready: stalled: no heartbeat from the run loop in the last 0.05 s\n");
+    proc_metrics_set_stall_seconds(m, 30);
+    proc_metrics_heartbeat(m);
+    proc_metrics_unreachable(m, 12.4);
+    expect_reply(m, "GET", "/healthz", 503, "unreachable: no answer from the Kafka cluster for 12 s\n");
+    expect_reply(m, "GET", "/readyz", 503, "not ready: unreachable: no answer from the Kafka cluster for 12 s\n");
+    proc_metrics_unreachable(m, -1);
+    expect_reply(m, "GET", "/healthz", 200, "ok\n");
+    expect_reply(m, "GET", "/readyz", 200, "ready\n");
+    proc_metrics_free(m);
+}
+
+/* Issue 13: a rule that never matched had no series; every known rule starts at 0. */
+Test(metrics, known_rules_start_at_zero)
+{
+    proc_metrics *m = proc_metrics_new();
+    proc_metrics_rule_matches(m, "b", 3);
+    proc_metrics_rules_known(m, (const char *const[]){"a", "b", "never"}, 3);
+    char *text = proc_metrics_render(m);
+    cr_assert_eq(mc_sample(text, "alertfilter_rule_matches_total{rule=\"never\"}"), 0);
+    cr_assert_eq(mc_sample(text, "alertfilter_rule_matches_total{rule=\"a\"}"), 0);
+    cr_assert_eq(mc_sample(text, "alertfilter_rule_matches_total{rule=\"b\"}"), 3);
+    free(text);
+    /* 100,000 rules (a large config) are known at once, each once. */
+    enum { N = 100000 };
+    char **names = malloc(N * sizeof *names);
+    for (int i = 0; i < N; i++)
+        cr_assert(asprintf(&names[i], "r%d", i) > 0);
+    proc_metrics_rules_known(m, (const char *const *)names, N);
+    proc_metrics_rules_known(m, (const char *const *)names, N);
+    proc_metrics_rule_matches(m, "r99999", 2);
+    text = proc_metrics_render(m);
+    cr_assert_eq(mc_sample(text, "alertfilter_rule_matches_total{rule=\"r99999\"}"), 2);
+    cr_assert_eq(mc_sample(text, "alertfilter_rule_matches_total{rule=\"r0\"}"), 0);
+    size_t series = 0;
+    for (const char *p = text; (p = strstr(p, "\nalertfilter_rule_matches_total{")); p++)
+        series++;
+    cr_assert_eq(series, N + 3);
+    free(text);
+    for (int i = 0; i < N; i++)
+        free(names[i]);
+    free(names);
     proc_metrics_free(m);
 }

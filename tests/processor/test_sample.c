@@ -1,9 +1,9 @@
-/* tests/processor/test_sample.c — the sample alert generator (processor/sample.c)
+/* tests/processor/test_sample.c — the sample alert generator (processor/cmd_send_sample.c)
  * and `alertfilter send`: exact text, determinism, parsing, spread, delivery. */
 #include "tests/processor/kafka_harness.h"
 
 #include "alert/alert.h"
-#include "processor/sample.h"
+#include "processor/cmd_send_sample.h"
 
 static char buf[PROC_SAMPLE_MAX_BYTES], buf2[PROC_SAMPLE_MAX_BYTES];
 

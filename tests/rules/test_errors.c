@@ -49,9 +49,9 @@ Test(errors, functions)
 
 Test(errors, at_outside_predicates)
 {
-    ERRS("@.snr > 5", {0, 1, "'@' is only valid inside any/all/count"});
-    ERRS("any(@, true)", {4, 1, "'@' is only valid inside any/all/count"});
-    ERRS("len(@)", {4, 1, "'@' is only valid inside any/all/count"});
+    ERRS("@.snr > 5", {0, 1, "'@' is only valid inside any/all/count/min/max/sum/mean"});
+    ERRS("any(@, true)", {4, 1, "'@' is only valid inside any/all/count/min/max/sum/mean"});
+    ERRS("len(@)", {4, 1, "'@' is only valid inside any/all/count/min/max/sum/mean"});
 }
 
 Test(errors, brackets)
@@ -169,7 +169,7 @@ Test(errors, every_error_is_reported_in_order)
 {
     ERRS("sqr(1) + @ + any(x) or a[x] = 'q\\z'",
          {0, 3, "unknown function 'sqr'"},
-         {9, 1, "'@' is only valid inside any/all/count"},
+         {9, 1, "'@' is only valid inside any/all/count/min/max/sum/mean"},
          {13, 3, "'any' takes 2 arguments, got 1"},
          {25, 1, "expected an index or a quoted key inside '[]', found 'x'"},
          {28, 1, "'=' is not an operator; use '=='"},

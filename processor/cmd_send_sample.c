@@ -1,6 +1,7 @@
-/* processor/sample.c — the sample alert generator: each alert's values come from
- * its own xoshiro256** stream and are written straight into the caller's buffer. */
-#include "processor/sample.h"
+/* processor/cmd_send_sample.c — the sample alert generator behind `send`: each
+ * alert's values come from its own xoshiro256** stream and are written
+ * straight into the caller's buffer. */
+#include "processor/cmd_send_sample.h"
 
 #include <math.h>
 #include <string.h>

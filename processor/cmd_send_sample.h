@@ -1,5 +1,6 @@
-/* processor/sample.h — the sample alert stream: deterministic alerts shaped like
- * alert_stream's sample alert, written as Python str(dict) text or compact JSON. */
+/* processor/cmd_send_sample.h — the sample alert stream of `send`: deterministic
+ * alerts shaped like alert_stream's sample alert, written as Python str(dict)
+ * text or compact JSON. */
 #ifndef PROC_SAMPLE_H
 #define PROC_SAMPLE_H
 
