@@ -103,7 +103,7 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     case RULE_ARG_WATCH: {
         const char *name = rule_watch_name(p->watch, in->op, in->arg);
         fputs("  ; ", out);
-        print_string(out, name, strlen(name));
+        rule_print_string(out, name, strlen(name));
         break;
     }
     default:
