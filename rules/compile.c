@@ -18,6 +18,7 @@ typedef struct {
 
 static const rule_ast *node_at(const compiler *c, int32_t n) { return &c->t->nodes[n]; }
 static int32_t kid(const compiler *c, int32_t first, uint32_t k) { return c->t->kids[first + (int32_t)k]; }
+static bool compile_inset(compiler *c, uint32_t seg, const rule_ast *a);
 
 static bool grow(compiler *c, void **items, uint32_t *cap, uint32_t n, size_t size)
 {
@@ -435,6 +436,8 @@ static void compile_value(compiler *c, uint32_t seg, int32_t n)
         break;
     }
     case AST_IN:
+        if (compile_inset(c, seg, a))
+            break;
         for (uint32_t k = 0; k < (uint32_t)a->b; k++)
             compile_value(c, seg, kid(c, a->a, k));
         emit(c, seg, a->op, a->b - 1);
@@ -446,6 +449,36 @@ static void compile_value(compiler *c, uint32_t seg, int32_t n)
         materialize(c, seg, n);
         break;
     }
+}
+
+/* `x in (...)` whose list is INSET_MIN constants or more: x, then one INSET
+ * (NOTINSET) of the list as a hash set. Returns false, having emitted
+ * nothing, for a shorter list or one with a computed item. */
+static bool compile_inset(compiler *c, uint32_t seg, const rule_ast *a)
+{
+    enum { INSET_MIN = 16 }; /* below, comparing in turn costs no more than hashing */
+    uint32_t n = (uint32_t)a->b - 1;
+    rule_program *p = c->p;
+    if (n < INSET_MIN)
+        return false;
+    for (uint32_t k = 1; k <= n; k++)
+        if (node_at(c, kid(c, a->a, k))->kind != AST_LIT)
+            return false;
+    rule_inset *set = rule_inset_new();
+    rule_inset **sets = set ? realloc(p->sets, (p->n_sets + 1) * sizeof *sets) : NULL;
+    for (uint32_t k = 1; sets && k <= n; k++)
+        if (rule_inset_add(set, &node_at(c, kid(c, a->a, k))->lit))
+            sets = NULL;
+    if (!sets) {
+        rule_inset_free(set);
+        c->oom = true;
+        return true;
+    }
+    p->sets = sets;
+    p->sets[p->n_sets] = set;
+    compile_value(c, seg, kid(c, a->a, 0));
+    emit(c, seg, a->op == RULE_OP_IN ? RULE_OP_INSET : RULE_OP_NOTINSET, (int32_t)p->n_sets++);
+    return true;
 }
 
 /* A segment's whole code: the condition, then RET with its answer. */
@@ -486,6 +519,9 @@ void rule_program_free(rule_program *p)
     free(p->segs);
     free(p->consts);
     free(p->rels);
+    for (uint32_t k = 0; k < p->n_sets; k++)
+        rule_inset_free(p->sets[k]);
+    free(p->sets);
     free(p->name);
     free(p->where);
     rule_arena_free(&p->arena);

@@ -128,7 +128,7 @@ static void program_reads(const rule_insn *code, uint32_t n, bool *consts, bool 
         uint8_t op = code[pc].op, kind = rule_op_kind[op];
         *consts |= kind == RULE_ARG_CONST || kind == RULE_ARG_PATH_CONST ||
                    (kind == RULE_ARG_FUSED && (op < RULE_OP_PDJF_EQ || op > RULE_OP_PDJT_GE));
-        *preds |= kind == RULE_ARG_PRED;
+        *preds |= kind == RULE_ARG_PRED || kind == RULE_ARG_SET; /* both read the ENTERed program */
         pc += op == RULE_OP_CONEK ? code[pc].b : op == RULE_OP_PQUANT;
     }
 }

@@ -16,16 +16,23 @@ from harness import unique
 FIRST, SECOND = 2_000, 2_000
 
 
-def test_drain_waits_for_a_killed_member_to_time_out_then_commits_everything(kafka1, tmp_path):
+def member_of_a_group(kafka1, tmp_path, name, partitions):
+    """A running at_least_once member of a new group, which has committed FIRST alerts of a new
+    input topic: (bootstrap, input, output, group, config, member)."""
     b = kafka1.bootstrap
-    src = kafka1.create_topic(unique("drain-in"), 4)
-    out = kafka1.create_topic(unique("drain-all"), 2)
-    group = unique("drain")
+    src = kafka1.create_topic(unique(f"{name}-in"), partitions)
+    out = kafka1.create_topic(unique(f"{name}-all"), 2)
+    group = unique(name)
     cfg = harness.write_config(tmp_path / "run.cfg", b, [src], group, [("all", out, "true")],
                                guarantee="at_least_once")
     harness.send(b, src, FIRST, seed=1)
     member = harness.Processor(cfg, tmp_path / "member.log")
     harness.wait_committed(b, group, src, 120, member.check_alive)
+    return b, src, out, group, cfg, member
+
+
+def test_drain_waits_for_a_killed_member_to_time_out_then_commits_everything(kafka1, tmp_path):
+    b, src, out, group, cfg, member = member_of_a_group(kafka1, tmp_path, "drain", 4)
     member.kill()  # a member of the group until session.timeout.ms (6 s) passes
 
     harness.send(b, src, SECOND, seed=2)
@@ -56,15 +63,7 @@ def test_drain_waits_for_a_killed_member_to_time_out_then_commits_everything(kaf
 
 
 def test_drain_refuses_while_a_member_of_the_group_lives(kafka1, tmp_path):
-    b = kafka1.bootstrap
-    src = kafka1.create_topic(unique("drain-live-in"), 2)
-    out = kafka1.create_topic(unique("drain-live-all"), 2)
-    group = unique("drain-live")
-    cfg = harness.write_config(tmp_path / "run.cfg", b, [src], group, [("all", out, "true")],
-                               guarantee="at_least_once")
-    harness.send(b, src, FIRST, seed=1)
-    member = harness.Processor(cfg, tmp_path / "member.log")
-    harness.wait_committed(b, group, src, 120, member.check_alive)
+    _, _, _, group, cfg, member = member_of_a_group(kafka1, tmp_path, "drain-live", 2)
 
     t0 = time.monotonic()
     drain = harness.Processor(cfg, tmp_path / "drain.log", until_eof=True)

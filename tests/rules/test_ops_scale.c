@@ -8,27 +8,12 @@
 #include <string.h>
 
 #include "rules/rules.h"
+#include "tests/rules/match.h"
 
 static const char ALERT[] = "{'diaSource': {'diaSourceId': 4242, 'filterName': 'x4242', 'snr': 7.5}, "
                             "'prv_diaSources': [{'snr': 1.0}, {'snr': 50.0}]}";
 
-/* Whether where matches ALERT; the rule must compile. */
-static int matches(const char *where)
-{
-    alert_doc doc;
-    alert_doc_init(&doc);
-    alert_error aerr;
-    cr_assert_eq(alert_parse(&doc, ALERT, strlen(ALERT), ALERT_FORMAT_AUTO, &aerr), 0, "alert: %s", aerr.msg);
-    rule_set *rs = rule_set_new();
-    rule_error errs[4];
-    size_t n = 0;
-    cr_assert_eq(rule_set_add(rs, "t", where, errs, 4, &n), 0, "does not compile: %s", n ? errs[0].msg : "?");
-    unsigned char m = 2;
-    rule_set_eval(rs, &doc, &m);
-    rule_set_free(rs);
-    alert_doc_free(&doc);
-    return m;
-}
+static int matches(const char *where) { return rule_matches_on(ALERT, where); }
 
 /* "PATH == 0 OP PATH == 1 OP ... PATH == n-1", then TAIL; with an OP that
  * names the path itself, the first term is PATH and the others only OP. */
@@ -116,4 +101,73 @@ Test(ops_scale, an_in_list_of_a_hundred_thousand_strings)
     cr_assert_eq(matches(not_in), 0);
     cr_assert_eq(matches(short_in), 0); /* x0 .. x4241 */
     free(in), free(not_in), free(short_in);
+}
+
+/* INSET answers as IN does, value kind by value kind: the same list below
+ * INSET's threshold (compared in turn) and padded above it (hashed). */
+static char *padded(const char *x, const char *op, const char *items, int pad)
+{
+    size_t cap = strlen(items) + (size_t)pad * 16 + 128, len = 0;
+    char *s = malloc(cap);
+    len += (size_t)snprintf(s, cap, "%s %s (%s", x, op, items);
+    for (int i = 0; i < pad; i++)
+        len += (size_t)snprintf(s + len, cap - len, ", 'pad%d'", i);
+    snprintf(s + len, cap - len, ")");
+    return s;
+}
+
+Test(ops_scale, a_hashed_in_list_answers_as_the_compared_one)
+{
+    static const struct {
+        const char *x, *items;
+    } cases[] = {
+        {"diaSource.diaSourceId", "4242"},         {"diaSource.diaSourceId", "4242.0"},
+        {"diaSource.diaSourceId", "4242.5, 1"},    {"diaSource.snr", "7.5"},
+        {"diaSource.snr", "7, 8"},                 {"diaSource.snr", "'7.5'"},
+        {"diaSource.filterName", "'x4242'"},       {"diaSource.filterName", "'x424', 'X4242'"},
+        {"diaSource.nothing", "null, 1"},          {"(1 == 1)", "1"},
+        {"(1 == 1)", "true"},                        {"(0 == 1)", "0.0"},
+        {"diaSource.snr * 0", "-0.0"},             {"9007199254740993", "9007199254740992.0"},
+        {"prv_diaSources", "1, 2"},                {"''", "''"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int neg = 0; neg < 2; neg++) {
+            const char *op = neg ? "not in" : "in";
+            char *few = padded(cases[i].x, op, cases[i].items, 0), *many = padded(cases[i].x, op, cases[i].items, 20);
+            int want = matches(few), got = matches(many);
+            cr_expect_eq(got, want, "%s %s (%s): hashed %d, compared %d", cases[i].x, op, cases[i].items, got, want);
+            free(few), free(many);
+        }
+    /* And the answers themselves, for the record. */
+    char *s = padded("diaSource.diaSourceId", "in", "4242.0", 20);
+    cr_assert_eq(matches(s), 1);
+    free(s);
+    s = padded("diaSource.nothing", "not in", "1", 20);
+    cr_assert_eq(matches(s), 0); /* null is in nothing and not-in nothing */
+    free(s);
+}
+
+Test(ops_scale, a_long_constant_in_list_is_one_hashed_instruction)
+{
+    char *where = in_list("in", 1000);
+    rule_set *rs = rule_set_new();
+    rule_error errs[1];
+    size_t n = 0;
+    cr_assert_eq(rule_set_add(rs, "ids", where, errs, 1, &n), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    rule_set_disasm(rs, 0, out);
+    fclose(out);
+    const char *main_code = strstr(text, "main:\n");
+    cr_assert_not_null(main_code, "%s", text);
+    cr_assert_str_eq(main_code, "main:\n"
+                                "   0  PATH       1  ; diaSource.filterName\n"
+                                "   1  INSET      0  ; 1000 constants, hashed\n"
+                                "   2  JUMPF      4\n"
+                                "   3  RET        1  ; match\n"
+                                "   4  RET        0  ; no match\n");
+    free(text);
+    free(where);
+    rule_set_free(rs);
 }
