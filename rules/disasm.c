@@ -100,6 +100,9 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     case RULE_ARG_DEF:
         fprintf(out, "  ; $%s", p->defs[in->arg].name);
         break;
+    case RULE_ARG_SET:
+        fprintf(out, "  ; %u constants, hashed", rule_inset_count(p->sets[in->arg]));
+        break;
     case RULE_ARG_WATCH: {
         const char *name = rule_watch_name(p->watch, in->op, in->arg);
         fputs("  ; ", out);

@@ -195,6 +195,16 @@ rule_value rule_arith(rule_opcode op, const rule_value *a, const rule_value *b);
 rule_value rule_negate(const rule_value *a);
 bool rule_in(const rule_value *x, const rule_value *items, uint32_t n);
 
+/* The constants of a long `in` list as a hash set (inset.c): rule_inset_has(s, x)
+ * is rule_in(x, the items added) in one probe. */
+typedef struct rule_inset rule_inset;
+rule_inset *rule_inset_new(void);
+/* Adds v (a constant); 0, or -1 when out of memory. */
+int rule_inset_add(rule_inset *s, const rule_value *v);
+bool rule_inset_has(const rule_inset *s, const rule_value *x);
+uint32_t rule_inset_count(const rule_inset *s); /* distinct members that can equal anything */
+void rule_inset_free(rule_inset *s);
+
 /* The builtins abs() and len(), inline: the VM runs them without a call. */
 static inline rule_value rule_abs(const rule_value *v)
 {
@@ -415,6 +425,8 @@ struct rule_program {
      * before it, so that none reads itself, even through others. */
     const rule_program *defs;
     uint32_t n_defs;
+    rule_inset **sets; /* INSET's operand indexes them: long `in` lists of constants */
+    uint32_t n_sets;
     rule_arena arena; /* strings, steps */
     const rule_watch *watch; /* the set's, which WATCHLIST and WATCHMAP name */
 };
