@@ -34,8 +34,10 @@ static void run_usage(FILE *out)
                  "  -v, --verbose      log debug lines too\n"
                  "  -q, --quiet        log warnings and errors only\n"
                  "  -h, --help         this help\n\n"
-                 "SIGINT/SIGTERM commit what is in flight and exit 0; SIGHUP reloads the rules.\n"
-                 "Exit status: 0 stopped or drained, 1 configuration, connection or fatal Kafka error, 2 usage.\n");
+                 "SIGINT/SIGTERM commit what is in flight and exit 0; what cannot commit within 3 s is\n"
+                 "left to the broker (exit 1). SIGHUP reloads the rules.\n"
+                 "Exit status: 0 stopped or drained, 1 configuration, connection or fatal Kafka error, a\n"
+                 "cluster silent for kafka_unreachable_timeout_ms, or a drain not committed; 2 usage.\n");
 }
 
 int proc_cmd_run(int argc, char **argv)

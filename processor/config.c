@@ -328,6 +328,8 @@ typedef struct {
     proc_diags *diags;
     char *text;       /* the bytes of text_file, read when a rule's column is needed */
     const char *text_file;
+    size_t *line_at;  /* line_at[i]: offset in text of line i + 1 (100,000 rules: no rescans) */
+    size_t n_lines;
     char **kafka_names; /* librdkafka's property names, read on the first misspelt one */
     size_t n_kafka_names;
 } loader;
@@ -448,12 +450,36 @@ static const char *skip_string(const char *p)
     return *p ? p + 1 : p;
 }
 
-static const char *line_start(const char *text, int line)
+static const char *line_start(const loader *L, int line)
 {
-    const char *p = text;
-    for (int l = 1; l < line && p; l++)
-        p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
-    return p;
+    return line >= 1 && (size_t)line <= L->n_lines ? L->text + L->line_at[line - 1] : NULL;
+}
+
+/* Indexes the start of every line of L->text. */
+static void index_lines(loader *L)
+{
+    free(L->line_at);
+    L->line_at = NULL;
+    L->n_lines = 0;
+    if (!L->text)
+        return;
+    size_t cap = 1024;
+    L->line_at = malloc(cap * sizeof *L->line_at);
+    for (const char *p = L->text; L->line_at; p++) {
+        if (L->n_lines == cap) {
+            size_t *grown = realloc(L->line_at, (cap *= 2) * sizeof *grown);
+            if (!grown) {
+                free(L->line_at);
+                L->line_at = NULL;
+                L->n_lines = 0;
+                return;
+            }
+            L->line_at = grown;
+        }
+        L->line_at[L->n_lines++] = (size_t)(p - L->text);
+        if (!(p = strchr(p, '\n')))
+            break;
+    }
 }
 
 /* Finds the value of the nth setting called `name` on the line that starts
@@ -491,8 +517,9 @@ static const char *source_value(loader *L, const config_setting_t *s, int nth)
         free(L->text);
         L->text_file = file_of(L, s);
         L->text = read_text(L->text_file);
+        index_lines(L);
     }
-    const char *bol = L->text ? line_start(L->text, config_setting_source_line(s)) : NULL;
+    const char *bol = L->text ? line_start(L, config_setting_source_line(s)) : NULL;
     return bol ? find_value(bol, config_setting_name(s), nth) : NULL;
 }
 
@@ -928,19 +955,37 @@ static void check_unique_topics(loader *L, const config_t *lc, const proc_config
             }
 }
 
+static const proc_config *sorting; /* qsort has no context argument */
+
+static int by_name_then_index(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sorting->rules[i].name, sorting->rules[j].name);
+    return c ? c : (i > j) - (i < j);
+}
+
+/* Sorted, not compared pairwise: a config may hold 100,000 rules. */
 static void check_unique_names(loader *L, const config_t *lc, const proc_config *cfg)
 {
     const config_setting_t *list = config_lookup(lc, "rules");
-    for (size_t i = 0; i < cfg->n_rules; i++)
-        for (size_t j = 0; cfg->rules[i].name && j < i; j++)
-            if (cfg->rules[j].name && !strcmp(cfg->rules[i].name, cfg->rules[j].name)) {
-                const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-                const config_setting_t *first = config_setting_get_elem(list, (unsigned)j);
-                const config_setting_t *name = config_setting_get_member(e, "name");
-                DIAG(L, name, "duplicate rule name '%s' (first used at line %d)", cfg->rules[i].name,
-                     config_setting_source_line(config_setting_get_member(first, "name")));
-                break;
-            }
+    size_t *order = malloc((cfg->n_rules + 1) * sizeof *order), n = 0;
+    for (size_t i = 0; order && i < cfg->n_rules; i++)
+        if (cfg->rules[i].name)
+            order[n++] = i;
+    sorting = cfg;
+    if (order)
+        qsort(order, n, sizeof *order, by_name_then_index);
+    for (size_t k = 1, first = 0; order && k < n; k++) {
+        if (strcmp(cfg->rules[order[k]].name, cfg->rules[order[first]].name)) {
+            first = k;
+            continue;
+        }
+        const config_setting_t *name = config_setting_get_member(config_setting_get_elem(list, (unsigned)order[k]), "name");
+        DIAG(L, name, "duplicate rule name '%s' (first used at line %d)", cfg->rules[order[k]].name,
+             config_setting_source_line(
+                 config_setting_get_member(config_setting_get_elem(list, (unsigned)order[first]), "name")));
+    }
+    free(order);
 }
 
 /* ---- Avro schema files and encodings ---- */
@@ -1012,7 +1057,7 @@ static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg
     const char *quote = source_value(L, where, nth);
     if (!quote || *quote != '"')
         return;
-    const char *bol = line_start(L->text, rule->line);
+    const char *bol = line_start(L, rule->line);
     for (const char *p = bol; p < quote; p++)
         if (*p == '\n') {
             rule->line++;
@@ -1114,6 +1159,7 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
     }
     config_destroy(&lc);
     free(L.text);
+    free(L.line_at);
     for (size_t i = 0; i < L.n_kafka_names; i++)
         free(L.kafka_names[i]);
     free(L.kafka_names);

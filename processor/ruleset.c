@@ -8,6 +8,7 @@
 #include <string.h>
 
 enum { MAX_ERRS_PER_RULE = 16 };
+enum { SHOWN_AROUND = 60 }; /* bytes of a rule's text shown each side of an error */
 
 /* Bytes of the raw (escaped) text that spell the first `offset` bytes of the
  * decoded text, with libconfig's escapes: \xhh is four bytes for one, any
@@ -56,10 +57,24 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const c
         start = strlen(shown);
     if (end > strlen(shown))
         end = strlen(shown);
+    /* A long text (a pasted list of ids can be megabytes) is cut to a window
+     * around the spot, marked with "...": the message stays a few lines. */
+    size_t from = start > SHOWN_AROUND ? start - SHOWN_AROUND : 0, to = end + SHOWN_AROUND;
+    if (to > strlen(shown))
+        to = strlen(shown);
+    while (from > 0 && ((unsigned char)shown[from] & 0xC0) == 0x80)
+        from--;
+    while (shown[to] && ((unsigned char)shown[to] & 0xC0) == 0x80)
+        to++;
+    const char *lead = from > 0 ? "..." : "", *trail = shown[to] ? "..." : "";
+    size_t col = rule->col > 0 ? (size_t)rule->col + columns(shown, start) : 0;
+    shown += from;
+    start -= from;
+    end = end - from < to - from ? end - from : to - from;
     size_t tildes = end > start ? columns(shown + start, end - start) - 1 : 0;
     char marker[512];
-    /* under `    KEY = "` */
-    size_t m = (size_t)snprintf(marker, sizeof marker, "%*s", (int)(8 + columns(key, strlen(key))), "");
+    /* under `    KEY = "` and the "..." that says the text is cut */
+    size_t m = (size_t)snprintf(marker, sizeof marker, "%*s", (int)(8 + columns(key, strlen(key)) + strlen(lead)), "");
     /* A tab in the text is a tab in the marker line, so that the caret lines up. */
     for (size_t i = 0; i < start && m < sizeof marker - 2; i++)
         if (shown[i] == '\t')
@@ -70,12 +85,13 @@ static void add_error(const proc_config *cfg, const proc_rule_cfg *rule, const c
     for (size_t i = 0; i < tildes && m < sizeof marker - 1; i++)
         marker[m++] = '~';
     marker[m] = '\0';
-    if (rule->col > 0)
-        proc_diags_add(diags, "%s:%d:%zu: %s '%s': %s\n    %s = \"%s\"\n%s", file, rule->line,
-                       (size_t)rule->col + columns(shown, start), what, rule->name, e->msg, key, shown, marker);
+    int n = (int)(to - from);
+    if (col > 0)
+        proc_diags_add(diags, "%s:%d:%zu: %s '%s': %s\n    %s = \"%s%.*s%s\"\n%s", file, rule->line, col, what,
+                       rule->name, e->msg, key, lead, n, shown, trail, marker);
     else
-        proc_diags_add(diags, "%s:%d: %s '%s': %s (at offset %zu of %s)\n    %s = \"%s\"\n%s", file, rule->line,
-                       what, rule->name, e->msg, e->offset, key, key, shown, marker);
+        proc_diags_add(diags, "%s:%d: %s '%s': %s (at offset %zu of %s)\n    %s = \"%s%.*s%s\"\n%s", file,
+                       rule->line, what, rule->name, e->msg, e->offset, key, key, lead, n, shown, trail, marker);
 }
 
 /* The config's definitions declared in rs; errors to diags. Returns 0 or -1. */

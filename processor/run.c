@@ -21,6 +21,7 @@
 #include "processor/run_output.h"
 #include "processor/run_positions.h"
 #include "processor/run_rules.h"
+#include "processor/run_teardown.h"
 #include "processor/run_watch.h"
 #include "processor/ruleset.h"
 
@@ -677,21 +678,6 @@ static int fail(const char *msg, const char *detail)
     return -1;
 }
 
-/* The logical offset auto.offset.reset names in conf, or INVALID ("error":
- * leave it to librdkafka). */
-static int64_t offset_reset(const rd_kafka_conf_t *conf)
-{
-    char v[32];
-    size_t n = sizeof v;
-    if (rd_kafka_conf_get(conf, "auto.offset.reset", v, &n) != RD_KAFKA_CONF_OK)
-        return RD_KAFKA_OFFSET_INVALID;
-    if (!strcmp(v, "smallest") || !strcmp(v, "earliest") || !strcmp(v, "beginning"))
-        return RD_KAFKA_OFFSET_BEGINNING;
-    if (!strcmp(v, "largest") || !strcmp(v, "latest") || !strcmp(v, "end"))
-        return RD_KAFKA_OFFSET_END;
-    return RD_KAFKA_OFFSET_INVALID;
-}
-
 static int create_clients(run_state *r)
 {
     char err[512];
@@ -706,7 +692,7 @@ static int create_clients(run_state *r)
     rd_kafka_conf_t *cc = proc_kafka_consumer_conf(&r->cfg, r->opts.until_eof, err, sizeof err);
     if (!cc)
         return fail("bad consumer configuration", err);
-    r->offset_reset = offset_reset(cc);
+    r->offset_reset = proc_kafka_offset_reset(cc);
     rd_kafka_conf_set_opaque(cc, r);
     rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
     rd_kafka_conf_set_error_cb(cc, on_error);
@@ -720,51 +706,9 @@ static int create_clients(run_state *r)
  * topic does not exist; adds every partition of the input topics to all. */
 static int check_input_topics(run_state *r, rd_kafka_topic_partition_list_t *all)
 {
-    char msg[512];
-    for (size_t i = 0; i < r->cfg.n_input_topics; i++) {
-        const char *name = r->cfg.input_topics[i];
-        rd_kafka_topic_t *t = rd_kafka_topic_new(r->consumer, name, NULL);
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t e = t ? rd_kafka_metadata(r->consumer, 0, t, &md, STARTUP_TIMEOUT_MS) : rd_kafka_last_error();
-        if (!e && md->topic_cnt == 1)
-            e = md->topics[0].err;
-        for (int p = 0; !e && p < md->topics[0].partition_cnt; p++)
-            rd_kafka_topic_partition_list_add(all, name, md->topics[0].partitions[p].id)->offset = RD_KAFKA_OFFSET_INVALID;
-        if (md)
-            rd_kafka_metadata_destroy(md);
-        if (t)
-            rd_kafka_topic_destroy(t);
-        if (e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-            snprintf(msg, sizeof msg, "no answer within %d s: %s", STARTUP_TIMEOUT_MS / 1000, rd_kafka_err2str(e));
-            return fail("cannot reach the Kafka cluster", msg);
-        }
-        if (e) {
-            snprintf(msg, sizeof msg, "input topic '%s': %s", name, rd_kafka_err2str(e));
-            return fail("cannot read an input topic", msg);
-        }
-    }
-    return 0;
-}
-
-/* Sets each partition of all to the group's committed offset or, with none,
- * to where auto.offset.reset (reset) says. Left at INVALID, librdkafka would
- * look the committed offsets up itself but then wait 100 ms (a fixed backoff)
- * before asking for the earliest offset of each partition that has none: a
- * tenth of a 20,000-alert drain. On any error the partition is left to it. */
-static void start_offsets(run_state *r, rd_kafka_topic_partition_list_t *all, int64_t reset)
-{
-    if (rd_kafka_committed(r->consumer, all, STARTUP_TIMEOUT_MS)) {
-        for (int i = 0; i < all->cnt; i++)
-            all->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
-        return;
-    }
-    for (int i = 0; i < all->cnt; i++) {
-        rd_kafka_topic_partition_t *p = &all->elems[i];
-        if (p->err)
-            p->offset = RD_KAFKA_OFFSET_INVALID;
-        else if (p->offset < 0)
-            p->offset = reset;
-    }
+    char err[512];
+    const char *what = proc_kafka_input_partitions(r->consumer, &r->cfg, all, STARTUP_TIMEOUT_MS, err, sizeof err);
+    return what ? fail(what, err) : 0;
 }
 
 /* Subscribes in the group, or, for --until-eof, takes every partition: a
@@ -774,7 +718,7 @@ static int consume_from(run_state *r, rd_kafka_topic_partition_list_t *all)
 {
     rd_kafka_resp_err_t e;
     if (r->opts.until_eof) {
-        start_offsets(r, all, r->offset_reset);
+        proc_drain_start_offsets(r->consumer, all, r->offset_reset, STARTUP_TIMEOUT_MS);
         if (proc_drain_precheck(r->consumer, all, r->cfg.group, r->opts.stop))
             return -1;
         r->failed |= proc_positions_set_list(&r->pos, all) != 0;
@@ -844,32 +788,6 @@ static int start(run_state *r, rule_set *rs, proc_input *in)
     return 0;
 }
 
-typedef struct {
-    rd_kafka_t *consumer, *producer;
-    bool keep_consumer; /* closed but not destroyed: see consumer_destroyable */
-    bool keep_producer; /* a call abandoned on it still runs: leave it to the exit */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-} teardown;
-
-static void *teardown_main(void *arg)
-{
-    teardown *t = arg;
-    if (t->consumer) {
-        rd_kafka_consumer_close(t->consumer);
-        if (!t->keep_consumer)
-            rd_kafka_destroy(t->consumer);
-    }
-    if (t->producer && !t->keep_producer)
-        rd_kafka_destroy(t->producer);
-    pthread_mutex_lock(&t->mu);
-    t->done = true;
-    pthread_cond_signal(&t->cv);
-    pthread_mutex_unlock(&t->mu);
-    return NULL;
-}
-
 /* librdkafka before 2.3.0 aborts the process (assertion `assignor_state' in
  * rd_kafka_sticky_assignor_state_destroy, librdkafka issue #4312) when a
  * consumer that joined a cooperative-sticky group is destroyed before its first
@@ -881,21 +799,14 @@ static bool consumer_destroyable(run_state *r)
     return r->assigned_once || rd_kafka_version() >= 0x020300ff || !protocol || strcmp(protocol, "COOPERATIVE") != 0;
 }
 
-/* Closes and destroys both clients, giving up after SHUTDOWN_TIMEOUT_MS: a
- * consumer destroyed right after a transaction has been seen to hang, and a
- * supervisor waiting on us must not. Returns false when it gave up (the
- * clients, and r which their callbacks use, are then left alive), or when
- * the consumer had to be kept (consumer_destroyable). */
+/* Closes and destroys both clients (proc_teardown), giving up after
+ * SHUTDOWN_TIMEOUT_MS, or SHUTDOWN_LOST_MS when the cluster is silent. Returns
+ * false when r must stay alive: the clients, whose callbacks use it, were left
+ * (it gave up, the consumer had to be kept, a call was abandoned on the producer). */
 static bool destroy_clients(run_state *r)
 {
     r->closing = true;
-    teardown *t = calloc(1, sizeof *t);
-    if (!t)
-        return false;
-    *t = (teardown){.consumer = r->consumer,
-                    .producer = r->producer,
-                    .keep_consumer = r->consumer && !consumer_destroyable(r),
-                    .keep_producer = r->abandoned};
+    bool keep_consumer = r->consumer && !consumer_destroyable(r);
     /* With the cluster gone, closing waits on it for nothing: a stop must be quick. */
     int timeout_ms = r->abandoned || (r->watch && proc_watch_silent(r->watch) >= PROC_WATCH_PROBE_MS / 1000.0)
                          ? SHUTDOWN_LOST_MS
@@ -905,36 +816,8 @@ static bool destroy_clients(run_state *r)
         r->watch = NULL;
         proc_watch_free(w);
     }
-    pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
-    pthread_t th;
-    if (pthread_create(&th, NULL, teardown_main, t)) {
-        free(t);
-        return false;
-    }
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L)
-        deadline.tv_sec++, deadline.tv_nsec -= 1000000000L;
-    pthread_mutex_lock(&t->mu);
-    while (!t->done && pthread_cond_timedwait(&t->cv, &t->mu, &deadline) == 0)
-        ;
-    bool done = t->done;
-    pthread_mutex_unlock(&t->mu);
-    if (!done) {
-        pthread_detach(th);
-        proc_log(PROC_LOG_WARN, "librdkafka did not shut down in time; exiting anyway", "timeout_ms=%d",
-                 timeout_ms);
-        return false;
-    }
-    pthread_join(th, NULL);
-    bool kept = t->keep_consumer || t->keep_producer; /* their callbacks may still use r */
-    pthread_mutex_destroy(&t->mu);
-    pthread_cond_destroy(&t->cv);
-    free(t);
-    return !kept;
+    return proc_teardown(r->consumer, r->producer, keep_consumer, r->abandoned, timeout_ms) && !keep_consumer &&
+           !r->abandoned; /* kept clients' callbacks may still use r */
 }
 
 int proc_run(const proc_run_opts *opts)

@@ -142,3 +142,20 @@ int proc_drain_verify(rd_kafka_t *consumer, const char *last_error)
     rd_kafka_topic_partition_list_destroy(read);
     return status;
 }
+
+void proc_drain_start_offsets(rd_kafka_t *consumer, rd_kafka_topic_partition_list_t *all, int64_t reset,
+                              int timeout_ms)
+{
+    if (rd_kafka_committed(consumer, all, timeout_ms)) {
+        for (int i = 0; i < all->cnt; i++)
+            all->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+        return;
+    }
+    for (int i = 0; i < all->cnt; i++) {
+        rd_kafka_topic_partition_t *p = &all->elems[i];
+        if (p->err)
+            p->offset = RD_KAFKA_OFFSET_INVALID;
+        else if (p->offset < 0)
+            p->offset = reset;
+    }
+}

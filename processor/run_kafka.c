@@ -107,3 +107,44 @@ fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
 }
+
+int64_t proc_kafka_offset_reset(const rd_kafka_conf_t *conf)
+{
+    char v[32];
+    size_t n = sizeof v;
+    if (rd_kafka_conf_get(conf, "auto.offset.reset", v, &n) != RD_KAFKA_CONF_OK)
+        return RD_KAFKA_OFFSET_INVALID;
+    if (!strcmp(v, "smallest") || !strcmp(v, "earliest") || !strcmp(v, "beginning"))
+        return RD_KAFKA_OFFSET_BEGINNING;
+    if (!strcmp(v, "largest") || !strcmp(v, "latest") || !strcmp(v, "end"))
+        return RD_KAFKA_OFFSET_END;
+    return RD_KAFKA_OFFSET_INVALID;
+}
+
+const char *proc_kafka_input_partitions(rd_kafka_t *consumer, const proc_config *cfg,
+                                        rd_kafka_topic_partition_list_t *all, int timeout_ms, char *err, size_t errcap)
+{
+    for (size_t i = 0; i < cfg->n_input_topics; i++) {
+        const char *name = cfg->input_topics[i];
+        rd_kafka_topic_t *t = rd_kafka_topic_new(consumer, name, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = t ? rd_kafka_metadata(consumer, 0, t, &md, timeout_ms) : rd_kafka_last_error();
+        if (!e && md->topic_cnt == 1)
+            e = md->topics[0].err;
+        for (int p = 0; !e && p < md->topics[0].partition_cnt; p++)
+            rd_kafka_topic_partition_list_add(all, name, md->topics[0].partitions[p].id)->offset = RD_KAFKA_OFFSET_INVALID;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (t)
+            rd_kafka_topic_destroy(t);
+        if (e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+            snprintf(err, errcap, "no answer within %d s: %s", timeout_ms / 1000, rd_kafka_err2str(e));
+            return "cannot reach the Kafka cluster";
+        }
+        if (e) {
+            snprintf(err, errcap, "input topic '%s': %s", name, rd_kafka_err2str(e));
+            return "cannot read an input topic";
+        }
+    }
+    return NULL;
+}

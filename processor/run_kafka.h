@@ -39,4 +39,14 @@ rd_kafka_conf_t *proc_kafka_consumer_conf(const proc_config *cfg, int eof, char 
  * broker after transaction.timeout.ms. NULL with err on a bad property. */
 rd_kafka_conf_t *proc_kafka_producer_conf(const proc_config *cfg, char *err, size_t errcap);
 
+/* Adds every partition of cfg's input topics to all, asking the cluster at
+ * most timeout_ms per topic. Returns NULL, or what failed ("cannot reach the
+ * Kafka cluster", "cannot read an input topic") with the detail in err. */
+const char *proc_kafka_input_partitions(rd_kafka_t *consumer, const proc_config *cfg,
+                                        rd_kafka_topic_partition_list_t *all, int timeout_ms, char *err, size_t errcap);
+
+/* The logical offset auto.offset.reset names in conf, or INVALID ("error":
+ * leave it to librdkafka). */
+int64_t proc_kafka_offset_reset(const rd_kafka_conf_t *conf);
+
 #endif

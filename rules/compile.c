@@ -12,10 +12,13 @@ typedef struct {
     uint32_t cap_consts, cap_rels, cap_segs;
     int32_t label_seg, label_pc; /* the last jump target placed: no instruction merges across it */
     bool oom;
+    uint32_t *const_slots; /* open addressing over p->consts: index + 1, 0 free (a list of 1,000,000 ids) */
+    uint32_t n_const_slots; /* a power of two, more than twice n_consts; 0 before the first */
 } compiler;
 
 static const rule_ast *node_at(const compiler *c, int32_t n) { return &c->t->nodes[n]; }
 static int32_t kid(const compiler *c, int32_t first, uint32_t k) { return c->t->kids[first + (int32_t)k]; }
+static bool compile_inset(compiler *c, uint32_t seg, const rule_ast *a);
 
 static bool grow(compiler *c, void **items, uint32_t *cap, uint32_t n, size_t size)
 {
@@ -185,12 +188,57 @@ static bool same_const(const rule_value *a, const rule_value *b)
     }
 }
 
+/* A hash of what same_const compares. */
+static uint32_t const_hash(const rule_value *v)
+{
+    uint64_t h = 1469598103934665603ull ^ v->t;
+    if (v->t == RV_STR) {
+        for (uint32_t i = 0; i < v->n; i++)
+            h = (h ^ (unsigned char)v->u.s[i]) * 1099511628211ull;
+    } else if (v->t != RV_NULL) {
+        uint64_t bits;
+        memcpy(&bits, &v->u, sizeof bits);
+        h = (h ^ bits) * 1099511628211ull;
+        h ^= h >> 29;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The slot of v in c->const_slots: where it is, or the free one where it would go. */
+static uint32_t *const_slot(compiler *c, const rule_value *v)
+{
+    uint32_t mask = c->n_const_slots - 1, h = const_hash(v) & mask;
+    while (c->const_slots[h] && !same_const(&c->p->consts[c->const_slots[h] - 1], v))
+        h = (h + 1) & mask;
+    return &c->const_slots[h];
+}
+
+/* Makes room in the slots for one more constant; false when out of memory. */
+static bool const_room(compiler *c)
+{
+    if (2 * (c->p->n_consts + 1) < c->n_const_slots)
+        return true;
+    uint32_t n = c->n_const_slots ? 2 * c->n_const_slots : 64;
+    uint32_t *old = c->const_slots;
+    if (!(c->const_slots = calloc(n, sizeof *c->const_slots))) {
+        c->const_slots = old;
+        c->oom = true;
+        return false;
+    }
+    free(old);
+    c->n_const_slots = n;
+    for (uint32_t k = 0; k < c->p->n_consts; k++)
+        *const_slot(c, &c->p->consts[k]) = k + 1;
+    return true;
+}
+
 static void emit_const(compiler *c, uint32_t seg, rule_value v)
 {
     rule_program *p = c->p;
-    uint32_t k = 0;
-    while (k < p->n_consts && !same_const(&p->consts[k], &v))
-        k++;
+    if (!const_room(c))
+        return;
+    uint32_t *slot = const_slot(c, &v);
+    uint32_t k = *slot ? *slot - 1 : p->n_consts;
     if (k == p->n_consts) {
         if (!grow(c, (void **)&p->consts, &c->cap_consts, p->n_consts, sizeof *p->consts))
             return;
@@ -205,6 +253,7 @@ static void emit_const(compiler *c, uint32_t seg, rule_value v)
             v.u.s = s;
         }
         p->consts[p->n_consts++] = v;
+        *slot = p->n_consts;
     }
     /* PATH or ELEM then CONST becomes one PATHK or ELEMK, unless a jump lands between them. */
     rule_segment *s = &p->segs[seg];
@@ -387,6 +436,8 @@ static void compile_value(compiler *c, uint32_t seg, int32_t n)
         break;
     }
     case AST_IN:
+        if (compile_inset(c, seg, a))
+            break;
         for (uint32_t k = 0; k < (uint32_t)a->b; k++)
             compile_value(c, seg, kid(c, a->a, k));
         emit(c, seg, a->op, a->b - 1);
@@ -398,6 +449,36 @@ static void compile_value(compiler *c, uint32_t seg, int32_t n)
         materialize(c, seg, n);
         break;
     }
+}
+
+/* `x in (...)` whose list is INSET_MIN constants or more: x, then one INSET
+ * (NOTINSET) of the list as a hash set. Returns false, having emitted
+ * nothing, for a shorter list or one with a computed item. */
+static bool compile_inset(compiler *c, uint32_t seg, const rule_ast *a)
+{
+    enum { INSET_MIN = 16 }; /* below, comparing in turn costs no more than hashing */
+    uint32_t n = (uint32_t)a->b - 1;
+    rule_program *p = c->p;
+    if (n < INSET_MIN)
+        return false;
+    for (uint32_t k = 1; k <= n; k++)
+        if (node_at(c, kid(c, a->a, k))->kind != AST_LIT)
+            return false;
+    rule_inset *set = rule_inset_new();
+    rule_inset **sets = set ? realloc(p->sets, (p->n_sets + 1) * sizeof *sets) : NULL;
+    for (uint32_t k = 1; sets && k <= n; k++)
+        if (rule_inset_add(set, &node_at(c, kid(c, a->a, k))->lit))
+            sets = NULL;
+    if (!sets) {
+        rule_inset_free(set);
+        c->oom = true;
+        return true;
+    }
+    p->sets = sets;
+    p->sets[p->n_sets] = set;
+    compile_value(c, seg, kid(c, a->a, 0));
+    emit(c, seg, a->op == RULE_OP_IN ? RULE_OP_INSET : RULE_OP_NOTINSET, (int32_t)p->n_sets++);
+    return true;
 }
 
 /* A segment's whole code: the condition, then RET with its answer. */
@@ -427,6 +508,7 @@ int rule_compile(const rule_tree *t, rule_paths *ps, rule_program *p)
     } else if (!c.oom) {
         compile_body(&c, main_seg, t->root);
     }
+    free(c.const_slots);
     return c.oom ? -1 : 0;
 }
 
@@ -437,6 +519,9 @@ void rule_program_free(rule_program *p)
     free(p->segs);
     free(p->consts);
     free(p->rels);
+    for (uint32_t k = 0; k < p->n_sets; k++)
+        rule_inset_free(p->sets[k]);
+    free(p->sets);
     free(p->name);
     free(p->where);
     rule_arena_free(&p->arena);

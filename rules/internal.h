@@ -195,6 +195,16 @@ rule_value rule_arith(rule_opcode op, const rule_value *a, const rule_value *b);
 rule_value rule_negate(const rule_value *a);
 bool rule_in(const rule_value *x, const rule_value *items, uint32_t n);
 
+/* The constants of a long `in` list as a hash set (inset.c): rule_inset_has(s, x)
+ * is rule_in(x, the items added) in one probe. */
+typedef struct rule_inset rule_inset;
+rule_inset *rule_inset_new(void);
+/* Adds v (a constant); 0, or -1 when out of memory. */
+int rule_inset_add(rule_inset *s, const rule_value *v);
+bool rule_inset_has(const rule_inset *s, const rule_value *x);
+uint32_t rule_inset_count(const rule_inset *s); /* distinct members that can equal anything */
+void rule_inset_free(rule_inset *s);
+
 /* The builtins abs() and len(), inline: the VM runs them without a call. */
 static inline rule_value rule_abs(const rule_value *v)
 {
@@ -415,6 +425,8 @@ struct rule_program {
      * before it, so that none reads itself, even through others. */
     const rule_program *defs;
     uint32_t n_defs;
+    rule_inset **sets; /* INSET's operand indexes them: long `in` lists of constants */
+    uint32_t n_sets;
     rule_arena arena; /* strings, steps */
     const rule_watch *watch; /* the set's, which WATCHLIST and WATCHMAP name */
 };
@@ -483,8 +495,11 @@ void rule_program_free(rule_program *p);
 int rule_verify(rule_program *p, uint32_t n_paths, char *why, size_t why_len);
 
 void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out);
-/* A number as the shortest text that reads back the same ("5.0", "3.631e-05"); a string quoted and escaped. */
-void rule_print_double(FILE *out, double d);
+/* A value as the disassembler and --explain show it: numbers as the shortest
+ * text that reads back the same ("5.0", "3.631e-05"), strings quoted and
+ * escaped, a node of doc as "a list of N", "a dict of N" or "bytes of N" (with
+ * no doc: "node N"). */
+void rule_print_value(FILE *out, const alert_doc *doc, const rule_value *v);
 void rule_print_string(FILE *out, const char *s, size_t n);
 
 /* Each declared definition's value for doc (null for one with errors), into
@@ -624,8 +639,8 @@ void rule_path_cache_forget(rule_path_cache *c);
  * with epochs. Inline, as it runs once per alert. */
 static inline bool rule_path_cache_next(rule_path_cache *c, uint32_t n_paths)
 {
-    for (rule_value *v = c->path_val, *end = v + n_paths; v < end; v++)
-        v->t = RULE_UNREAD;
+    for (uint32_t k = 0; k < n_paths; k++)
+        c->path_val[k].t = RULE_UNREAD;
     if (++c->epoch != 0)
         return false;
     rule_path_cache_forget(c);

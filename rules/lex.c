@@ -104,8 +104,12 @@ static void lex_string(rule_lexer *lx, rule_token *tok)
 {
     char quote = lx->src[lx->pos];
     size_t start = lx->pos++;
-    /* Decoded text is never longer than the source text. */
-    char *buf = rule_arena_alloc(lx->arena, lx->len - start + 1);
+    /* Decoded text is never longer than the source text up to the closing
+     * quote (not the rest of the rule: 1,000,000 strings in one `in` list). */
+    size_t close = lx->pos;
+    while (close < lx->len && lx->src[close] != quote)
+        close += lx->src[close] == '\\' && close + 1 < lx->len ? 2 : 1;
+    char *buf = rule_arena_alloc(lx->arena, close - start + 1);
     size_t n = 0;
     tok->kind = RULE_TOK_STR;
     while (lx->pos < lx->len && lx->src[lx->pos] != quote) {

@@ -40,7 +40,8 @@
     K(RULE)   /* a rule's index in the set: ENTER, first in the set's copy of a rule whose code   \
                  reads its program's predicates, or constants not in the set's pool (then the     \
                  second operand is 1) */                                                         \
-    K(WATCH)  /* index of one of the set's watchlists (WATCHLIST) or watchmaps (WATCHMAP) */
+    K(WATCH)  /* index of one of the set's watchlists (WATCHLIST) or watchmaps (WATCHMAP) */ \
+    K(SET)    /* index of one of the program's constant sets (rule_inset): INSET, NOTINSET */
 
 /* OP(name, operand kind, pops, pushes). PATHK and ELEMK are PATH or ELEM then
  * CONST, the commonest pair ("field compared with a constant"). JF_xx / JT_xx compare like xx and
@@ -58,7 +59,9 @@
  * run the rules of a group (rule_group) whose opening tests pass, a field's
  * comparisons or a list's any(), all() or count(). MINOF, MAXOF, SUMOF and
  * MEANOF are min/max/sum/mean(LIST, EXPR): their predicate segment is a value
- * segment, EXPR for one element, ended by YIELD. */
+ * segment, EXPR for one element, ended by YIELD. INSET and NOTINSET are IN and
+ * NOTIN of a list of constants long enough to be hashed: one probe of the
+ * program's set, whatever its length. */
 #define RULE_OPCODES(OP)            \
     OP(CONST, CONST, 0, 1)          \
     OP(PATH, PATH, 0, 1)            \
@@ -81,6 +84,8 @@
     OP(NOTNULL, NONE, 1, 1)         \
     OP(IN, COUNT, (a) + 1, 1)       \
     OP(NOTIN, COUNT, (a) + 1, 1)    \
+    OP(INSET, SET, 1, 1)            \
+    OP(NOTINSET, SET, 1, 1)         \
     OP(LEN, NONE, 1, 1)             \
     OP(ABS, NONE, 1, 1)             \
     OP(SQRT, NONE, 1, 1)            \

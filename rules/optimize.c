@@ -7,15 +7,16 @@
 
 #include "rules/optimize.h"
 
-/* Whether some jump of code[0..n) lands on pc. */
-static bool jumped_to(const rule_insn *code, uint32_t n, uint32_t pc)
+/* Marks in target[0..n] (n + 1 bytes) each pc some jump of code[0..n) lands
+ * on: once per program, not a scan per question (a 10,000-term `or` chain). */
+static void mark_jump_targets(const rule_insn *code, uint32_t n, uint8_t *target)
 {
+    memset(target, 0, n + 1);
     for (uint32_t k = 0; k < n; k++) {
         uint8_t kind = rule_op_kind[code[k].op];
-        if ((kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO) && (uint32_t)code[k].arg == pc)
-            return true;
+        if ((kind == RULE_ARG_BRANCH || kind == RULE_ARG_GOTO) && (uint32_t)code[k].arg <= n)
+            target[code[k].arg] = 1;
     }
-    return false;
 }
 
 /* Fuses each PATHK or CONST with the JF_xx or JT_xx after it into PJF_xx or
@@ -25,12 +26,13 @@ static bool jumped_to(const rule_insn *code, uint32_t n, uint32_t pc)
  * constant then costs one dispatch and less stack. The jump stays in place as
  * the target's holder; it must not be a jump target itself, as the stack would
  * differ there. */
-static void fuse(const rule_value *consts, rule_insn *code, uint32_t n, double *doubles, uint32_t *n_doubles)
+static void fuse(const rule_value *consts, rule_insn *code, uint32_t n, const uint8_t *target, double *doubles,
+                 uint32_t *n_doubles)
 {
     for (uint32_t pc = 0; pc + 1 < n; pc++) {
         uint8_t op = code[pc].op, next = code[pc + 1].op;
         if ((op != RULE_OP_PATHK && op != RULE_OP_CONST) || next < RULE_OP_JF_EQ || next > RULE_OP_JT_GE ||
-            jumped_to(code, n, pc + 1))
+            target[pc + 1])
             continue;
         if (op == RULE_OP_CONST) {
             code[pc].op = (uint8_t)(RULE_OP_KJF_EQ + (next - RULE_OP_JF_EQ));
@@ -52,13 +54,14 @@ static void fuse(const rule_value *consts, rule_insn *code, uint32_t n, double *
  * PATH p, or the CONEK. No jump may land after the first. When the value
  * before PATH p is a PATH too (and no jump lands on PATH p), that becomes a
  * PCONE of the cone (fewer than 65536 cones). */
-static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, rule_cone *cones, uint32_t *n_cones)
+static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, const uint8_t *target, rule_cone *cones,
+                       uint32_t *n_cones)
 {
     for (uint32_t pc = 3; pc < n; pc++) {
         rule_insn *first = &code[pc - 3];
         if (code[pc].op != RULE_OP_CONE || code[pc - 1].op != RULE_OP_CONST || code[pc - 2].op != RULE_OP_CONST ||
-            (first->op != RULE_OP_PATHK && first->op != RULE_OP_CONST) || jumped_to(code, n, pc - 2) ||
-            jumped_to(code, n, pc - 1) || jumped_to(code, n, pc))
+            (first->op != RULE_OP_PATHK && first->op != RULE_OP_CONST) || target[pc - 2] || target[pc - 1] ||
+            target[pc])
             continue;
         const rule_value *ra0 = &consts[first->op == RULE_OP_PATHK ? first->b : first->arg],
                          *dec0 = &consts[code[pc - 2].arg], *radius = &consts[code[pc - 1].arg];
@@ -70,7 +73,7 @@ static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, ru
             first->op = RULE_OP_PATH;
             conek.b = 2;
             /* Two fields: PCONE, ra's PATH, stands for dec's and the CONEK. */
-            if (pc >= 4 && first[-1].op == RULE_OP_PATH && !jumped_to(code, n, pc - 3) && *n_cones <= UINT16_MAX)
+            if (pc >= 4 && first[-1].op == RULE_OP_PATH && !target[pc - 3] && *n_cones <= UINT16_MAX)
                 first[-1] = (rule_insn){.op = RULE_OP_PCONE, .arg = first[-1].arg, .b = (uint16_t)*n_cones};
             first++;
         }
@@ -86,14 +89,15 @@ static void fuse_cones(const rule_value *consts, rule_insn *code, uint32_t n, ru
  * set's others over the same field and path, counted in *n_slots: slot_of
  * (mask + 1 entries, a power of two above twice the quantifiers) finds those
  * by hashing, holding one quantifier's index plus one per field and path. */
-static void fuse_quants(const rule_program *progs, uint32_t rule, rule_insn *code, uint32_t n, rule_quant *quants,
+static void fuse_quants(const rule_program *progs, uint32_t rule, rule_insn *code, uint32_t n, const uint8_t *target,
+                        rule_quant *quants,
                         uint32_t *n_quants, uint32_t *n_slots, uint32_t *slot_of, uint32_t mask)
 {
     const rule_program *p = &progs[rule];
     for (uint32_t pc = 0; pc + 1 < n; pc++) {
         uint8_t next = code[pc + 1].op;
         if (code[pc].op != RULE_OP_PATH || (next != RULE_OP_ANY && next != RULE_OP_ALL && next != RULE_OP_COUNTIF) ||
-            !p->segs[code[pc + 1].arg].cmp_num || *n_quants > UINT16_MAX || jumped_to(code, n, pc + 1))
+            !p->segs[code[pc + 1].arg].cmp_num || *n_quants > UINT16_MAX || target[pc + 1])
             continue;
         const rule_segment *sg = &p->segs[code[pc + 1].arg];
         rule_quant q = {
@@ -124,7 +128,7 @@ static void program_reads(const rule_insn *code, uint32_t n, bool *consts, bool 
         uint8_t op = code[pc].op, kind = rule_op_kind[op];
         *consts |= kind == RULE_ARG_CONST || kind == RULE_ARG_PATH_CONST ||
                    (kind == RULE_ARG_FUSED && (op < RULE_OP_PDJF_EQ || op > RULE_OP_PDJT_GE));
-        *preds |= kind == RULE_ARG_PRED;
+        *preds |= kind == RULE_ARG_PRED || kind == RULE_ARG_SET; /* both read the ENTERed program */
         pc += op == RULE_OP_CONEK ? code[pc].b : op == RULE_OP_PQUANT;
     }
 }
@@ -180,7 +184,7 @@ static bool is_less(uint8_t cmp_op) { return cmp_op == RULE_OP_LT || cmp_op == R
 
 /* Whether the fused copy code of seg0 opens so (see rule_opening), into *o;
  * doubles, quants and pool are the set's so far. */
-static bool opening_of(const rule_segment *seg0, const rule_insn *code, const double *doubles,
+static bool opening_of(const rule_segment *seg0, const rule_insn *code, const uint8_t *target, const double *doubles,
                        const rule_quant *quants, const rule_value *pool, rule_opening *o)
 {
     uint8_t op = seg0->n_code >= 4 ? code[0].op : RULE_OP_RET;
@@ -224,7 +228,7 @@ static bool opening_of(const rule_segment *seg0, const rule_insn *code, const do
     o->up = is_less(o->cmp_op) != (o->quant_op == RULE_OP_COUNTIF && is_less(o->count_op));
     const rule_insn *unmatched = &seg0->code[code[o->length - 1].arg];
     for (uint32_t pc = 0; pc < o->length; pc++)
-        if (jumped_to(code, seg0->n_code, pc))
+        if (target[pc])
             return false;
     return unmatched->op == RULE_OP_RET && unmatched->arg == 0 && !isnan(o->c);
 }
@@ -299,11 +303,16 @@ int rule_optimize(rule_layout *lay, const rule_program *progs, size_t n)
     while (slots_cap < total + 2)
         slots_cap <<= 1;
     uint32_t *slot_of = calloc(slots_cap, sizeof *slot_of);
+    uint32_t longest = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (progs[i].segs[0].n_code > longest)
+            longest = progs[i].segs[0].n_code;
+    uint8_t *target = malloc(longest + 1);
     rule_column *quant_cols = NULL;
     int rc = -1;
     if (!code || !fused || !rule_of || !fused_at || !code_at || !next_unit || !next_member || !group_of || !units ||
         !enter || !openings || !groups || !group_c || !group_quant || !group_entry || !cones || !doubles || !pool ||
-        !quants || !slot_of)
+        !quants || !slot_of || !target)
         goto out;
     /* Each rule's fused copy, in rule order (the pool fills in that order). */
     uint32_t at = 0, n_cones = 0, n_doubles = 0, n_pool = 0, n_quants = 0, n_slots = 0, n_openings = 0;
@@ -311,9 +320,10 @@ int rule_optimize(rule_layout *lay, const rule_program *progs, size_t n)
         const rule_segment *seg0 = &progs[i].segs[0];
         rule_insn *copy = fused + at;
         memcpy(copy, seg0->code, seg0->n_code * sizeof *code);
-        fuse_cones(progs[i].consts, copy, seg0->n_code, cones, &n_cones);
-        fuse(progs[i].consts, copy, seg0->n_code, doubles, &n_doubles);
-        fuse_quants(progs, i, copy, seg0->n_code, quants, &n_quants, &n_slots, slot_of, slots_cap - 1);
+        mark_jump_targets(copy, seg0->n_code, target);
+        fuse_cones(progs[i].consts, copy, seg0->n_code, target, cones, &n_cones);
+        fuse(progs[i].consts, copy, seg0->n_code, target, doubles, &n_doubles);
+        fuse_quants(progs, i, copy, seg0->n_code, target, quants, &n_quants, &n_slots, slot_of, slots_cap - 1);
         bool reads_consts, reads_preds;
         program_reads(copy, seg0->n_code, &reads_consts, &reads_preds);
         bool own_consts = reads_consts && !pool_consts(&progs[i], copy, seg0->n_code, pool, &n_pool);
@@ -321,7 +331,7 @@ int rule_optimize(rule_layout *lay, const rule_program *progs, size_t n)
         group_of[i] = RULE_NO_GROUP;
         /* A group is laid out where its first rule stands: its others move up, which only a rule
          * that reads no constants of its own, so none after an ENTER 1, can. */
-        if (!own_consts && !reads_preds && opening_of(seg0, copy, doubles, quants, pool, &openings[n_openings])) {
+        if (!own_consts && !reads_preds && opening_of(seg0, copy, target, doubles, quants, pool, &openings[n_openings])) {
             openings[n_openings++].rule = i;
         }
         fused_at[i] = at;
@@ -426,6 +436,7 @@ int rule_optimize(rule_layout *lay, const rule_program *progs, size_t n)
 #undef RULE_SWAP
     lay->n_quant_cols = n_slots;
 out:
+    free(target);
     free(slot_of);
     free(code);
     free(fused);

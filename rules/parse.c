@@ -103,7 +103,9 @@ static int32_t set_height(parser *p, int32_t n, const int32_t *kids, uint32_t n_
     p->t->nodes[n].height = h + 1;
     if (h + 1 == MAX_HEIGHT + 1)
         rule_diag(p->diags, p->t->nodes[n].offset, p->t->nodes[n].len,
-                  "expression too long: more than %d operators deep", MAX_HEIGHT);
+                  "expression too deep: more than %d operators inside one another (a chain of + - * / "
+                  "counts one per operator; and/or chains do not)",
+                  MAX_HEIGHT);
     return n;
 }
 
@@ -361,7 +363,7 @@ static int32_t parse_call(parser *p)
         rule_diag(p->diags, name.offset, name.len, "unknown function '%.*s'", nl, ns);
         return 0;
     }
-    if (args.slipped)
+    if (args.slipped || p->gave_up) /* the real error is told already: no knock-on */
         return 0;
     if (argc != bi->argc) {
         rule_diag(p->diags, name.offset, name.len, "'%.*s' takes %u argument%s, got %u", nl, ns, bi->argc,
@@ -531,6 +533,63 @@ static int32_t parse_expr(parser *p, int min_bp)
     return left;
 }
 
+/* terms[lo..hi) joined by `kind` (and/or) as a balanced tree: evaluation still
+ * goes left to right and stops at the first deciding term, but a pasted list of
+ * 10,000 `or` terms is 14 levels deep, not 10,000. */
+static int32_t join_balanced(parser *p, rule_ast_kind kind, const int32_t *terms, size_t lo, size_t hi)
+{
+    if (hi - lo == 1)
+        return terms[lo];
+    size_t mid = lo + (hi - lo) / 2;
+    int32_t a = join_balanced(p, kind, terms, lo, mid), b = join_balanced(p, kind, terms, mid, hi);
+    size_t start = p->t->nodes[a].offset;
+    int32_t node = new_node(p, kind, start, span_end(p, b) - start);
+    p->t->nodes[node].op = (uint8_t)(kind == AST_OR ? RULE_OP_JUMPT : RULE_OP_JUMPF); /* as infix_bp's table */
+    p->t->nodes[node].a = a;
+    p->t->nodes[node].b = b;
+    int32_t pair[2] = {a, b};
+    return set_height(p, node, pair, 2);
+}
+
+/* After `left kind right`: the rest of a chain of the same and/or, joined
+ * balanced when it is long (short ones stay as written, left to right). */
+static int32_t parse_chain(parser *p, rule_ast_kind kind, int bp, int32_t left, int32_t right)
+{
+    enum { SHORT_CHAIN = 32 };
+    int32_t *terms = malloc(64 * sizeof *terms);
+    size_t n = 0, cap = 64;
+    bool ok = terms != NULL && left && right;
+    if (terms) {
+        terms[n++] = left;
+        terms[n++] = right;
+    }
+    rule_ast_kind k;
+    rule_opcode op;
+    while (infix_bp(p->tok.kind, &k, &op) == bp && k == kind) {
+        advance(p);
+        int32_t t = parse_expr(p, bp + 1);
+        ok &= t != 0;
+        if (terms && n == cap) {
+            int32_t *grown = realloc(terms, (cap *= 2) * sizeof *terms);
+            if (!grown)
+                free(terms);
+            terms = grown;
+        }
+        if (terms)
+            terms[n++] = t;
+    }
+    int32_t node = 0;
+    if (ok && terms && n > SHORT_CHAIN) {
+        node = join_balanced(p, kind, terms, 0, n);
+    } else if (ok && terms) {
+        node = terms[0];
+        for (size_t i = 1; i < n; i++)
+            node = join_balanced(p, kind, (int32_t[]){node, terms[i]}, 0, 2);
+    }
+    free(terms);
+    return node;
+}
+
 /* The infix operators binding at least min_bp that follow the operand `left`. */
 static int32_t parse_operators(parser *p, int32_t left, int min_bp)
 {
@@ -551,6 +610,10 @@ static int32_t parse_operators(parser *p, int32_t left, int min_bp)
             continue;
         }
         int32_t right = parse_expr(p, bp + 1);
+        if (kind == AST_AND || kind == AST_OR) {
+            left = parse_chain(p, kind, bp, left, right);
+            continue;
+        }
         if (!left || !right) {
             left = 0;
             continue;

@@ -68,6 +68,9 @@ static int check_operand(const checker *k, uint32_t pc, const rule_insn *in)
     case RULE_ARG_WATCH:
         ok = a >= 0 && a < rule_watch_count(p->watch, in->op);
         break;
+    case RULE_ARG_SET:
+        ok = a >= 0 && a < p->n_sets;
+        break;
     case RULE_ARG_FUSED:
     case RULE_ARG_CHAIN:
     case RULE_ARG_CONE:

@@ -420,6 +420,10 @@ op_ISNULL:
 op_NOTNULL:
     sp[-1] = rule_bool((sp[-1].t == RV_NULL) == (in->op == RULE_OP_ISNULL));
     NEXT();
+op_INSET:
+op_NOTINSET:
+    sp[-1] = rule_bool(sp[-1].t != RV_NULL && rule_inset_has(p->sets[in->arg], &sp[-1]) == (in->op == RULE_OP_INSET));
+    NEXT();
 op_IN:
 op_NOTIN:
     sp -= in->arg;

@@ -270,3 +270,44 @@ Test(kafka_ops, drain_whose_commits_fail_is_not_a_success, .timeout = 90)
     free(errp), free(cfg);
     kh_cluster_free(&c);
 }
+
+/* librdkafka #5456: send_offsets_to_transaction ignores its timeout and blocks
+ * for as long as the group's coordinator is away. Here only that broker goes
+ * (partitions and the transaction coordinator stay up): SIGTERM still ends
+ * the run within seconds, the transaction left open at that step. */
+Test(kafka_ops, sigterm_ends_run_stuck_in_send_offsets_to_transaction, .timeout = 90)
+{
+    kh_cluster c = kh_cluster_new(2);
+    kh_topic(&c, "in", 2);
+    kh_topic(&c, "out", 2);
+    for (int p = 0; p < 2; p++) {
+        rd_kafka_mock_partition_set_leader(c.mc, "in", p, 1);
+        rd_kafka_mock_partition_set_leader(c.mc, "out", p, 1);
+    }
+    rd_kafka_mock_coordinator_set(c.mc, "transaction", "kh-5456", 1);
+    rd_kafka_mock_coordinator_set(c.mc, "group", "g5456", 2);
+    int port = mc_free_port();
+    char *cfg = ops_config(&c, "", "transactional_id = \"kh-5456\";", "g5456", "", port, RULE_ALL);
+    char *errp;
+    pid_t pid = kh_spawn(&errp, "run", "-c", cfg, NULL);
+    kh_produce_alerts(&c, "in", 0, 500);
+    cr_assert_geq(kh_wait_topic_size(&c, "out", 500, 30000), 500);
+    rd_kafka_mock_broker_set_down(c.mc, 2);
+    kh_produce_alerts(&c, "in", 500, 1000); /* a batch whose offsets cannot be sent */
+    kh_sleep_ms(3000);
+    double t0 = kh_now();
+    kill(pid, SIGTERM);
+    int st = kh_wait(pid, 60000);
+    double took = kh_now() - t0;
+    char *log = kh_slurp(errp);
+    cr_assert_lt(took, 6.0, "SIGTERM took %.1f s; log:\n%s", took, kh_tail(log));
+    cr_assert_eq(st, 1, "exit %d; log:\n%s", st, kh_tail(log));
+    cr_assert(strstr(log, "level=error msg=\"transaction left open: the broker aborts it after transaction.timeout.ms\" "
+                          "step=send_offsets_to_transaction "),
+              "log:\n%s", kh_tail(log));
+    cr_log_info("stuck in send_offsets_to_transaction: exit %d %.1f s after SIGTERM", st, took);
+    free(log);
+    unlink(errp), unlink(cfg);
+    free(errp), free(cfg);
+    kh_cluster_free(&c);
+}

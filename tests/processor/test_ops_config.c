@@ -133,3 +133,35 @@ Test(ops_config, reload_logs_every_error, .timeout = 60)
     free(errp), free(cfg), free(bad);
     kh_cluster_free(&c);
 }
+
+/* Issue 13: an error in a 1 MB `where` echoed the whole megabyte back. The
+ * text is cut to a window around the caret, "..." where it is cut; the
+ * column still counts from the start of the line. */
+Test(ops_config, a_long_where_is_cut_around_the_error)
+{
+    enum { N = 100000 };
+    size_t cap = (size_t)N * 12 + 256, len = 0;
+    char *where = malloc(cap);
+    len += (size_t)snprintf(where, cap, "diaSource.filterName in (");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(where + len, cap - len, "%s'x%d'", i ? ", " : "", i);
+    snprintf(where + len, cap - len, ") and > 3");
+    const char *head = "rules = ( { name = \"ids\"; topic = \"t\"; where = \"";
+    char *cfg = kh_config("%s%s\"; } );\n", head, where);
+    char *err;
+    int st = run_bin(&err, 20, "check", "-c", cfg, NULL);
+    size_t col = strlen(head) + (size_t)(strstr(where, "> 3") - where) + 1;
+    char want[1024];
+    snprintf(want, sizeof want,
+             "%s:1:%zu: rule 'ids': expected an expression, found '>'\n"
+             "    where = \"...994', 'x99995', 'x99996', 'x99997', 'x99998', 'x99999') and > 3\"\n"
+             "                                                                            ^\n"
+             "%s: 1 error\n",
+             cfg, col, cfg);
+    cr_assert_str_eq(err, want);
+    cr_assert_eq(st, 1);
+    free(err);
+    free(where);
+    unlink(cfg);
+    free(cfg);
+}

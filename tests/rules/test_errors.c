@@ -199,7 +199,7 @@ Test(errors, long_chains_and_paths_are_bounded)
     size_t n = 0;
     for (int k = 0; k < 1100; k++)
         n += (size_t)sprintf(rule + n, "%s1", k ? "+" : "");
-    ERRS(rule, {0, 2051, "expression too long: more than 1024 operators deep"});
+    ERRS(rule, {0, 2051, "expression too deep: more than 1024 operators inside one another (a chain of + - * / counts one per operator; and/or chains do not)"});
     n = 0;
     for (int k = 0; k < 65; k++)
         n += (size_t)sprintf(rule + n, "%sa", k ? "." : "");
