@@ -338,6 +338,8 @@ static int read_value(reader *r, uint32_t type)
 int avro_read_value(alert_doc *d, const alert_avro_schema *s, const unsigned char *msg, size_t len, size_t pos,
                     size_t *end, size_t base, alert_error *err)
 {
+    if (!msg)
+        msg = (const unsigned char *)""; /* an empty message may come as NULL: no arithmetic on it */
     reader r = {.s = s, .p = msg + pos, .end = msg + len, .msg = msg, .base = base, .err = err, .d = d,
                 .nodes = d->nodes, .cap = d->cap_nodes, .max_depth = d->max_depth};
     size_t max_nodes = d->max_bytes / 4;
@@ -360,7 +362,8 @@ int avro_read_value(alert_doc *d, const alert_avro_schema *s, const unsigned cha
         d->scratch_cap = need;
     }
     r.text = d->scratch;
-    memcpy(r.text, s->names, s->names_len);
+    if (s->names_len) /* a schema of no names has no names text at all */
+        memcpy(r.text, s->names, s->names_len);
     r.text_len = s->names_len;
     if (read_value(&r, s->root) != 0)
         return -1;
