@@ -27,7 +27,7 @@ TEST_PROC  := $(patsubst %.c,$(B)/%,$(wildcard tests/processor/test_*.c))
 TEST_DOCS  := $(patsubst %.c,$(B)/%,$(wildcard tests/docs/test_*.c)) # run the binary and tests/docs/check_docs.py
 TESTS      := $(sort $(TEST_ALERT) $(TEST_SKY) $(TEST_RULES) $(TEST_PROC) $(TEST_DOCS))
 
-.PHONY: all deps test asan fuzz bench demo clean
+.PHONY: all deps test test-kafka asan fuzz bench bench-kafka demo demo-kafka clean
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -78,6 +78,17 @@ test:
 	@$(MAKE) --no-print-directory $(BIN) $(TESTS)
 	@ALERTFILTER_BIN=$(abspath $(BIN)) tests/run.sh $(TESTS)
 
+# make test-kafka: the real-broker suite (tests/kafka/, pytest) on Apache Kafka clusters that it
+# starts with scripts/kafka.sh under build/test-kafka; whatever happens, none is left running.
+KAFKA_TESTS_DIR := $(abspath $(B))/test-kafka
+test-kafka:
+	@scripts/deps.sh kafka
+	@$(MAKE) --no-print-directory $(BIN)
+	@cd tests/kafka && ALERTFILTER_BIN=$(abspath $(BIN)) timeout -k 30 1500 python3 -m pytest -v -s \
+	    --basetemp=$(KAFKA_TESTS_DIR) $(KAFKA_TESTS); status=$$?; \
+	  for f in $$(find $(KAFKA_TESTS_DIR) -name cluster.env 2>/dev/null); do ../../scripts/kafka.sh stop "$${f%/*}"; done; \
+	  exit $$status
+
 # make asan: the same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
 	@scripts/deps.sh test
@@ -113,11 +124,24 @@ demo:
 	@$(MAKE) --no-print-directory $(BIN)
 	@ALERTFILTER_BIN=$(abspath $(BIN)) scripts/demo.sh
 
+# make demo-kafka: the same demo on a one-node Apache Kafka (scripts/kafka.sh).
+demo-kafka:
+	@scripts/deps.sh kafka
+	@$(MAKE) --no-print-directory $(BIN)
+	@ALERTFILTER_BIN=$(abspath $(BIN)) DEMO_BROKER=kafka scripts/demo.sh
+
 # make bench: the benchmarks of bench/, ratios side by side in one run.
 bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory $(BIN)
 	@ALERTFILTER_BIN=$(abspath $(BIN)) bench/run.sh
+
+# make bench-kafka: run --until-eof against a kcat copy on one real Kafka node (bench/kafka.sh).
+bench-kafka:
+	@scripts/deps.sh bench
+	@scripts/deps.sh kafka
+	@$(MAKE) --no-print-directory $(BIN)
+	@ALERTFILTER_BIN=$(abspath $(BIN)) bench/kafka.sh
 
 clean:
 	rm -rf $(B) $(O)/bin $(O)/build-asan

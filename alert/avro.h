@@ -91,8 +91,8 @@ bool alert_avro_confluent_id(const char *msg, size_t len, uint32_t *schema_id);
  * A reader of OCFs, one record at a time: the header's schema compiled
  * (the plan kept and reused while the next file's schema text is the same
  * bytes: thousands of ZTF files compile one schema), blocks checked against
- * the sync marker and inflated (codecs "null", "deflate"; "snappy" is an
- * error naming the codec) into a buffer bounded by the doc's max_bytes. The
+ * the sync marker and inflated (codecs "null", "deflate" and "snappy"; another is
+ * an error naming it) into a buffer bounded by the doc's max_bytes. The
  * file's bytes are the caller's (a Kafka message, an mmap'ed file); a null-
  * codec block is read in place. Reuse one reader for many files. */
 typedef struct {
@@ -128,7 +128,8 @@ int alert_avro_file_open(alert_avro_file *f, const char *data, size_t len, const
  * f->record_offset say which), 0 (end of file: no more blocks), or -1 with
  * err: offset in the file, and for deflate blocks "block at offset B,
  * inflated offset N: reason" (a truncated block, a sync marker that does not
- * match, a block that does not inflate or inflates past d->max_bytes, a
+ * match, a block that does not inflate (deflate, snappy: its CRC too) or
+ * inflates past d->max_bytes, a
  * count of records the block's bytes cannot hold, or any alert_avro_read
  * error). After -1 the file is abandoned: the next call returns -1 again. */
 int alert_avro_file_next(alert_avro_file *f, alert_doc *d, alert_error *err);

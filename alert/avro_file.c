@@ -1,6 +1,6 @@
 /* alert/avro_file.c — Avro object container files (Obj\x01): the header's
  * metadata and schema, then blocks checked by their sync marker and inflated
- * (codecs null and deflate), read one record at a time into the doc. */
+ * (codecs null, deflate and snappy), read one record at a time into the doc. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "alert/avro_internal.h"
 
-enum { CODEC_NULL, CODEC_DEFLATE, CODEC_FAILED };
+enum { CODEC_NULL, CODEC_DEFLATE, CODEC_SNAPPY, CODEC_FAILED };
 
 static __attribute__((format(printf, 4, 5), cold)) int fail(alert_avro_file *f, alert_error *err, size_t offset,
                                                            const char *fmt, ...)
@@ -102,8 +102,10 @@ static int read_metadata(alert_avro_file *f, alert_error *err, const unsigned ch
             } else if (equals(key, key_len, "avro.codec")) {
                 if (equals(value, value_len, "deflate"))
                     f->codec = CODEC_DEFLATE;
+                else if (equals(value, value_len, "snappy"))
+                    f->codec = CODEC_SNAPPY;
                 else if (!equals(value, value_len, "null"))
-                    return fail(f, err, value_at, "codec \"%.*s\" is not supported (null and deflate are)",
+                    return fail(f, err, value_at, "codec \"%.*s\" is not supported (null, deflate and snappy are)",
                                 (int)(value_len < 32 ? value_len : 32), (const char *)value);
             }
         }
@@ -199,12 +201,97 @@ static int inflate_block(alert_avro_file *f, alert_error *err, const unsigned ch
     return 0;
 }
 
+/* Room for n bytes in f->inflated. */
+static int inflated_room(alert_avro_file *f, alert_error *err, size_t n)
+{
+    if (n <= f->inflated_cap)
+        return 0;
+    unsigned char *grown = realloc(f->inflated, n);
+    if (!grown)
+        return fail(f, err, f->block_offset, "out of memory");
+    f->inflated = grown;
+    f->inflated_cap = n;
+    return 0;
+}
+
+/* Avro's snappy codec: the block is Snappy's raw format (the length it
+ * expands to, then literals and back-references), then the big-endian CRC-32
+ * of what it expands to. Expanded into f->inflated, at most max bytes. */
+static int unsnappy_block(alert_avro_file *f, alert_error *err, const unsigned char *p, size_t n, size_t max)
+{
+    size_t at = f->block_offset;
+    if (n < 4)
+        return fail(f, err, at, "snappy block of %zu bytes has no room for its CRC", n);
+    const unsigned char *end = p + n - 4, *crc_at = end;
+    uint64_t want = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        if (p == end || shift > 28)
+            return fail(f, err, at, "snappy block: bad length");
+        want |= (uint64_t)(*p & 0x7F) << shift;
+        if (!(*p++ & 0x80))
+            break;
+    }
+    if (want > max)
+        return fail(f, err, at, "snappy block expands past %zu bytes (input.max_message_bytes)", max);
+    if (inflated_room(f, err, want ? want : 1) != 0)
+        return -1;
+    unsigned char *out = f->inflated;
+    size_t o = 0;
+    while (p < end) {
+        unsigned tag = *p++, kind = tag & 3;
+        size_t len, offset = 0;
+        if (kind == 0) {
+            len = (tag >> 2) + 1;
+            if (len > 60) { /* the length - 1 in the next 1..4 bytes */
+                size_t bytes = len - 60;
+                if ((size_t)(end - p) < bytes)
+                    return fail(f, err, at, "snappy block: truncated literal length");
+                len = 0;
+                for (size_t i = 0; i < bytes; i++)
+                    len |= (size_t)p[i] << (8 * i);
+                len++;
+                p += bytes;
+            }
+            if ((size_t)(end - p) < len || want - o < len)
+                return fail(f, err, at, "snappy block: literal past the end");
+            memcpy(out + o, p, len);
+            p += len;
+            o += len;
+            continue;
+        }
+        size_t bytes = kind == 1 ? 1 : kind == 2 ? 2 : 4;
+        if ((size_t)(end - p) < bytes)
+            return fail(f, err, at, "snappy block: truncated copy");
+        for (size_t i = 0; i < bytes; i++)
+            offset |= (size_t)p[i] << (8 * i);
+        p += bytes;
+        if (kind == 1) {
+            len = 4 + (tag >> 2 & 7);
+            offset |= (size_t)(tag >> 5) << 8;
+        } else {
+            len = (tag >> 2) + 1;
+        }
+        if (offset == 0 || offset > o || want - o < len)
+            return fail(f, err, at, "snappy block: copy out of range");
+        for (size_t i = 0; i < len; i++, o++) /* may overlap what it writes */
+            out[o] = out[o - offset];
+    }
+    if (o != want)
+        return fail(f, err, at, "snappy block expands to %zu bytes, not the %llu it says", o, (unsigned long long)want);
+    uint32_t crc = (uint32_t)crc_at[0] << 24 | (uint32_t)crc_at[1] << 16 | (uint32_t)crc_at[2] << 8 | crc_at[3];
+    if ((uint32_t)crc32(0, out, (uInt)o) != crc)
+        return fail(f, err, at, "snappy block: CRC mismatch");
+    f->block = out;
+    f->block_len = o;
+    return 0;
+}
+
 /* The next block with records: its header, data, sync marker; 0, 1 at the end of the file, or -1. */
 static int next_block(alert_avro_file *f, const alert_doc *d, alert_error *err)
 {
     while (f->block_left == 0) {
         if (f->block_pos != f->block_len)
-            return fail(f, err, f->codec == CODEC_DEFLATE ? f->block_offset : f->block_offset + f->block_pos,
+            return fail(f, err, f->codec != CODEC_NULL ? f->block_offset : f->block_offset + f->block_pos,
                         "%zu bytes after the block's last record", f->block_len - f->block_pos);
         if (f->pos == f->len)
             return 1;
@@ -232,6 +319,9 @@ static int next_block(alert_avro_file *f, const alert_doc *d, alert_error *err)
         if (f->codec == CODEC_DEFLATE) {
             if (inflate_block(f, err, data, (size_t)size, d->max_bytes) != 0)
                 return -1;
+        } else if (f->codec == CODEC_SNAPPY) {
+            if (unsnappy_block(f, err, data, (size_t)size, d->max_bytes) != 0)
+                return -1;
         } else {
             f->block = data;
             f->block_len = (size_t)size;
@@ -253,7 +343,7 @@ int alert_avro_file_next(alert_avro_file *f, alert_doc *d, alert_error *err)
     int rc = next_block(f, d, err);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
-    bool deflated = f->codec == CODEC_DEFLATE;
+    bool deflated = f->codec != CODEC_NULL; /* inflated or expanded: offsets in the block */
     size_t base = deflated ? 0 : f->block_offset, end;
     f->record++;
     f->record_offset = base + f->block_pos;

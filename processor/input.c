@@ -112,12 +112,14 @@ static int add_file(schema_files *f, const char *path, char *why, size_t cap)
     }
     memmove(f->paths + 1, f->paths, f->n * sizeof *f->paths);
     memmove(f->texts + 1, f->texts, f->n * sizeof *f->texts);
+    memmove(f->src + 1, f->src, f->n * sizeof *f->src);
     f->paths[0] = strdup(path);
     f->texts[0] = text;
     f->n++;
-    for (size_t i = 0; i < f->n; i++)
-        f->src[i] = (alert_avro_source){.name = f->paths[i], .text = f->texts[i], .len = strlen(f->texts[i])};
-    f->src[0].len = len;
+    /* Named by its file name: the compiler's messages fit in an alert_error, and the
+     * config line they are reported at names the directory. */
+    const char *slash = strrchr(f->paths[0] ? f->paths[0] : path, '/');
+    f->src[0] = (alert_avro_source){.name = slash ? slash + 1 : path, .text = text, .len = len};
     return 0;
 }
 
@@ -271,7 +273,11 @@ static proc_input_status fetch_id(proc_input *in, known_id *k, alert_error *err)
     case PROC_REG_UNAVAILABLE:
     case PROC_REG_BAD:
         /* Not the message's fault: nothing is remembered, the caller stops. */
-        proc_log(PROC_LOG_ERROR, s == PROC_REG_BAD ? "schema registry answered garbage" : "schema registry unavailable",
+        if (in->stop && *in->stop)
+            proc_log(PROC_LOG_WARN, "stopped while waiting for the schema registry", "id=%" PRId32 " error=%s", k->id,
+                     proc_log_quote(why, q, sizeof q));
+        else
+            proc_log(PROC_LOG_ERROR, s == PROC_REG_BAD ? "schema registry answered garbage" : "schema registry unavailable",
                  "id=%" PRId32 " retried_for_s=%d error=%s", k->id, s == PROC_REG_BAD ? 0 : in->retry_s,
                  proc_log_quote(why, q, sizeof q));
         err->offset = 1;

@@ -6,7 +6,7 @@
 #include "rules/internal.h"
 
 /* Shortest text that reads back as the same double, Python-style ("5.0", "3.631e-05"). */
-void rule_print_double(FILE *out, double d)
+static void print_double(FILE *out, double d)
 {
     char buf[40];
     for (int prec = 1; prec <= 17; prec++) {
@@ -38,7 +38,7 @@ void rule_print_string(FILE *out, const char *s, size_t n)
     fputc('"', out);
 }
 
-static void print_value(FILE *out, const rule_value *v)
+void rule_print_value(FILE *out, const alert_doc *doc, const rule_value *v)
 {
     switch ((rule_vtype)v->t) {
     case RV_NULL:
@@ -51,14 +51,21 @@ static void print_value(FILE *out, const rule_value *v)
         fprintf(out, "%lld", (long long)v->u.i);
         break;
     case RV_FLOAT:
-        rule_print_double(out, v->u.d);
+        print_double(out, v->u.d);
         break;
     case RV_STR:
         rule_print_string(out, v->u.s, v->n);
         break;
-    case RV_NODE:
-        fprintf(out, "node %u", v->n);
+    case RV_NODE: {
+        if (!doc) {
+            fprintf(out, "node %u", v->n);
+            break;
+        }
+        const alert_node *n = alert_at(doc, v->n);
+        const char *kind = n->type == ALERT_DICT ? "a dict" : n->type == ALERT_BYTES ? "bytes" : "a list";
+        fprintf(out, "%s of %u", kind, n->type == ALERT_BYTES ? n->len : n->count);
         break;
+    }
     }
 }
 
@@ -73,7 +80,7 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     switch (kind) {
     case RULE_ARG_CONST:
         fputs("  ; ", out);
-        print_value(out, &p->consts[in->arg]);
+        rule_print_value(out, NULL, &p->consts[in->arg]);
         break;
     case RULE_ARG_PATH:
         fprintf(out, "  ; %s", ps->items[in->arg].text);
@@ -85,7 +92,7 @@ static void print_insn(const rule_program *p, const rule_paths *ps, uint32_t pc,
     case RULE_ARG_ELEM_CONST:
         fprintf(out, " %u  ; %s, ", in->b,
                 kind == RULE_ARG_PATH_CONST ? ps->items[in->arg].text : p->rels[in->arg].text);
-        print_value(out, &p->consts[in->b]);
+        rule_print_value(out, NULL, &p->consts[in->b]);
         break;
     case RULE_ARG_RESULT:
         fprintf(out, "  ; %s", in->arg ? "match" : "no match");

@@ -180,34 +180,6 @@ fail:
     return NULL;
 }
 
-/* A value as the explanation shows it: numbers as the rules read them, strings quoted. */
-static void print_value(FILE *out, const alert_doc *doc, const rule_value *v)
-{
-    switch ((rule_vtype)v->t) {
-    case RV_NULL:
-        fputs("null", out);
-        break;
-    case RV_BOOL:
-        fputs(v->u.i ? "true" : "false", out);
-        break;
-    case RV_INT:
-        fprintf(out, "%lld", (long long)v->u.i);
-        break;
-    case RV_FLOAT:
-        rule_print_double(out, v->u.d);
-        break;
-    case RV_STR:
-        rule_print_string(out, v->u.s, v->n);
-        break;
-    case RV_NODE: {
-        const alert_node *n = alert_at(doc, v->n);
-        const char *kind = n->type == ALERT_DICT ? "a dict" : n->type == ALERT_BYTES ? "bytes" : "a list";
-        fprintf(out, "%s of %u", kind, n->type == ALERT_BYTES ? n->len : n->count);
-        break;
-    }
-    }
-}
-
 /* Display width of n bytes of UTF-8. */
 static size_t width(const char *s, size_t n)
 {
@@ -236,7 +208,7 @@ int rule_explainer_run(rule_explainer *ex, alert_doc *doc, const char *label, FI
         size_t w = 2 + 2 * p->depth + width(ex->where + p->offset, p->len);
         fprintf(out, "%*s%.*s%*s  ", (int)(2 + 2 * p->depth), "", (int)p->len, ex->where + p->offset,
                 (int)(w < column ? column - w : 0), "");
-        print_value(out, doc, &ex->values[p->def]);
+        rule_print_value(out, doc, &ex->values[p->def]);
         fputc('\n', out);
     }
     return 0;

@@ -507,8 +507,11 @@ void rule_program_free(rule_program *p);
 int rule_verify(rule_program *p, uint32_t n_paths, char *why, size_t why_len);
 
 void rule_program_disasm(const rule_program *p, const rule_paths *ps, FILE *out);
-/* A number as the shortest text that reads back the same ("5.0", "3.631e-05"); a string quoted and escaped. */
-void rule_print_double(FILE *out, double d);
+/* A value as the disassembler and --explain show it: numbers as the shortest
+ * text that reads back the same ("5.0", "3.631e-05"), strings quoted and
+ * escaped, a node of doc as "a list of N", "a dict of N" or "bytes of N" (with
+ * no doc: "node N"). */
+void rule_print_value(FILE *out, const alert_doc *doc, const rule_value *v);
 void rule_print_string(FILE *out, const char *s, size_t n);
 
 /* Each declared definition's value for doc (null for one with errors), into
@@ -648,8 +651,8 @@ void rule_path_cache_forget(rule_path_cache *c);
  * with epochs. Inline, as it runs once per alert. */
 static inline bool rule_path_cache_next(rule_path_cache *c, uint32_t n_paths)
 {
-    for (rule_value *v = c->path_val, *end = v + n_paths; v < end; v++)
-        v->t = RULE_UNREAD;
+    for (uint32_t k = 0; k < n_paths; k++)
+        c->path_val[k].t = RULE_UNREAD;
     if (++c->epoch != 0)
         return false;
     rule_path_cache_forget(c);

@@ -197,8 +197,12 @@ size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
         fputs("rule_set_eval: out of memory laying out the rules\n", stderr);
         abort();
     }
-    if (rule_path_cache_next(&rs->cache, rs->paths.n) && rs->lay.quant_cols)
-        memset(rs->lay.quant_cols, 0, rs->lay.n_quant_cols * sizeof *rs->lay.quant_cols);
+    if (rule_path_cache_next(&rs->cache, rs->paths.n)) {
+        if (rs->lay.quant_cols)
+            memset(rs->lay.quant_cols, 0, rs->lay.n_quant_cols * sizeof *rs->lay.quant_cols);
+        if (rs->watch_hits)
+            memset(rs->watch_hits, 0, rs->n * sizeof *rs->watch_hits);
+    }
     rs->vm.doc = doc;
     rs->vm.epoch = rs->cache.epoch;
     return rule_vm_run(&rs->vm, rs->rules, rs->lay.code, rs->lay.rule_of, rs->n, rs->stack, match);

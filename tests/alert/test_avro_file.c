@@ -123,8 +123,8 @@ Test(avro_file, header_errors)
     ab_raw(&b, test_sync, 16);
     cr_assert_str_eq(read_all(&b), "ERROR offset 22: the header has no avro.schema");
     b.len = 0;
-    ab_ocf_header(&b, SCHEMA, "snappy");
-    cr_assert_str_eq(read_all(&b), "ERROR offset 126: codec \"snappy\" is not supported (null and deflate are)");
+    ab_ocf_header(&b, SCHEMA, "zstandard");
+    cr_assert_str_eq(read_all(&b), "ERROR offset 126: codec \"zstandard\" is not supported (null, deflate and snappy are)");
     b.len = 0;
     ab_ocf_header(&b, "{\"type\":\"recor\"}", NULL);
     cr_assert_str_eq(read_all(&b), "ERROR f.avro: offset 8: unknown type \"recor\"");
@@ -244,5 +244,45 @@ Test(avro_file, after_an_error_the_file_is_abandoned)
     char want[64];
     snprintf(want, sizeof want, "offset %zu: the file was abandoned after an error", b.len);
     cr_assert_str_eq(err.msg, want);
+    free(b.data);
+}
+
+/* A snappy block by hand: the record {id 1, s "abcdabcdabcd"} as a literal of
+ * its first 6 bytes and a copy of 8 from 4 back, then the CRC-32. */
+static void snappy_block(abuf *b, unsigned char crc_flip, unsigned char offset)
+{
+    const unsigned char raw[] = {0x02, 0x18, 'a', 'b', 'c', 'd', 'a', 'b', 'c', 'd', 'a', 'b', 'c', 'd'};
+    abuf z = {0};
+    ab_byte(&z, sizeof raw);
+    ab_byte(&z, (6 - 1) << 2);
+    ab_raw(&z, raw, 6);
+    ab_byte(&z, (8 - 4) << 2 | 1);
+    ab_byte(&z, offset);
+    uint32_t crc = (uint32_t)crc32(0, raw, sizeof raw) ^ crc_flip;
+    unsigned char be[4] = {(unsigned char)(crc >> 24), (unsigned char)(crc >> 16), (unsigned char)(crc >> 8), (unsigned char)crc};
+    ab_raw(&z, be, 4);
+    ab_long(b, 1);
+    ab_bytes(b, z.data, z.len);
+    ab_raw(b, test_sync, 16);
+    free(z.data);
+}
+
+Test(avro_file, snappy_blocks_and_their_errors)
+{
+    abuf b = {0};
+    ab_ocf_header(&b, SCHEMA, "snappy");
+    size_t header = b.len;
+    snappy_block(&b, 0, 4);
+    char want[256];
+    snprintf(want, sizeof want, "1@%zu {\"id\":1,\"s\":\"abcdabcdabcd\"}\nend", header + 2);
+    cr_assert_str_eq(read_all(&b), want);
+    b.len = header;
+    snappy_block(&b, 1, 4);
+    snprintf(want, sizeof want, "ERROR offset %zu: snappy block: CRC mismatch", header + 2);
+    cr_assert_str_eq(read_all(&b), want);
+    b.len = header;
+    snappy_block(&b, 0, 7);
+    snprintf(want, sizeof want, "ERROR offset %zu: snappy block: copy out of range", header + 2);
+    cr_assert_str_eq(read_all(&b), want);
     free(b.data);
 }

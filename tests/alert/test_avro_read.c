@@ -433,3 +433,36 @@ Test(avro_read, alert_parse_refuses_avro)
     cr_assert_eq(f, ALERT_FORMAT_AVRO);
     cr_assert_str_eq(alert_format_name(ALERT_FORMAT_AVRO), "avro");
 }
+
+/* Standard base64 with padding, the plain way, for comparing long bytes. */
+static void reference_base64(const unsigned char *p, size_t n, char *out)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? p[i + 1] : 0) << 8 | (i + 2 < n ? p[i + 2] : 0);
+        *out++ = digits[v >> 18];
+        *out++ = digits[v >> 12 & 63];
+        *out++ = i + 1 < n ? digits[v >> 6 & 63] : '=';
+        *out++ = i + 2 < n ? digits[v & 63] : '=';
+    }
+    *out = '\0';
+}
+
+Test(avro_read, long_bytes_as_base64_every_length)
+{
+    unsigned char bytes[400];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof bytes; i++) {
+        x = x * 1103515245 + 12345;
+        bytes[i] = (unsigned char)(x >> 16);
+    }
+    char want[600], quoted[610];
+    for (size_t n = 0; n <= sizeof bytes; n++) {
+        abuf b = {0};
+        ab_bytes(&b, bytes, n);
+        reference_base64(bytes, n, want);
+        snprintf(quoted, sizeof quoted, "\"%s\"", want);
+        EXPECT("\"bytes\"", b, quoted);
+        free(b.data);
+    }
+}

@@ -122,9 +122,9 @@ def write_config(path, bootstrap, topics, group, rules, guarantee="exactly_once"
 class Processor:
     """One `alertfilter run -c CONFIG` child; its stderr goes to LOG."""
 
-    def __init__(self, config, log, until_eof=False):
+    def __init__(self, config, log, until_eof=False, verbose=False):
         self.log = str(log)
-        args = [BIN, "run", "-c", str(config)] + (["--until-eof"] if until_eof else [])
+        args = [BIN, "run", "-c", str(config)] + (["--until-eof"] if until_eof else []) + (["-v"] if verbose else [])
         with open(self.log, "ab") as f:
             self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=f, stdin=subprocess.DEVNULL)
         STARTED.append(self)

@@ -1,120 +1,84 @@
-"""tests/kafka/replicas.py — what scenarios 3, 4, 5 and 7 of the real-broker suite share:
-`alertfilter run` replicas as child processes (signals, logs, exit status), a steady feeder of
-alerts, and the independent read_committed check (confluent-kafka, never alertfilter's code)."""
+"""tests/kafka/replicas.py — what scenarios 3, 4, 5 and 7 add to harness.py: a steady stream of
+alerts produced while replicas come and go, `run` replicas with debug logs (their batch commits and
+the re-fetch guard's drops), and waiting until an output holds every alert that eval selects."""
 import json
-import os
-import signal
-import subprocess
 import threading
 import time
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, Producer, TopicPartition
 
-QUIET = {"log_level": 0, "logger": lambda *a: None}
-RULE = '{ name = "snr"; topic = "%s"; where = "diaSource.snr > 2"; }'
+import harness
 
-
-def selected(i):
-    """What the scenarios' rule selects, computed here without alertfilter."""
-    return i % 10 > 2
+RULE = ("snr", "diaSource.snr > 2")  # selects 7 alerts in 10 of the stream below
+BATCH = 200                          # transaction_max_messages of the scenarios
 
 
 def alert(i):
+    """Alert i of the stream: JSON, unique by alertId."""
     return json.dumps({"alertId": i, "diaObject": {"diaObjectId": 1000 + i // 3},
                        "diaSource": {"diaSourceId": 500000 + i, "snr": i % 10, "ra": (i * 37) % 360 + 0.25}})
 
 
-def kafka_group(props):
-    """A libconfig group of librdkafka properties ('_' for '.')."""
-    return "{ " + " ".join(f'{k.replace(".", "_")} = "{v}";' for k, v in props.items()) + " }"
+def config(path, bootstrap, src, out, group, guarantee="exactly_once", kafka=None, output_kafka=None):
+    """harness.write_config with the scenarios' rule, 100 ms / BATCH-alert batches and a 0.5 s heartbeat."""
+    return harness.write_config(path, bootstrap, [src], group, [(RULE[0], out, RULE[1])], guarantee=guarantee,
+                                kafka={"heartbeat_interval_ms": 500, **(kafka or {})}, output_kafka=output_kafka,
+                                output={"transaction_max_messages": BATCH, "transaction_interval_ms": 100})
 
 
-def write_config(path, bootstrap, topic, out_topic, group, guarantee="exactly_once", kafka=None,
-                 output_kafka=None, max_messages=200, interval_ms=100):
-    """A `run` config: one rule (RULE) writing to out_topic; short timeouts so that faults resolve fast."""
-    props = {"bootstrap.servers": bootstrap, "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
-             "transaction.timeout.ms": 10000, **(kafka or {})}
-    text = (f"kafka = {kafka_group(props)};\n"
-            f'input = {{ topics = [ "{topic}" ]; group = "{group}"; format = "json"; }};\n'
-            f'output = {{ guarantee = "{guarantee}"; transaction_max_messages = {max_messages}; '
-            f"transaction_interval_ms = {interval_ms};"
-            + (f" kafka = {kafka_group(output_kafka)};" if output_kafka else "") + " };\n"
-            f"rules = ( {RULE % out_topic} );\n")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-class Replica:
-    """One `alertfilter run -v` child; its log (stderr) goes to a file under workdir."""
-
-    def __init__(self, binary, config, workdir, name):
-        self.name = name
-        self.log_path = os.path.join(workdir, f"{name}.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([binary, "run", "-c", config, "-v"], stdout=subprocess.DEVNULL,
-                                     stderr=self.log, start_new_session=True)
-
-    def signal(self, sig):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-
-    def kill(self):
-        self.signal(signal.SIGKILL)
-        return self.wait(10)
-
-    def stop(self, timeout=30):
-        """SIGTERM (commit what is in flight, exit 0); SIGKILL if it does not exit in time."""
-        self.signal(signal.SIGCONT)
-        self.signal(signal.SIGTERM)
-        return self.wait(timeout)
-
-    def wait(self, timeout):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-            return None
-
-    def text(self):
-        self.log.flush()
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def count(self, msg):
-        """Log lines with msg="MSG"."""
-        return self.text().count(f'msg="{msg}"')
-
-    def refetched(self):
-        """Records the guard dropped (processor/run_positions.c: librdkafka #4637)."""
-        return self.count("record fetched again, dropped")
+def expected(cfg, n, workdir):
+    """What eval selects from alerts [0, n): {topic: Counter(json)}."""
+    return harness.eval_selection(cfg, [alert(i).encode() for i in range(n)], workdir)
 
 
 class Replicas:
-    """Every replica a scenario starts; close() ends the ones still running."""
+    """`run -v` replicas of one config, logs replicaK.log under workdir (harness kills leftovers)."""
 
-    def __init__(self, binary, config, workdir):
-        self.binary, self.config, self.workdir, self.all = binary, config, workdir, []
+    def __init__(self, config, workdir):
+        self.config, self.workdir, self.all = config, workdir, []
 
     def start(self, config=None):
-        r = Replica(self.binary, config or self.config, self.workdir, f"replica{len(self.all) + 1}")
-        self.all.append(r)
-        return r
+        p = harness.Processor(config or self.config, self.workdir / f"replica{len(self.all) + 1}.log", verbose=True)
+        p.name = f"replica{len(self.all) + 1}"
+        self.all.append(p)
+        return p
 
     def refetched(self):
-        return sum(r.refetched() for r in self.all)
+        """Records the guard dropped (processor/run_positions.c: librdkafka #4637), in every log."""
+        return sum(count(p, "record fetched again, dropped") for p in self.all)
 
-    def close(self):
-        for r in self.all:
-            if r.proc.poll() is None:
-                r.signal(signal.SIGKILL)
-                r.wait(10)
-            r.log.close()
+
+NOT_COMMITTED = 'level=error msg="stopping with a batch not committed: its input is read again on restart"'
+
+
+def stop(p):
+    """SIGTERMs p and asserts a clean stop: exit 0, or exit 1 because the last batch could not be
+    committed (a rebalance took its partitions as the stop came): aborted, its input read again by
+    the partitions' next owner. Any other error fails. Returns the status."""
+    status = p.stop()
+    log = p.log_text()
+    errors = [line for line in log.splitlines() if "level=error" in line and "msg=librdkafka" not in line]
+    if status == 1:
+        assert NOT_COMMITTED in log and len(errors) == 2 and errors[-1].endswith("msg=stopped status=1"), \
+            f"{p.name} stopped with status 1: {errors}"
+        print(f"{p.name}: SIGTERM during a rebalance, last batch aborted, exit 1")
+    else:
+        assert status == 0 and not errors, f"{p.name} stopped with status {status}: {errors or log[-2000:]}"
+    return status
+
+
+def count(p, msg):
+    """Lines of p's log with msg="MSG"."""
+    return p.log_text().count(f'msg="{msg}"')
+
+
+def commits(p):
+    """p's "batch committed" log lines."""
+    return [line for line in p.log_text().splitlines() if 'msg="batch committed"' in line]
 
 
 class Feeder(threading.Thread):
-    """Produces alerts [0, n) to topic at about rate per second (keyed: spread over the partitions)."""
+    """Produces alerts [0, n) to topic at about rate per second, keyed (spread over the partitions)."""
 
     def __init__(self, bootstrap, topic, n, rate):
         super().__init__(daemon=True)
@@ -124,8 +88,8 @@ class Feeder(threading.Thread):
 
     def run(self):
         try:
-            p = Producer({"bootstrap.servers": self.bootstrap, "linger.ms": 5,
-                          "enable.idempotence": True, **QUIET})
+            p = Producer({"bootstrap.servers": self.bootstrap, "linger.ms": 5, "enable.idempotence": True,
+                          **harness.QUIET})
             t0 = time.monotonic()
             for i in range(self.n):
                 while True:
@@ -136,8 +100,8 @@ class Feeder(threading.Thread):
                         p.poll(0.05)
                 self.sent = i + 1
                 ahead = self.sent / self.rate - (time.monotonic() - t0)
+                p.poll(0)
                 if ahead > 0:
-                    p.poll(0)
                     time.sleep(ahead)
             left = p.flush(120)
             if left:
@@ -151,120 +115,64 @@ class Feeder(threading.Thread):
         assert self.error is None, f"feeder: {self.error}"
 
 
-def read_committed(bootstrap, topic, partitions, timeout):
-    """Every record of topic that a read_committed reader sees up to the partitions' last stable
-    offsets at the time of the call: [(partition, offset, value, headers)]. A partition is read to
-    its end when the client reports EOF at or past that offset (records of aborted transactions and
-    transaction markers leave no message to see there)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"checker-{os.getpid()}-{time.monotonic_ns()}",
-                  "isolation.level": "read_committed", "enable.auto.commit": False,
-                  "enable.partition.eof": True, **QUIET})
+def ends(bootstrap, topic, parts, committed):
+    """{partition: last stable offset} (committed: as far as read_committed readers may read) or
+    {partition: high watermark} (past every record, open transactions included)."""
+    c = harness.consumer(bootstrap, "read_committed" if committed else "read_uncommitted")
+    try:
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1] for p in parts}
+    finally:
+        c.close()
+
+
+def visible(bootstrap, topic, timeout=60):
+    """The records of topic that a read_committed reader sees now, up to each partition's last
+    stable offset at the call ([harness.Record], partition then offset order). A partition is read
+    when the client reports EOF at or past that offset: aborted records and transaction markers
+    at its end leave no record to see there. (harness.read_topic asks for the end offsets at
+    every EOF: seconds per read, and this is read in a loop.)"""
+    parts = harness.partitions(bootstrap, topic)
+    end = ends(bootstrap, topic, parts, committed=True)
+    c = harness.consumer(bootstrap)
     deadline = time.monotonic() + timeout
     try:
-        while True:
-            try:
-                ends = [c.get_watermark_offsets(TopicPartition(topic, p), cached=False, timeout=5)[1]
-                        for p in range(partitions)]
-                break
-            except KafkaException as e:
-                assert time.monotonic() < deadline, f"checker: no end offsets of {topic} in {timeout} s: {e}"
-                time.sleep(0.5)
-        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
-        recs, eof = [], [-1] * partitions
-        while any(eof[p] < ends[p] for p in range(partitions)):
-            assert time.monotonic() < deadline, \
-                f"checker: {topic} not read to its end in {timeout} s (at {eof}, ends {ends})"
-            for m in c.consume(1000, 0.5):
-                if m.error() and m.error().code() == KafkaError._PARTITION_EOF:
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
+        got, eof = {p: [] for p in parts}, {p: -1 for p in parts}
+        while any(eof[p] < end[p] for p in parts):
+            assert time.monotonic() < deadline, f"{topic} not read to {end} in {timeout} s (at {eof})"
+            for m in c.consume(5000, 0.5):
+                if not m.error():
+                    got[m.partition()].append(harness.Record(m.partition(), m.offset(), m.key(), m.value(),
+                                                             dict(m.headers() or [])))
+                elif m.error().code() == KafkaError._PARTITION_EOF:
                     eof[m.partition()] = m.offset()
-                elif m.error():
-                    assert not m.error().fatal(), f"checker: {m.error()}"
                 else:
-                    recs.append((m.partition(), m.offset(), m.value(), dict(m.headers() or [])))
-        return recs
+                    assert not m.error().fatal(), f"reading {topic}: {m.error()}"
+        return [r for p in parts for r in got[p]]
     finally:
         c.close()
 
 
-def end_offsets(bootstrap, topic, partitions, committed):
-    """Each partition's last stable offset (committed=True: what read_committed readers may reach)
-    or high watermark (committed=False: past every record written, open transactions included)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "checker-ends", **QUIET,
-                  "isolation.level": "read_committed" if committed else "read_uncommitted"})
-    try:
-        return [c.get_watermark_offsets(TopicPartition(topic, p), cached=False, timeout=10)[1]
-                for p in range(partitions)]
-    finally:
-        c.close()
+def wait_output(bootstrap, topic, want, timeout, alive=()):
+    """Reads topic (read_committed, what is visible now) until it holds WANT distinct records;
+    fails after timeout s, or as soon as a replica that should be running has exited."""
+    def complete():
+        for p in alive:
+            p.check_alive()
+        got = len({r.value for r in visible(bootstrap, topic)})
+        print(f"{time.strftime('%H:%M:%S')} {topic}: {got} of {want} selected alerts")
+        return got >= want
+    harness.wait_for(f"{topic} to hold {want} selected alerts", complete, timeout, interval=1)
 
 
-def alert_ids(recs):
-    return [json.loads(v)["alertId"] for _, _, v, _ in recs]
-
-
-def tally(recs, n):
-    """(lost, duplicates) of the output records against the alerts of [0, n) that RULE selects."""
-    ids = alert_ids(recs)
-    want = {i for i in range(n) if selected(i)}
-    got = set(ids)
-    assert got <= want, f"{len(got - want)} alerts in the output that the rule does not select: {sorted(got - want)[:10]}"
-    return len(want - got), len(ids) - len(got)
-
-
-def wait_output(bootstrap, topic, partitions, n, timeout, alive=()):
-    """Reads the output until it holds every selected alert of [0, n) (or timeout); returns the records.
-    Fails early when a replica that should be running has exited."""
-    want = sum(1 for i in range(n) if selected(i))
-    deadline = time.monotonic() + timeout
-    while True:
-        recs = read_committed(bootstrap, topic, partitions, max(10, deadline - time.monotonic()))
-        have = len(set(alert_ids(recs)))
-        print(f"{time.strftime('%H:%M:%S')} {topic}: {have} of {want} selected alerts, {len(recs)} records")
-        if have >= want or time.monotonic() >= deadline:
-            return recs
-        for r in alive:
-            assert r.proc.poll() is None, f"{r.name} exited ({r.proc.returncode}): {r.text()[-2000:]}"
-        time.sleep(1)
-
-
-def in_order(recs):
-    """Whether, in each output partition, the alerts from one input partition keep their input order
-    (by the alertfilter-source header, topic/partition/offset)."""
-    last = {}
-    for p, _, _, h in recs:
-        topic, part, off = h["alertfilter-source"].decode().rsplit("/", 2)
-        k = (p, topic, part)
-        if int(off) <= last.get(k, -1):
-            return False
-        last[k] = int(off)
-    return True
-
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KAFKA_SH = os.environ.get("KAFKA_SH", os.path.join(ROOT, "scripts", "kafka.sh"))
-
-
-class Cluster:
-    """A scripts/kafka.sh cluster under dir; stop() leaves nothing running."""
-
-    def __init__(self, dir, nodes=1):
-        self.dir, self.nodes = dir, nodes
-        out = self.sh("start", "--nodes", str(nodes), timeout=300)
-        self.bootstrap = out.splitlines()[0]
-
-    def sh(self, *args, timeout=120):
-        r = subprocess.run([KAFKA_SH, args[0], self.dir, *args[1:]], capture_output=True, text=True, timeout=timeout)
-        assert r.returncode == 0, f"kafka.sh {' '.join(args)}: {r.stderr.strip()}"
-        return r.stdout
-
-    def topic(self, name, partitions):
-        self.sh("create-topic", name, str(partitions))
-
-    def kill(self, node):
-        self.sh("kill", str(node))
-
-    def restart(self, node):
-        self.sh("restart", str(node), timeout=200)
-
-    def stop(self):
-        self.sh("stop")
+def final_counts(bootstrap, topic, want, timeout=60):
+    """Once no transaction is left open on topic (its last stable offsets have reached its high
+    watermarks: a killed replica's transaction is aborted by the broker after its timeout):
+    (records, (read, lost, duplicates, unexpected)) against want, eval's Counter for topic."""
+    parts = harness.partitions(bootstrap, topic)
+    written = ends(bootstrap, topic, parts, committed=False)
+    harness.wait_for(f"no transaction left open on {topic}",
+                     lambda: all(s >= written[p] for p, s in ends(bootstrap, topic, parts, committed=True).items()),
+                     timeout, interval=0.5)
+    recs = visible(bootstrap, topic)
+    return recs, harness.check_exact({topic: recs}, {topic: want})[topic]

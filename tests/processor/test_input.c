@@ -154,9 +154,9 @@ Test(input, schema_file_errors_name_the_config_line)
                        "};\n");
     cr_assert_str_eq(errs, "D/a.cfg:2: input.avro.schemas[0].file \"missing.avsc\": cannot read D/missing.avsc: No such "
                            "file or directory\n"
-                           "D/a.cfg:3: input.avro.schemas[1].file \"bad.avsc\": schema: offset 65: unknown type "
+                           "D/a.cfg:3: input.avro.schemas[1].file \"bad.avsc\": bad.avsc: offset 65: unknown type "
                            "\"t.nowhere\"\n"
-                           "D/a.cfg:4: input.avro.schemas[2].file \"broken.avsc\": D/broken.avsc: offset 9: not JSON: "
+                           "D/a.cfg:4: input.avro.schemas[2].file \"broken.avsc\": broken.avsc: offset 9: not JSON: "
                            "expected a value, found end of input\n");
     free(errs);
     cr_assert_null(in);
@@ -355,5 +355,25 @@ Test(input, a_registry_schema_that_does_not_compile_is_malformed)
     alert_error e;
     proc_input_open(in, (const char *)m.b, m.n);
     cr_assert_eq(proc_input_next(in, &doc, &e), PROC_INPUT_MALFORMED);
-    cr_assert_str_eq(e.msg, "offset 1: the registry's schema does not compile: schema: offset 9: unknown type \"nothing\"");
+    cr_assert_str_eq(e.msg, "offset 1: the registry's schema does not compile: schema id 13: offset 9: unknown type \"nothing\"");
+}
+
+Test(input, split_schema_files_in_a_deep_directory)
+{
+    /* A long path (as site-packages/lsst/alert/packet/schema/11/0) must not cut the compiler's
+     * message that names the type to read from beside the file. */
+    const char *sub = "a-directory-with-a-rather-long-name-as-python-packages-have/"
+                      "lsst/alert/packet/schema/11/0/and-some-more-of-it";
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/%s' && cp '%s'/t.*.avsc '%s/%s'/", dir, sub, dir, dir, sub);
+    cr_assert_eq(system(cmd), 0);
+    char input[512];
+    snprintf(input, sizeof input, "avro = { schemas = ( { id = 7; file = \"%s/t.alert.avsc\"; } ); };", sub);
+    char *errs = start(input);
+    cr_assert_str_eq(errs, "");
+    free(errs);
+    ab_buf m = {0};
+    ab_confluent(&m, 7);
+    record(&m, 42, "x", 1.5);
+    expect_alert(&m, "{\"id\":42,\"name\":\"x\",\"sub\":{\"flux\":1.5}}");
 }

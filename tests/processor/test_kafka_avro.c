@@ -273,3 +273,45 @@ Test(kafka_avro, a_registry_that_blinks_costs_nothing, .timeout = 90)
     free(cfg);
     kh_cluster_free(&c);
 }
+
+Test(kafka_avro, sigterm_while_waiting_for_the_registry_stops_at_once_and_commits_nothing, .timeout = 90)
+{
+    kh_cluster c = kh_cluster_new(1);
+    kh_topic(&c, "in", 1);
+    static ab_buf msgs[10];
+    for (int i = 0; i < 10; i++) {
+        msgs[i].n = 0;
+        ab_confluent(&msgs[i], 9);
+        alert_record(&msgs[i], i);
+    }
+    produce_bytes(&c, "in", msgs, 10);
+    char down[64];
+    snprintf(down, sizeof down, "http://127.0.0.1:%d", rs_dead_port());
+    char *cfg = avro_config(&c, down, "registry_retry_seconds = 60;");
+    char *errp;
+    pid_t pid = kh_spawn(&errp, "run", "-c", cfg, NULL);
+    cr_assert(kh_wait_log(errp, "attempt=2 ", 30000), "no second try of the registry");
+    double t0 = kh_now();
+    kill(pid, SIGTERM);
+    int st = kh_wait(pid, 30000);
+    double took = kh_now() - t0;
+    char *log = kh_slurp(errp);
+    /* The message was not processed: the batch is not committed, which a stop reports with exit 1. */
+    cr_assert_eq(st, 1, "run exited %d; its log ends:\n%s", st, kh_tail(log));
+    cr_assert_lt(took, 10, "took %.1f s to stop", took);
+    cr_assert_not_null(strstr(log, "level=warn msg=\"stopped while waiting for the schema registry\" id=9 "), "%s",
+                       kh_tail(log));
+    cr_assert_not_null(strstr(log, "msg=\"stopping with a batch not committed: its input is read again on restart\" "
+                                   "messages=1"),
+                       "%s", kh_tail(log));
+    cr_assert_null(strstr(log, "stopping: an Avro schema cannot be had"), "%s", kh_tail(log));
+    cr_assert_null(strstr(log, "msg=\"schema registry unavailable\""), "%s", kh_tail(log));
+    free(log);
+    unlink(errp);
+    free(errp);
+    cr_assert_eq(kh_topic_size(&c, "dlq"), 0);
+    cr_assert_eq(kh_topic_size(&c, "out-all"), 0);
+    unlink(cfg);
+    free(cfg);
+    kh_cluster_free(&c);
+}

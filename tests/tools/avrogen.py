@@ -14,13 +14,18 @@ the Avro reader's differential test and benchmarks.
                                             normalised as alertfilter writes Avro (bytes as base64,
                                             floats as their shortest 32-bit decimal, NaN and
                                             infinities as null)
-  avrogen.py rewrite IN.avro OUT.avro FIELD=null...
+  avrogen.py rewrite IN.avro OUT.avro FIELD=null|FIELD=bytes:N...
                                             IN's records with the given top-level fields set to
-                                            null (e.g. Rubin's cutouts), written with IN's schema
+                                            null or to N random bytes (e.g. Rubin's cutouts),
+                                            written with IN's schema
+  avrogen.py shaped SEED COUNT OUT SCHEMA.avsc...
+                                            as gen (codec null), but shaped like survey alerts:
+                                            arrays of 20, bytes of 16,000, finite numbers, unions
+                                            not null 4 times in 5
   avrogen.py repeat IN.avro COUNT OUT.avro  IN's records repeated to COUNT, in one file
   avrogen.py diff BIN SEED COUNT DIR        the differential test: for every lsst-alert-packet schema
                                             version, its sample alerts and COUNT random records
-                                            (codecs alternating), and COUNT random ZTF-shaped and
+                                            (codecs null, deflate, snappy in turn), and COUNT random ZTF-shaped and
                                             every-type records, all read by one `BIN eval` and
                                             compared with `expect`; prints "compared N mismatched M"
                                             and the first mismatches
@@ -141,10 +146,15 @@ def rand_string(rng):
     return "".join(rng.choice(pool) for _ in range(rng.randint(0, 12)))
 
 
+SHAPED = False  # shaped like survey alerts (see `shaped`)
+
+
 def rand_value(schema, names, rng, depth, ns=""):
     schema = resolve(schema, names, ns)
     if isinstance(schema, list):
         branch = rng.randrange(len(schema))
+        if SHAPED and "null" in schema and len(schema) == 2:
+            branch = 1 - schema.index("null") if rng.random() < 0.8 else schema.index("null")
         return ("union", branch, rand_value(schema[branch], names, rng, depth, ns))
     if isinstance(schema, dict) and schema["type"] in PRIMITIVES:
         schema = schema["type"]  # a logical type: its underlying type
@@ -159,10 +169,15 @@ def rand_value(schema, names, rng, depth, ns=""):
             if r < 0.3:
                 return rng.choice([v for v in SPECIAL_LONGS if -2**bits <= v < 2**bits])
             return rng.randint(-2**rng.randint(1, bits), 2**rng.randint(1, bits) - 1)
+        if schema in ("float", "double") and SHAPED:
+            v = rng.uniform(-1000, 1000)
+            return struct.unpack("<f", struct.pack("<f", v))[0] if schema == "float" else v
         if schema == "float":
             return rand_float(rng)
         if schema == "double":
             return rand_double(rng)
+        if schema == "bytes" and SHAPED:
+            return rng.randbytes(16000)
         if schema == "bytes":
             return bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 20)))
         if schema == "string":
@@ -176,7 +191,7 @@ def rand_value(schema, names, rng, depth, ns=""):
     if t == "fixed":
         return bytes(rng.getrandbits(8) for _ in range(schema["size"]))
     if t == "array":
-        n = rng.randint(0, 4 if depth < 3 else 1)
+        n = 20 if SHAPED else rng.randint(0, 4 if depth < 3 else 1)
         return [rand_value(schema["items"], names, rng, depth + 1, ns) for _ in range(n)]
     if t == "map":
         n = rng.randint(0, 3 if depth < 3 else 1)
@@ -325,9 +340,10 @@ def rewrite(inp, out, fields):
         reader = fastavro.reader(f)
         schema = json.loads(reader.metadata["avro.schema"])
         records = list(reader)
+    rng = random.Random(1)
     for r in records:
-        for name in fields:
-            r[name] = None
+        for name, value in fields:
+            r[name] = rng.randbytes(int(value[6:])) if value.startswith("bytes:") else None
     with open(out, "wb") as f:
         fastavro.writer(f, fastavro.parse_schema(schema), records)
 
@@ -353,7 +369,7 @@ def diff(binary, seed, count, work):
         avsc.sort(key=lambda p: p.endswith(".alert.avsc"))  # the alert's schema last: it names the others
         files.append(os.path.join(d, "sample_data", "fakeAlert.avro"))
         out = os.path.join(work, f"lsst{v.replace('/', '_')}.avro")
-        gen(seed + i, count, "deflate" if i % 2 else "null", out, avsc)
+        gen(seed + i, count, ("null", "deflate", "snappy")[i % 3], out, avsc)
         files.append(out)
     for j, name in enumerate(("ztf.avsc", "every_type.avsc")):
         out = os.path.join(work, name.replace(".avsc", ".avro"))
@@ -393,7 +409,11 @@ def main(argv):
     elif cmd == "expect":
         expect(argv[2], argv[3])
     elif cmd == "rewrite":
-        rewrite(argv[2], argv[3], [a.split("=")[0] for a in argv[4:]])
+        rewrite(argv[2], argv[3], [a.split("=", 1) for a in argv[4:]])
+    elif cmd == "shaped":
+        global SHAPED
+        SHAPED = True
+        gen(int(argv[2]), int(argv[3]), "null", argv[4], argv[5:])
     elif cmd == "diff":
         diff(argv[2], int(argv[3]), int(argv[4]), argv[5])
     elif cmd == "repeat":
