@@ -453,7 +453,7 @@ static void consumer_error(run_state *r, const rd_kafka_message_t *m)
 
 static void process(run_state *r, const rd_kafka_message_t *m)
 {
-    if (!proc_positions_admit(&r->pos, m, r->metrics))
+    if (r->failed || !proc_positions_admit(&r->pos, m, r->metrics)) /* a run that is ending opens no transaction */
         return;
     if (!r->b.open)
         begin_batch(r);

@@ -156,6 +156,11 @@ static bool fold(const compiler *c, int32_t n, rule_value *out)
         free(items);
         return ok;
     }
+    case AST_INSET:
+        if (!fold(c, a->a, &x))
+            return false;
+        *out = rule_bool(x.t != RV_NULL && rule_inset_has(c->t->sets[a->b], &x) == (a->op == RULE_OP_IN));
+        return true;
     case AST_CALL: {
         if (a->op == RULE_OP_NOTNULL || rule_op_kind[a->op] == RULE_ARG_PRED || a->op == RULE_OP_WATCHLIST ||
             a->op == RULE_OP_WATCHMAP)
@@ -433,6 +438,21 @@ static void compile_value(compiler *c, uint32_t seg, int32_t n)
         compile_value(c, seg, a->a);
         compile_value(c, seg, a->b);
         emit(c, seg, a->op, 0);
+        break;
+    }
+    case AST_INSET: {
+        /* The set moves from the tree to the program. */
+        rule_program *p = c->p;
+        rule_inset **sets = realloc(p->sets, (p->n_sets + 1) * sizeof *sets);
+        if (!sets) {
+            c->oom = true;
+            break;
+        }
+        p->sets = sets;
+        p->sets[p->n_sets] = c->t->sets[a->b];
+        ((rule_tree *)c->t)->sets[a->b] = NULL;
+        compile_value(c, seg, a->a);
+        emit(c, seg, a->op == RULE_OP_IN ? RULE_OP_INSET : RULE_OP_NOTINSET, (int32_t)p->n_sets++);
         break;
     }
     case AST_IN:

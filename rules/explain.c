@@ -92,6 +92,9 @@ static void collect(collector *c, int32_t n, uint32_t depth)
         collect_chain(c, a->a, a->kind, next);
         collect_chain(c, a->b, a->kind, next);
         break;
+    case AST_INSET:
+        collect(c, a->a, next);
+        break;
     case AST_IN:
     case AST_CALL: {
         uint32_t kids = a->kind == AST_CALL && rule_op_kind[a->op] == RULE_ARG_PRED ? 1 : (uint32_t)a->b;

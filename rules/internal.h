@@ -27,6 +27,14 @@ typedef struct {
 
 void *rule_arena_alloc(rule_arena *a, size_t n);
 void rule_arena_free(rule_arena *a);
+/* Where the arena stands; rule_arena_release gives back what was allocated
+ * after it when that is all in the same chunk (a scratch string), else nothing. */
+typedef struct {
+    rule_chunk *head;
+    size_t used;
+} rule_arena_mark;
+rule_arena_mark rule_arena_top(const rule_arena *a);
+void rule_arena_release(rule_arena *a, rule_arena_mark m);
 
 /* ---- diagnostics ---- */
 
@@ -307,7 +315,9 @@ const char *rule_tok_name(rule_tok_kind k);
 /* ---- AST ---- */
 
 /* AST_DEF: $name, its span the name with its '$'; `a` its definition's index once resolved (rule_defs_resolve). */
-typedef enum { AST_LIT, AST_PATH, AST_ELEM, AST_NEG, AST_BIN, AST_AND, AST_OR, AST_NOT, AST_IN, AST_CALL, AST_ERROR, AST_DEF } rule_ast_kind;
+/* AST_INSET: `a in (constants...)` read straight into a hash set (the tree's
+ * sets[b]), its left operand a: a list of 1,000,000 ids makes no node per id. */
+typedef enum { AST_LIT, AST_PATH, AST_ELEM, AST_NEG, AST_BIN, AST_AND, AST_OR, AST_NOT, AST_IN, AST_CALL, AST_ERROR, AST_DEF, AST_INSET } rule_ast_kind;
 
 typedef struct {
     uint8_t kind;
@@ -327,6 +337,8 @@ typedef struct {
     uint32_t n_kids, cap_kids;
     int32_t root;
     rule_arena arena; /* decoded strings, path keys */
+    rule_inset **sets; /* AST_INSET's; the compiler takes each it compiles (NULL here then) */
+    uint32_t n_sets;
 } rule_tree;
 
 /* Parses `where` into t. Returns the number of errors (all in diags). */

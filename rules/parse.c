@@ -485,6 +485,91 @@ static int32_t parse_prefix(parser *p)
     }
 }
 
+/* The literal at the parser (a string, a number, -number, true, false,
+ * null) into *v, the parser past it; false, the parser unmoved, for anything else. */
+static bool read_constant(parser *p, rule_value *v)
+{
+    rule_token t = p->tok;
+    bool neg = t.kind == RULE_TOK_MINUS;
+    if (neg) {
+        rule_lexer lx = p->lx;
+        rule_lex_next(&lx, &t);
+        if (t.kind != RULE_TOK_INT && t.kind != RULE_TOK_FLOAT)
+            return false;
+        advance(p);
+    }
+    switch (t.kind) {
+    case RULE_TOK_INT:
+        *v = rule_int(t.i);
+        break;
+    case RULE_TOK_FLOAT:
+        *v = rule_float(t.d);
+        break;
+    case RULE_TOK_STR:
+        *v = (rule_value){.t = RV_STR, .n = (uint32_t)t.slen, .u.s = t.s};
+        break;
+    case RULE_TOK_TRUE:
+    case RULE_TOK_FALSE:
+        *v = rule_bool(t.kind == RULE_TOK_TRUE);
+        break;
+    case RULE_TOK_NULL:
+        *v = rule_null();
+        break;
+    default:
+        return false;
+    }
+    if (neg)
+        *v = rule_negate(v);
+    advance(p);
+    return true;
+}
+
+/* `left in (c1, c2, ...)` of INSET_MIN constants or more, each read straight
+ * into a hash set: no node per item (a pasted list of 1,000,000 ids), and the
+ * string's scratch copy given back at once. Returns the AST_INSET node, or -1
+ * with the parser where it was when an item is not a constant or the list is
+ * short (then the list is parsed as any other). */
+static int32_t parse_in_constants(parser *p, int32_t left, rule_opcode op, rule_tok_kind closer, size_t start)
+{
+    enum { INSET_MIN = 16 }; /* as compile.c: below, comparing in turn costs no more */
+    parser saved = *p;
+    size_t n_diags = p->diags->n;
+    rule_arena_mark mark = rule_arena_top(&p->t->arena);
+    rule_inset *set = rule_inset_new();
+    rule_inset **sets = set ? realloc(p->t->sets, (p->t->n_sets + 1) * sizeof *sets) : NULL;
+    uint32_t n = 0;
+    bool ok = sets != NULL;
+    if (sets)
+        p->t->sets = sets;
+    rule_value v;
+    while (ok && read_constant(p, &v)) {
+        ok = rule_inset_add(set, &v) == 0;
+        rule_arena_release(&p->t->arena, mark);
+        n++;
+        if (p->tok.kind == closer)
+            break;
+        if (p->tok.kind != RULE_TOK_COMMA)
+            ok = false;
+        else
+            advance(p);
+    }
+    if (!ok || n < INSET_MIN || p->tok.kind != closer || p->diags->n != n_diags) {
+        rule_inset_free(set);
+        *p = saved;
+        p->diags->n = n_diags;
+        return -1;
+    }
+    advance(p);
+    size_t from = p->t->nodes[left].offset;
+    int32_t node = new_node(p, AST_INSET, from, prev_end(p) - from);
+    (void)start;
+    p->t->sets[p->t->n_sets] = set;
+    p->t->nodes[node].op = (uint8_t)op;
+    p->t->nodes[node].a = left;
+    p->t->nodes[node].b = (int32_t)p->t->n_sets++;
+    return left ? set_height(p, node, &left, 1) : 0;
+}
+
 /* `x in (...)` / `x not in (...)`: the operator was just read. */
 static int32_t parse_in(parser *p, int32_t left, rule_opcode op)
 {
@@ -502,6 +587,9 @@ static int32_t parse_in(parser *p, int32_t left, rule_opcode op)
     rule_tok_kind closer = p->tok.kind == RULE_TOK_LPAREN ? RULE_TOK_RPAREN : RULE_TOK_RBRACK;
     size_t open = p->tok.offset;
     advance(p);
+    int32_t hashed = left ? parse_in_constants(p, left, op, closer, open) : -1;
+    if (hashed >= 0)
+        return hashed;
     arg_list items = parse_args(p, left, closer, open, false);
     int32_t first = items.first;
     uint32_t n = items.n;
@@ -661,6 +749,9 @@ size_t rule_parse(rule_tree *t, const char *src, size_t len, rule_diags *diags)
 
 void rule_tree_free(rule_tree *t)
 {
+    for (uint32_t k = 0; k < t->n_sets; k++)
+        rule_inset_free(t->sets[k]);
+    free(t->sets);
     free(t->nodes);
     free(t->kids);
     rule_arena_free(&t->arena);

@@ -59,3 +59,14 @@ void rule_diag(rule_diags *d, size_t offset, size_t len, const char *fmt, ...)
     }
     d->n++;
 }
+
+rule_arena_mark rule_arena_top(const rule_arena *a)
+{
+    return (rule_arena_mark){a->head, a->head ? a->head->used : 0};
+}
+
+void rule_arena_release(rule_arena *a, rule_arena_mark m)
+{
+    if (a->head && a->head == m.head)
+        a->head->used = m.used;
+}
