@@ -440,6 +440,22 @@ Test(config, the_avro_group_is_logged_when_present)
     free(path);
 }
 
+Test(config, credentials_in_a_url_are_masked)
+{
+    char *path = temp_config("input = { avro = { registry = \"https://reader:s3cret@registry.example:8081/api\"; }; };\n"
+                             RULE_ALL);
+    proc_config cfg;
+    proc_diags d = {0};
+    cr_assert_eq(proc_config_load(path, &cfg, &d), 0);
+    char *out = logged(&cfg);
+    cr_assert_not_null(strstr(out, " avro.registry=https://***@registry.example:8081/api "), "%s", out);
+    cr_assert_null(strstr(out, "s3cret"), "%s", out);
+    free(out);
+    proc_config_free(&cfg);
+    unlink(path);
+    free(path);
+}
+
 /* What a reload would leave unchanged: every top-level setting but the rules,
  * secrets compared as they are (they are only masked in the log). */
 static char *changed_between(const char *a_text, const char *b_text, size_t *n)
