@@ -1194,18 +1194,6 @@ static void append_field(char *buf, size_t cap, const char *key, const char *val
     snprintf(buf + len, cap - len, "%s%s=%s", len ? " " : "", key, proc_log_quote(value, quoted, sizeof quoted));
 }
 
-/* value, or when masked and it is a URL with credentials (scheme://user:pass@host),
- * the same URL with them as *** (in out). */
-static const char *mask_userinfo(const char *value, bool masked, char *out, size_t cap)
-{
-    const char *host = masked ? strstr(value, "://") : NULL;
-    const char *at = host ? strchr(host + 3, '@') : NULL;
-    if (!at || memchr(host + 3, '/', (size_t)(at - host - 3)))
-        return value;
-    snprintf(out, cap, "%.*s***%s", (int)(host + 3 - value), value, at);
-    return out;
-}
-
 /* Appends members' settings to buf as key=value; secret values as *** when masked. */
 static void format_members(const spec *members, const void *base, char *buf, size_t cap, bool masked,
                            const char *prefix)
@@ -1219,7 +1207,7 @@ static void format_members(const spec *members, const void *base, char *buf, siz
         case K_STRING: {
             char url[1024];
             const char *v = *(char *const *)field ? *(char *const *)field : "";
-            append_field(buf, cap, name, mask_userinfo(v, masked, url, sizeof url));
+            append_field(buf, cap, name, masked ? proc_log_mask_url(v, url, sizeof url) : v);
             break;
         }
         case K_ENUM:

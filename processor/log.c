@@ -14,6 +14,16 @@ static const char *const level_names[] = {"error", "warn", "info", "debug"};
 void proc_log_set_level(proc_log_level level) { log_level = level; }
 proc_log_level proc_log_get_level(void) { return log_level; }
 
+const char *proc_log_mask_url(const char *url, char *buf, size_t cap)
+{
+    const char *host = strstr(url, "://");
+    const char *at = host ? strchr(host + 3, '@') : NULL;
+    if (!at || memchr(host + 3, '/', (size_t)(at - host - 3)))
+        return url;
+    snprintf(buf, cap, "%.*s***%s", (int)(host + 3 - url), url, at);
+    return buf;
+}
+
 const char *proc_log_quote(const char *s, char *buf, size_t cap)
 {
     if (cap == 0)

@@ -22,4 +22,8 @@ void proc_logv(proc_log_level level, const char *msg, const char *fields, va_lis
 /* Writes s as a logfmt value into buf (quoted and escaped when needed); returns buf. */
 const char *proc_log_quote(const char *s, char *buf, size_t cap);
 
+/* url, or when it holds credentials (scheme://user:pass@host/...) the same URL
+ * with them as *** written into buf; returns one or the other. */
+const char *proc_log_mask_url(const char *url, char *buf, size_t cap);
+
 #endif

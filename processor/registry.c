@@ -13,6 +13,7 @@
 
 #include "alert/alert.h"
 #include "processor/log.h"
+#include "processor/log.h"
 
 #define MAX_ANSWER_BYTES (16u << 20) /* a schema registry's answer: Rubin's whole schema is ~80 KB */
 #define MAX_REFERENCES 256           /* schemas fetched for one id, references included */
@@ -98,8 +99,9 @@ static size_t on_body(char *data, size_t size, size_t n, void *opaque)
  * whose body is in r->body; NOT_FOUND: a 404). */
 static proc_reg_status http_get(proc_registry *r, const char *path, char *err, size_t cap)
 {
-    char url[2048];
+    char url[2048], masked[2048], shown[2048]; /* shown: url for messages, credentials masked */
     snprintf(url, sizeof url, "%s%s", r->url, path);
+    snprintf(shown, sizeof shown, "%s", proc_log_mask_url(url, masked, sizeof masked));
     r->body_len = 0;
     r->too_large = false;
     CURL *c = r->curl;
@@ -117,11 +119,11 @@ static proc_reg_status http_get(proc_registry *r, const char *path, char *err, s
     CURLcode cc = curl_easy_perform(c);
     curl_slist_free_all(h);
     if (r->too_large) {
-        snprintf(err, cap, "GET %s: the answer is larger than %u bytes", url, MAX_ANSWER_BYTES);
+        snprintf(err, cap, "GET %s: the answer is larger than %u bytes", shown, MAX_ANSWER_BYTES);
         return PROC_REG_BAD;
     }
     if (cc != CURLE_OK) {
-        snprintf(err, cap, "GET %s: %s", url, curl_easy_strerror(cc));
+        snprintf(err, cap, "GET %s: %s", shown, curl_easy_strerror(cc));
         return PROC_REG_UNAVAILABLE;
     }
     long code = 0;
@@ -133,7 +135,7 @@ static proc_reg_status http_get(proc_registry *r, const char *path, char *err, s
     for (char *p = what; *p; p++)
         if ((unsigned char)*p < ' ')
             *p = ' ';
-    snprintf(err, cap, "GET %s: HTTP %ld%s%s", url, code, *what ? ": " : "", what);
+    snprintf(err, cap, "GET %s: HTTP %ld%s%s", shown, code, *what ? ": " : "", what);
     if (code == 404)
         return PROC_REG_NOT_FOUND;
     if (code >= 500 || code == 408 || code == 429)

@@ -191,6 +191,18 @@ Test(registry, a_registry_down_is_unavailable)
     cr_assert_str_eq(unurl(err, server.url), "GET URL/schemas/ids/1: Couldn't connect to server");
 }
 
+Test(registry, credentials_in_the_url_are_not_in_messages)
+{
+    int port = rs_dead_port();
+    snprintf(server.url, sizeof server.url, "http://reader:s3cret@127.0.0.1:%d", port);
+    snprintf(server.dir, sizeof server.dir, "/tmp/af-registry-none");
+    proc_schema_texts t;
+    char err[512] = "", want[128];
+    cr_assert_eq(fetch(1, 5000, &t, err), PROC_REG_UNAVAILABLE);
+    snprintf(want, sizeof want, "GET http://***@127.0.0.1:%d/schemas/ids/1: Couldn't connect to server", port);
+    cr_assert_str_eq(err, want);
+}
+
 static double now(void)
 {
     struct timespec t;
