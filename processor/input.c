@@ -77,6 +77,7 @@ static char *read_file(const char *path, size_t *len)
         errno = EIO;
         return NULL;
     }
+    text[*len] = '\0'; /* the loop leaves room: a text that C string functions may read too */
     return text;
 }
 
