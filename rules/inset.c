@@ -59,8 +59,8 @@ static uint32_t hash_bytes(const char *s, size_t n, uint64_t h)
 
 static uint32_t hash_key(const rule_inset *s, const key *k, const char *str)
 {
-    if (k->kind == KEY_STR)
-        return hash_bytes(str ? str : s->pool + k->bits, k->len, 1469598103934665603ull);
+    if (k->kind == KEY_STR) /* the empty string may have no pool to point into */
+        return k->len ? hash_bytes(str ? str : s->pool + k->bits, k->len, 1469598103934665603ull) : 0;
     uint64_t h = (k->bits ^ k->kind) * 0x9E3779B97F4A7C15ull;
     return (uint32_t)(h ^ (h >> 29) ^ (h >> 32));
 }
@@ -75,7 +75,7 @@ static uint32_t *slot_of(const rule_inset *s, const key *k, const char *str)
             return &s->slots[h];
         const key *o = &s->keys[at - 1];
         if (o->kind == k->kind && o->len == k->len &&
-            (k->kind == KEY_STR ? memcmp(s->pool + o->bits, str ? str : s->pool + k->bits, k->len) == 0
+            (k->kind == KEY_STR ? k->len == 0 || memcmp(s->pool + o->bits, str ? str : s->pool + k->bits, k->len) == 0
                                 : o->bits == k->bits))
             return &s->slots[h];
     }
@@ -143,7 +143,8 @@ int rule_inset_add(rule_inset *s, const rule_value *v)
             s->pool = pool;
             s->pool_cap = cap;
         }
-        memcpy(s->pool + s->pool_len, str, k.len);
+        if (k.len)
+            memcpy(s->pool + s->pool_len, str, k.len);
         k.bits = s->pool_len;
         s->pool_len += k.len;
     }
