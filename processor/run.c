@@ -773,7 +773,7 @@ static int start(run_state *r, rule_set *rs, proc_input *in)
         return fail("bad output configuration", err);
     r->out.give_up = must_give_up;
     r->out.give_up_ctx = r;
-    if (!(r->watch = proc_watch_new(r->consumer, r->cfg.group)))
+    if (!(r->watch = proc_watch_new(r->consumer, r->cfg.input_topics[0])))
         return fail("cannot start", "out of memory");
     if (r->cfg.metrics_enabled &&
         proc_metrics_serve(r->metrics, r->cfg.metrics_address, r->cfg.metrics_port, err, sizeof err))

@@ -13,7 +13,7 @@
 
 struct proc_watch {
     rd_kafka_t *rk;
-    char *group;
+    char *topic;
     rd_kafka_queue_t *q;
     _Atomic int64_t last_ns; /* monotonic time of the last answer */
     int64_t probe_sent_ns;   /* 0: no probe outstanding */
@@ -26,12 +26,12 @@ static int64_t now_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-proc_watch *proc_watch_new(rd_kafka_t *rk, const char *group)
+proc_watch *proc_watch_new(rd_kafka_t *rk, const char *topic)
 {
     proc_watch *w = calloc(1, sizeof *w);
-    if (!w || !(w->group = strdup(group)) || !(w->q = rd_kafka_queue_new(rk))) {
+    if (!w || !(w->topic = strdup(topic)) || !(w->q = rd_kafka_queue_new(rk))) {
         if (w)
-            free(w->group);
+            free(w->topic);
         free(w);
         return NULL;
     }
@@ -45,23 +45,26 @@ void proc_watch_free(proc_watch *w)
     if (!w)
         return;
     rd_kafka_queue_destroy(w->q);
-    free(w->group);
+    free(w->topic);
     free(w);
 }
 
 void proc_watch_contact(proc_watch *w) { atomic_store(&w->last_ns, now_ns()); }
 
+/* Not a request to a coordinator: librdkafka 2.0.2 aborts the process when
+ * the coordinator of an Admin request dies under it (#4605, "eonce->refcnt > 0"),
+ * which a probe meant for a failing cluster would meet. */
 static void send_probe(proc_watch *w)
 {
-    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(w->group, NULL);
-    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(w->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-    if (req && o) {
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, w->topic);
+    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(w->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    if (res && o) {
         rd_kafka_AdminOptions_set_request_timeout(o, PROBE_TIMEOUT_MS, NULL, 0);
-        rd_kafka_ListConsumerGroupOffsets(w->rk, &req, 1, o, w->q);
+        rd_kafka_DescribeConfigs(w->rk, &res, 1, o, w->q);
         w->probe_sent_ns = now_ns();
     }
-    if (req)
-        rd_kafka_ListConsumerGroupOffsets_destroy(req);
+    if (res)
+        rd_kafka_ConfigResource_destroy(res);
     if (o)
         rd_kafka_AdminOptions_destroy(o);
 }
@@ -80,12 +83,11 @@ double proc_watch_silent(proc_watch *w)
     rd_kafka_event_t *ev;
     while ((ev = rd_kafka_queue_poll(w->q, 0))) {
         rd_kafka_resp_err_t e = rd_kafka_event_error(ev);
-        if (!e && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT) {
+        if (!e && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT) {
             size_t n = 0;
-            const rd_kafka_group_result_t **g = rd_kafka_ListConsumerGroupOffsets_result_groups(
-                rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
-            const rd_kafka_error_t *ge = n ? rd_kafka_group_result_error(g[0]) : NULL;
-            e = ge ? rd_kafka_error_code(ge) : RD_KAFKA_RESP_ERR_NO_ERROR;
+            const rd_kafka_ConfigResource_t **res =
+                rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
+            e = n ? rd_kafka_ConfigResource_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
         }
         if (answered(e))
             proc_watch_contact(w);

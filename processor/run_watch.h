@@ -9,13 +9,13 @@
 
 #include <librdkafka/rdkafka.h>
 
-#define PROC_WATCH_PROBE_MS 2000 /* silence after which a probe asks the group coordinator */
+#define PROC_WATCH_PROBE_MS 2000 /* silence after which a probe asks the cluster */
 
 typedef struct proc_watch proc_watch;
 
-/* Watches the cluster of rk; the probe lists group's committed offsets (an
- * OffsetFetch to its coordinator: the broker a commit needs). NULL when out of memory. */
-proc_watch *proc_watch_new(rd_kafka_t *rk, const char *group);
+/* Watches the cluster of rk; the probe describes topic's configuration (a
+ * DescribeConfigs that any broker answers). NULL when out of memory. */
+proc_watch *proc_watch_new(rd_kafka_t *rk, const char *topic);
 void proc_watch_free(proc_watch *w);
 
 /* The cluster answered (a delivery, a commit). Safe from any thread. */
