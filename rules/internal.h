@@ -629,7 +629,8 @@ typedef struct {
     rule_value v;
 } rule_agg_slot;
 
-#define RULE_AGG_SLOTS 64 /* a power of two */
+#define RULE_AGG_BITS 6
+#define RULE_AGG_SLOTS (1u << RULE_AGG_BITS)
 
 /* A definition's value for the current alert (valid where epoch is the current alert's). */
 typedef struct rule_def_slot {
@@ -680,7 +681,9 @@ typedef struct {
     rule_def_slot *defs;        /* by DEF's operand: each definition's program and value, run once per alert */
     uint32_t n_defs;
     uint64_t def_runs;          /* definitions run, all alerts: what memoising saves shows here */
-    rule_agg_slot aggs[RULE_AGG_SLOTS]; /* direct-mapped: rules that aggregate the same list share it */
+    rule_agg_slot aggs[RULE_AGG_SLOTS]; /* two-way: rules that aggregate the same list share it */
+    uint8_t agg_turn;                   /* which way a miss replaces when both are of this alert */
+    uint64_t agg_runs;                  /* aggregates computed (not found kept), all alerts */
     const rule_watch *watch;    /* by WATCHLIST's and WATCHMAP's operand */
     rule_watch_hit *watch_hits; /* by rule: its last true watchlist() */
     const rule_program *progs;  /* the rules run (rule_vm_run): a predicate's rule is its program's index */

@@ -89,6 +89,9 @@ int rule_set_define(rule_set *rs, size_t n, const char *const *names, const char
 bool rule_set_definition_used(const rule_set *rs, size_t i);
 /* How many times definitions were run since rule_set_prepare (for tests of memoisation). */
 uint64_t rule_set_definition_runs(const rule_set *rs);
+/* How many times aggregates were computed since rule_set_prepare: one per
+ * aggregate, list and alert, whatever number of rules ask it (tests). */
+uint64_t rule_set_aggregate_runs(const rule_set *rs);
 /* Prints definition i's bytecode (declared index; nothing when it has errors). */
 void rule_set_disasm_definition(const rule_set *rs, size_t i, FILE *out);
 

@@ -147,6 +147,8 @@ bool rule_set_definition_used(const rule_set *rs, size_t i) { return rs->defs.us
 
 uint64_t rule_set_definition_runs(const rule_set *rs) { return rs->vm.def_runs; }
 
+uint64_t rule_set_aggregate_runs(const rule_set *rs) { return rs->vm.agg_runs; }
+
 void rule_set_disasm_definition(const rule_set *rs, size_t i, FILE *out)
 {
     if (rs->defs.compiled[i] >= 0)

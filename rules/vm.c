@@ -323,10 +323,18 @@ static rule_value aggregate(rule_vm *vm, const rule_program *p, rule_opcode op, 
     if (!n || (n->type != ALERT_LIST && n->type != ALERT_TUPLE))
         return rule_null();
     uint32_t rel = p->segs[pred].value_id;
-    rule_agg_slot *s = &vm->aggs[((arr->n * 2654435761u) ^ (rel * 40503u) ^ op) & (RULE_AGG_SLOTS - 1)];
-    if (s->epoch != vm->epoch || s->list != arr->n || s->rel != rel || s->op != op)
-        *s = (rule_agg_slot){.epoch = vm->epoch, .list = arr->n, .rel = rel, .op = (uint8_t)op,
-                             .v = aggregate_of(vm, p, op, pred, n, arr->n, sp)};
+    /* Two ways, at a slot from the high bits of a multiplicative hash (its low
+     * bits only mix the keys' low bits): alike aggregates read in turn by many
+     * rules must not keep evicting each other. */
+    uint32_t h = ((arr->n ^ (rel * 40503u) ^ ((uint32_t)op << 24)) * 2654435761u) >> (32 - RULE_AGG_BITS);
+    rule_agg_slot *a = &vm->aggs[h], *b = &vm->aggs[h ^ 1];
+    for (rule_agg_slot *s = a; s; s = s == a ? b : NULL)
+        if (s->epoch == vm->epoch && s->list == arr->n && s->rel == rel && s->op == op)
+            return s->v;
+    rule_agg_slot *s = a->epoch != vm->epoch ? a : b->epoch != vm->epoch ? b : (vm->agg_turn ^= 1) ? a : b;
+    *s = (rule_agg_slot){.epoch = vm->epoch, .list = arr->n, .rel = rel, .op = (uint8_t)op,
+                         .v = aggregate_of(vm, p, op, pred, n, arr->n, sp)};
+    vm->agg_runs++;
     return s->v;
 }
 

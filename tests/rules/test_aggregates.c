@@ -120,6 +120,37 @@ Test(aggregates, errors)
     rule_set_free(rs);
 }
 
+Test(aggregates, each_computed_once_per_alert_whatever_the_rules)
+{
+    /* 100 rules in turn asking five aggregates of one list (and one of another):
+     * each is computed once per alert, alike code in different rules alike. */
+    rule_set *rs = rule_set_new();
+    char where[200];
+    for (int i = 0; i < 100; i++) {
+        const char *shapes[] = {"max(prv_candidates, @.jd) > %d", "min(prv_candidates, @.magpsf) < %d",
+                                "sum(prv_candidates, @.magpsf != null) > %d", "mean(ints, @ * 2) > %d",
+                                "mean(prv_candidates, @.magpsf + 0 * @.jd) > %d"};
+        snprintf(where, sizeof where, shapes[i % 5], i);
+        rule_error errs[4];
+        size_t ne;
+        cr_assert_eq(rule_set_add(rs, "r", where, errs, 4, &ne), 0, "%s", where);
+    }
+    alert_doc doc;
+    alert_doc_init(&doc);
+    alert_error aerr;
+    cr_assert_eq(alert_parse(&doc, ALERT, strlen(ALERT), ALERT_FORMAT_AUTO, &aerr), 0);
+    unsigned char match[100];
+    rule_set_eval(rs, &doc, match);
+    cr_expect_eq(rule_set_aggregate_runs(rs), 5);
+    rule_set_eval(rs, &doc, match);
+    cr_expect_eq(rule_set_aggregate_runs(rs), 10);
+    cr_expect_eq(match[0], 1);  /* max jd 2459999.0 > 0 */
+    cr_expect_eq(match[3], 1);  /* mean 2 * ints = 5.6 > 3 */
+    cr_expect_eq(match[98], 0); /* mean 2 * ints = 5.6 > 98: no */
+    alert_doc_free(&doc);
+    rule_set_free(rs);
+}
+
 static char *disasm(const char *where)
 {
     rule_set *rs = rule_set_new();
