@@ -155,7 +155,7 @@ static const spec output_spec[] = {
     STRING(proc_config, "key", key_path, NULL, check_path, 0),
     PROPS(proc_config, "kafka", output_kafka),
     INT(proc_config, "transaction_interval_ms", txn_interval_ms, 100, 1, 60000),
-    INT(proc_config, "transaction_max_messages", txn_max_messages, 1000, 1, 1000000),
+    INT(proc_config, "transaction_max_messages", txn_max_messages, 10000, 1, 1000000),
     {0},
 };
 

@@ -71,7 +71,9 @@ node_pid() {
     [ -f "$f" ] || return 1
     pid=$(cat "$f")
     # The pid is ours only while its command line still names this node's config.
-    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$DIR/node$1/server.properties" || return 1
+    local cmd
+    cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
+    [[ $cmd == *"$DIR/node$1/server.properties"* ]] || return 1
     echo "$pid"
 }
 
@@ -155,7 +157,15 @@ launch() { # node
     # setsid: a node outlives this script and its caller's terminal; `stop` ends it by its pid.
     # (The script runs without job control, so setsid execs in place and $! is java's pid.)
     setsid "${JAVA_CMD[@]}" kafka.Kafka "$DIR/node$1/server.properties" >"$DIR/node$1/kafka.out" 2>&1 </dev/null &
-    echo $! >"$DIR/node$1/pid"
+    local pid=$! i
+    echo "$pid" >"$DIR/node$1/pid"
+    # Until the child has exec'd java its command line is this script's: on a loaded machine
+    # that takes a while, and node_pid would take the node for gone.
+    for ((i = 0; i < 300; i++)); do
+        node_pid "$1" >/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.05
+    done
 }
 
 kill_node() { # node signal

@@ -88,7 +88,7 @@ Test(config, minimal_file_takes_every_default)
     cr_assert_null(cfg.key_path);
     cr_assert_eq(cfg.output_kafka.n, 0);
     cr_assert_eq(cfg.txn_interval_ms, 100);
-    cr_assert_eq(cfg.txn_max_messages, 1000);
+    cr_assert_eq(cfg.txn_max_messages, 10000);
     cr_assert_eq(cfg.metrics_enabled, false);
     cr_assert_str_eq(cfg.metrics_address, "0.0.0.0");
     cr_assert_eq(cfg.metrics_port, 9464);
@@ -433,7 +433,7 @@ Test(config, the_avro_group_is_logged_when_present)
                      "max_message_bytes=16777216 avro.registry=http://r:8081 avro.registry_timeout_ms=10000 "
                      "avro.registry_retry_seconds=60 avro.schemas=1 avro.schema=\"\"\n"
                      "level=info msg=config section=output guarantee=exactly_once encoding=original "
-                     "dead_letter_topic=\"\" key=\"\" transaction_interval_ms=100 transaction_max_messages=1000\n");
+                     "dead_letter_topic=\"\" key=\"\" transaction_interval_ms=100 transaction_max_messages=10000\n");
     free(out);
     proc_config_free(&cfg);
     unlink(path);
