@@ -18,7 +18,7 @@ def ratio(a, b):
 def table(res):
     lines = [f"alertfilter bench-peers — {res['date']}, one Apache Kafka node (scripts/kafka.sh), "
              f"{res['alerts']:,} alerts on 12 partitions (the Python loop: the first {res['python_alerts']:,}), "
-             f"best of {res['rounds']} rounds (the Python loop: 1); load average {res['load']:.1f} at the start",
+             f"best of {res['rounds']} rounds (Kafka Streams and the Python loop: {res.get('slow_rounds', 1)}); load average {res['load']:.1f} at the start",
              "",
              "| input / rules | peer | alerts/s (wall) | CPU s / 100k alerts | alerts per CPU s | broker CPU s / 100k | peak RSS MiB |",
              "|---|---|---|---|---|---|---|"]
