@@ -7,7 +7,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 SVG = os.path.join(os.path.dirname(HERE), "peers.svg")
 NAMES = {"alertfilter": "alertfilter run, exactly_once", "streams": "Kafka Streams, exactly_once_v2",
-         "python": "seed's method, transactional Python loop", "copy": "kcat -C | kcat -P copy (no EOS)"}
+         "python": "seed's method, transactional Python loop", "copy": "kcat -C \\| kcat -P copy (no EOS)"}
 ORDER = ("alertfilter", "streams", "python", "copy")
 
 
@@ -18,7 +18,7 @@ def ratio(a, b):
 def table(res):
     lines = [f"alertfilter bench-peers — {res['date']}, one Apache Kafka node (scripts/kafka.sh), "
              f"{res['alerts']:,} alerts on 12 partitions (the Python loop: the first {res['python_alerts']:,}), "
-             f"best of {res['rounds']} rounds (Kafka Streams and the Python loop: {res.get('slow_rounds', 1)}); load average {res['load']:.1f} at the start",
+             f"best of {res['rounds']} rounds (Kafka Streams and the Python loop: {res.get('slow_rounds', 1)}); load average {res['load']:.0f}",
              "",
              "| input / rules | peer | alerts/s (wall) | CPU s / 100k alerts | alerts per CPU s | broker CPU s / 100k | peak RSS MiB |",
              "|---|---|---|---|---|---|---|"]
@@ -38,7 +38,7 @@ def table(res):
             continue
         s, py = best.get("streams"), best.get("python")
         c = best.get("copy") or (copy[0] if key.startswith("python") else copy[1])
-        f = lambda v, t, up=True: "-" if v != v else f"**{v:.2f}×** ({'met' if (v >= t if up else v <= t) else 'MISSED'})"  # noqa: E731
+        f = lambda v, t, up=True: "-" if v != v else f"**{v:.{2 if up else 3}f}×** ({'met' if (v >= t if up else v <= t) else 'MISSED'})"  # noqa: E731
         lines.append(f"| {key} | {f(ratio(s and s['cpu100k'], a['cpu100k']), 5)} | "
                      f"{f(ratio(py and py['cpu100k'], a['cpu100k']), 100)} | {f(ratio(a['rate'], c and c['rate']), 1)} | "
                      f"{f(ratio(a['rss_kib'], s and s['rss_kib']), 0.25, False)} |")
@@ -49,12 +49,16 @@ def table(res):
             if p in res["latency"]:
                 r = res["latency"][p]
                 lines.append(f"| {NAMES[p]} | {r['p50_ms']:,.0f} | {r['p99_ms']:,.0f} | {r['max_ms']:,.0f} | "
-                             f"{r['samples']:,} | {r['rss_kib'] / 1024:,.0f} |")
+                             f"{r['samples']:,} | {r['rss_kib'] / 1024:,.0f} |".replace("| 0 |", "| - |"))
         a = res["latency"].get("alertfilter")
         if a:
             lines.append(f"\ntarget: alertfilter p99 ≤ 250 ms: {a['p99_ms']:.0f} ms "
                          f"({'met' if a['p99_ms'] <= 250 else 'MISSED'})")
     return "\n".join(lines)
+
+
+def sname(p):
+    return NAMES[p].replace("\\", "")  # no markdown escapes in the picture
 
 
 def svg(res):
@@ -86,7 +90,7 @@ def svg(res):
             v = 100000 / res["throughput"][case][p]["cpu100k"]
             x = x0 + ci * gw + 8 + pi * bw
             out.append(f'<rect x="{x:.1f}" y="{ly(v):.1f}" width="{bw - 2:.1f}" height="{y0 + h - ly(v):.1f}" '
-                       f'fill="{colors[p]}"><title>{NAMES[p]} {case}: {v:,.0f} alerts/CPU s</title></rect>')
+                       f'fill="{colors[p]}"><title>{sname(p)} {case}: {v:,.0f} alerts/CPU s</title></rect>')
         out.append(f'<text x="{x0 + ci * gw + gw / 2:.1f}" y="{y0 + h + 16}" text-anchor="middle">{case}</text>')
     out.append(f'<text x="{x0 + w / 2}" y="{y0 + h + 32}" text-anchor="middle">input format / rules</text>')
     # right: latency
@@ -110,13 +114,13 @@ def svg(res):
             for j, (k, op) in enumerate((("p50_ms", 1.0), ("p99_ms", 0.55))):
                 out.append(f'<rect x="{x + j * (bw - 12) / 2:.1f}" y="{lyy(r[k]):.1f}" width="{(bw - 12) / 2 - 2:.1f}" '
                            f'height="{y0 + h - lyy(r[k]):.1f}" fill="{colors[p]}" fill-opacity="{op}">'
-                           f'<title>{NAMES[p]} {k[:3]}: {r[k]:,.0f} ms</title></rect>')
+                           f'<title>{sname(p)} {k[:3]}: {r[k]:,.0f} ms</title></rect>')
             out.append(f'<text x="{x + (bw - 12) / 2:.1f}" y="{y0 + h + 16}" text-anchor="middle">{p}</text>')
         out.append(f'<text x="{x1 + w1 / 2}" y="{y0 + h + 32}" text-anchor="middle">p50 (solid), p99 (pale)</text>')
     # legend
     for i, p in enumerate(ORDER):
         out.append(f'<rect x="{60 + i * 210}" y="{H - 22}" width="12" height="12" fill="{colors[p]}"/>'
-                   f'<text x="{76 + i * 210}" y="{H - 12}">{NAMES[p]}</text>')
+                   f'<text x="{76 + i * 210}" y="{H - 12}">{sname(p)}</text>')
     out.append("</svg>")
     with open(SVG, "w") as f:
         f.write("\n".join(out) + "\n")

@@ -243,7 +243,7 @@ def peer_command(peer, bs, topic, group, fmt, spec, prefix, dlq, cfg, until_eof)
     if peer == "python":
         return [sys.executable, os.path.join(HERE, "seed_loop.py"), bs, topic, group, fmt, spec, prefix, dlq]
     if peer == "copy":  # keyed, as the filters keep keys; no parsing, no transactions
-        return ["bash", "-c", f"kcat -C -b '{bs}' -t '{topic}' {'-e' if until_eof else '-o beginning'} -q "
+        return ["bash", "-c", f"kcat -C -b '{bs}' -t '{topic}' {'-e' if until_eof else '-o beginning -u'} -q "
                 f"-f '%k\\t%s\\n' | kcat -P -b '{bs}' -t '{spec[4:]}' -K '\\t'"]
     raise ValueError(peer)
 
@@ -476,7 +476,11 @@ def main():
             if peer in ONLY and BURSTS > 0:
                 with open(files["python"], "rb") as f:
                     lines = [f.readline().rstrip(b"\n") for _ in range(BURST)]
-                r = latency_run(broker, peer, "python", lines)
+                try:
+                    r = latency_run(broker, peer, "python", lines)
+                except RuntimeError as e:  # reported, and the other figures kept
+                    log(f"  latency {peer}: FAILED: {e}")
+                    continue
                 log(f"  latency {peer}: p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, max {r['max_ms']:.0f} ms")
                 results["latency"][peer] = r
     finally:
