@@ -27,7 +27,7 @@ TEST_PROC  := $(patsubst %.c,$(B)/%,$(wildcard tests/processor/test_*.c))
 TEST_DOCS  := $(patsubst %.c,$(B)/%,$(wildcard tests/docs/test_*.c)) # run the binary and tests/docs/check_docs.py
 TESTS      := $(sort $(TEST_ALERT) $(TEST_SKY) $(TEST_RULES) $(TEST_PROC) $(TEST_DOCS))
 
-.PHONY: all deps test test-kafka asan fuzz bench bench-kafka demo demo-kafka clean
+.PHONY: all deps test test-kafka asan fuzz bench bench-kafka bench-peers demo demo-kafka clean
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -142,6 +142,13 @@ bench-kafka:
 	@scripts/deps.sh kafka
 	@$(MAKE) --no-print-directory $(BIN)
 	@ALERTFILTER_BIN=$(abspath $(BIN)) bench/kafka.sh
+
+# make bench-peers: alertfilter beside Kafka Streams, the seed's Python loop and a kcat copy on one
+# real Kafka node (issue 17; bench/peers/run.py, about 25 minutes; not part of CI).
+bench-peers:
+	@scripts/deps.sh peers
+	@$(MAKE) --no-print-directory $(BIN)
+	@ALERTFILTER_BIN=$(abspath $(BIN)) timeout 3600 python3 bench/peers/run.py
 
 clean:
 	rm -rf $(B) $(O)/bin $(O)/build-asan

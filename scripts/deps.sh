@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/deps.sh — installs the Debian packages alertfilter needs for a goal (build, test, bench, fuzz, kafka, ci).
+# scripts/deps.sh — installs the Debian packages alertfilter needs for a goal (build, test, bench, fuzz, kafka, peers, ci).
 # Called by the Makefile; installs only what is missing; as non-root it names the command to run.
 # Python packages for a goal are listed in tests/requirements-GOAL.txt (pip's format) and
 # installed with `python3 -m pip` when one of them is missing.
@@ -13,8 +13,10 @@ case "$goal" in
   fuzz)  pkgs+=(libcriterion-dev clang libclang-rt-14-dev) ;;
   # A real Kafka (scripts/kafka.sh): Java 17 runs it, Maven fetches its jars once.
   kafka) pkgs+=(python3 kcat jq openjdk-17-jre-headless maven) ;;
+  # make bench-peers: the broker's packages, and a JDK to build the Kafka Streams peer.
+  peers) pkgs+=(python3 kcat jq openjdk-17-jre-headless openjdk-17-jdk-headless maven) ;;
   ci)    pkgs+=(libcriterion-dev python3 kcat jq clang libclang-rt-14-dev docker-compose openjdk-17-jre-headless maven) ;;
-  *) echo "deps.sh: unknown goal '$goal' (build|test|bench|fuzz|kafka|ci)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown goal '$goal' (build|test|bench|fuzz|kafka|peers|ci)" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
