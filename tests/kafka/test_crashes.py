@@ -13,7 +13,7 @@ from harness import unique
 
 ALERTS = 50_000
 INPUT_PARTITIONS = 8
-KILLS = 6
+KILLS = 7
 RULES = [("seed_ra", "diaSource.ra > 350"),
          ("filter001", "diaSource.snr > 5 and diaSource.psFlux > 0.00003631"),
          ("first_detection", "len(prv_diaSources) == 0")]
@@ -45,6 +45,8 @@ def test_sigkills_lose_and_repeat_nothing(kafka1, tmp_path):
         return None if t is None else [t]
     kills = []
     for i in range(KILLS):
+        if kills and kills[-1] >= ALERTS:
+            break  # drained: no moment left to kill at
         p = harness.Processor(cfg, tmp_path / f"run-{i}.log")
         if i == 0:
             time.sleep(rng.uniform(0.2, 1.5))
@@ -59,8 +61,8 @@ def test_sigkills_lose_and_repeat_nothing(kafka1, tmp_path):
         if i == 0:
             targets = sorted(rng.sample(range(kills[0] + 500, ALERTS * 3 // 4), KILLS - 1))
     watch.close()
-    assert len(kills) >= 5
-    assert kills[-1] < ALERTS, f"the stream was drained before the last kill ({kills}): no kill landed mid-stream"
+    # A run may drain the stream before its kill on a busy machine: at least 5 must land mid-stream.
+    assert sum(k < ALERTS for k in kills) >= 5, f"fewer than 5 kills landed mid-stream: {kills}"
 
     final = harness.Processor(cfg, tmp_path / "run-final.log")
 
