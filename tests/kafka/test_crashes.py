@@ -13,7 +13,7 @@ from harness import unique
 
 ALERTS = 50_000
 INPUT_PARTITIONS = 8
-KILLS = 6
+KILLS = 7
 RULES = [("seed_ra", "diaSource.ra > 350"),
          ("filter001", "diaSource.snr > 5 and diaSource.psFlux > 0.00003631"),
          ("first_detection", "len(prv_diaSources) == 0")]
@@ -27,7 +27,10 @@ def test_sigkills_lose_and_repeat_nothing(kafka1, tmp_path):
     # Fewer output partitions than input ones: several input partitions meet in one output partition.
     rules = [(n, kafka1.create_topic(unique(f"crash-{n}"), 3), w) for n, w in RULES]
     group = unique("crash")
-    cfg = harness.write_config(tmp_path / "run.cfg", b, [src], group, [(n, t, w) for n, t, w in rules])
+    # Transactions of at most 1,000 alerts (the default is 10,000): more of them, so that the
+    # stream lasts through every kill and more kills land inside one.
+    cfg = harness.write_config(tmp_path / "run.cfg", b, [src], group, [(n, t, w) for n, t, w in rules],
+                               output={"transaction_max_messages": 1000})
     harness.send(b, src, ALERTS)
     inputs = harness.read_topic(b, src)
     assert len(inputs) == ALERTS
@@ -42,6 +45,8 @@ def test_sigkills_lose_and_repeat_nothing(kafka1, tmp_path):
         return None if t is None else [t]
     kills = []
     for i in range(KILLS):
+        if kills and kills[-1] >= ALERTS:
+            break  # drained: no moment left to kill at
         p = harness.Processor(cfg, tmp_path / f"run-{i}.log")
         if i == 0:
             time.sleep(rng.uniform(0.2, 1.5))
@@ -56,8 +61,8 @@ def test_sigkills_lose_and_repeat_nothing(kafka1, tmp_path):
         if i == 0:
             targets = sorted(rng.sample(range(kills[0] + 500, ALERTS * 3 // 4), KILLS - 1))
     watch.close()
-    assert len(kills) >= 5
-    assert kills[-1] < ALERTS, f"the stream was drained before the last kill ({kills}): no kill landed mid-stream"
+    # A run may drain the stream before its kill on a busy machine: at least 5 must land mid-stream.
+    assert sum(k < ALERTS for k in kills) >= 5, f"fewer than 5 kills landed mid-stream: {kills}"
 
     final = harness.Processor(cfg, tmp_path / "run-final.log")
 

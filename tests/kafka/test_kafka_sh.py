@@ -15,6 +15,14 @@ def running(directory):
     return [int(p) for p in out.split()]
 
 
+def bind(s, port):
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+
+
 def test_start_without_java_says_so(tmp_path):
     path = tmp_path / "bin"
     path.mkdir()
@@ -40,7 +48,8 @@ def test_kill_restart_and_a_port_in_use(tmp_path):
             port = int(next(ln for ln in f if ln.startswith("listeners=")).rsplit(":", 1)[1])
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", port))
+            # A connection of the killed node may hold the port a while (FIN_WAIT2, up to 60 s).
+            harness.wait_for(f"port {port} to be free", lambda: bind(s, port), 90, interval=1)
             s.listen()
             p = subprocess.run([harness.KAFKA_SH, "restart", str(d), "1"], capture_output=True, text=True,
                                timeout=180)
