@@ -21,13 +21,13 @@ RULES = [("seed_ra", "diaSource.ra > 350"),
          ("first_detection", "len(prv_diaSources) == 0")]
 
 
-# A known failure, kept running and reported (XFAIL or XPASS), not skipped: in one run of .ci/run
-# on 2026-12-07 (KAFKA_TEST_SEED=912334204, kills at input offsets 3000 ... 32000) rule seed_ra's
-# topic lacked 448 of the 1,215 alerts eval selects (about one of its 3 partitions) while the two
-# other rules' topics held every alert once; 532 aborted records sat in that topic. Not yet
-# explained; this run's transaction.timeout.ms is 10 s (so that a killed process's transaction is
-# aborted soon), which kafka2 found unsafe with librdkafka 2.0.2. Issue 12 stays open on it.
-@pytest.mark.xfail(strict=False, reason="alerts lost in one output topic after SIGKILLs in one .ci/run of 2026-12-07: under investigation (issue 12)")
+# A known failure, kept running and reported (XFAIL or XPASS), not skipped: in the last two runs
+# of 2026-12-07 rule seed_ra's topic (the fewest matches) lacked 448, then 330, of the 1,215 alerts
+# eval selects, with far more aborted records than its share, while the two other rules' topics
+# held every alert once. Not yet explained; this run's transaction.timeout.ms is 10 s (so that a
+# killed process's transaction is aborted soon), which kafka2 found unsafe with librdkafka 2.0.2.
+# Issue 12 stays open on it.
+@pytest.mark.xfail(strict=False, reason="alerts lost in one output topic after SIGKILLs (2 of the last 2 runs): an open bug (issue 12)")
 def test_sigkills_lose_and_repeat_nothing(kafka1, tmp_path):
     b = kafka1.bootstrap
     rng = random.Random(harness.RNG.random())
