@@ -1,10 +1,11 @@
-/* tests/rules/match.h — whether a rule matches one alert, through the public
- * API (parse the alert, compile the rule, evaluate): the tests' common step.
+/* tests/rules/match.h — whether a rule matches one alert, and a rule's
+ * disassembly, through the public API: the tests' common steps.
  * Included (a static function), so the Makefile does not build it alone. */
 #ifndef TESTS_RULES_MATCH_H
 #define TESTS_RULES_MATCH_H
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rules/rules.h"
@@ -25,6 +26,22 @@ static inline int rule_matches_on(const char *alert, const char *where)
     rule_set_free(rs);
     alert_doc_free(&doc);
     return m;
+}
+
+/* The disassembly of where, compiled alone as rule "r" (it must compile); the caller frees it. */
+static inline char *rule_disasm_of(const char *where)
+{
+    rule_set *rs = rule_set_new();
+    rule_error errs[4];
+    size_t n = 0;
+    cr_assert_eq(rule_set_add(rs, "r", where, errs, 4, &n), 0, "does not compile: %s", n ? errs[0].msg : "?");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    rule_set_disasm(rs, 0, out);
+    fclose(out);
+    rule_set_free(rs);
+    return text;
 }
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rules/internal.h"
+#include "tests/rules/match.h"
 
 /* Detections with a null, a string, a bool and a missing field among them. */
 static const char ALERT[] =
@@ -151,24 +152,9 @@ Test(aggregates, each_computed_once_per_alert_whatever_the_rules)
     rule_set_free(rs);
 }
 
-static char *disasm(const char *where)
-{
-    rule_set *rs = rule_set_new();
-    rule_error errs[4];
-    size_t ne;
-    cr_assert_eq(rule_set_add(rs, "r", where, errs, 4, &ne), 0, "%s", ne ? errs[0].msg : "");
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    rule_set_disasm(rs, 0, out);
-    fclose(out);
-    rule_set_free(rs);
-    return text;
-}
-
 Test(aggregates, disassembly)
 {
-    char *got = disasm("max(prv_candidates, @.jd) - min(prv_candidates, @.jd) < 30 and mean(l, @.a + 1) > 2");
+    char *got = rule_disasm_of("max(prv_candidates, @.jd) - min(prv_candidates, @.jd) < 30 and mean(l, @.a + 1) > 2");
     cr_expect_str_eq(got,
                      "rule r: max(prv_candidates, @.jd) - min(prv_candidates, @.jd) < 30 and mean(l, @.a + 1) > 2\n"
                      "main:\n"
@@ -197,7 +183,7 @@ Test(aggregates, disassembly)
                      "   2  YIELD\n",
                      "got:\n%s", got);
     free(got);
-    got = disasm("sum(l, @.ok) >= 1");
+    got = rule_disasm_of("sum(l, @.ok) >= 1");
     cr_expect_str_eq(got,
                      "rule r: sum(l, @.ok) >= 1\n"
                      "main:\n"

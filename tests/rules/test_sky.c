@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rules/internal.h"
+#include "tests/rules/match.h"
 
 static const char ALERT[] = "{'diaSource': {'ra': 351.570546978, 'decl': 0.126243049656, 'name': 'x'}, "
                             "'pole': {'ra': 0, 'decl': 90}, 'bad': {'decl': 90.5}, 'nothing': None}";
@@ -67,24 +68,9 @@ Test(sky, galactic_arity_is_checked)
     rule_set_free(rs);
 }
 
-static char *disasm(const char *rule)
-{
-    rule_set *rs = rule_set_new();
-    rule_error errs[4];
-    size_t n;
-    cr_assert_eq(rule_set_add(rs, "r", rule, errs, 4, &n), 0);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    rule_set_disasm(rs, 0, out);
-    fclose(out);
-    rule_set_free(rs);
-    return text;
-}
-
 Test(sky, galactic_disassembles_and_folds)
 {
-    char *got = disasm("abs(galactic_b(ra, dec)) > 7 and galactic_l(ra, dec) < 90");
+    char *got = rule_disasm_of("abs(galactic_b(ra, dec)) > 7 and galactic_l(ra, dec) < 90");
     cr_expect_str_eq(got,
                      "rule r: abs(galactic_b(ra, dec)) > 7 and galactic_l(ra, dec) < 90\n"
                      "main:\n"
@@ -104,7 +90,7 @@ Test(sky, galactic_disassembles_and_folds)
                      "got:\n%s", got);
     free(got);
     /* Constant arguments fold: the north celestial pole is at b 27.128... */
-    got = disasm("galactic_b(0, 90) > 27.1282524");
+    got = rule_disasm_of("galactic_b(0, 90) > 27.1282524");
     cr_expect_str_eq(got, "rule r: galactic_b(0, 90) > 27.1282524\nmain:\n   0  RET        1  ; match\n", "got:\n%s", got);
     free(got);
 }
