@@ -19,7 +19,7 @@ typedef struct {
     char *out, *err;
 } result;
 
-static char *slurp(const char *path)
+static inline char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f, "%s", path);
@@ -35,7 +35,7 @@ static char *slurp(const char *path)
     return text;
 }
 
-static char *temp_file(const char *text, size_t len)
+static inline char *temp_file(const char *text, size_t len)
 {
     char *path = strdup("/tmp/af-test-cli-XXXXXX");
     int fd = mkstemp(path);
@@ -51,7 +51,7 @@ static char *temp_file(const char *text, size_t len)
 
 /* Runs the binary with args (NULL-terminated) and stdin from the file `in`
  * (NULL: /dev/null); stdout and stderr go to files, so nothing can block. */
-static result run(const char *in, const char *const *args)
+static inline result run(const char *in, const char *const *args)
 {
     const char *bin = getenv("ALERTFILTER_BIN");
     cr_assert_not_null(bin, "ALERTFILTER_BIN is not set (run through make test)");
@@ -82,7 +82,7 @@ static result run(const char *in, const char *const *args)
 
 #define RUN(in, ...) run(in, (const char *const[]){__VA_ARGS__, NULL})
 
-static void result_free(result *r)
+static inline void result_free(result *r)
 {
     free(r->out);
     free(r->err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tests/alert/avro_build.h"
+#include "tests/processor/cli_run.h"
 
 #define ZTF_SCHEMA                                                                                                     \
     "{\"type\":\"record\",\"name\":\"alert\",\"namespace\":\"ztf\",\"fields\":[{\"name\":\"objectId\",\"type\":\"string\"}," \
@@ -17,22 +18,6 @@
     "{\"name\":\"jd\",\"type\":\"double\"},{\"name\":\"magpsf\",\"type\":\"float\"},"                                      \
     "{\"name\":\"drb\",\"type\":[\"float\",\"null\"]}]}},"                                                                  \
     "{\"name\":\"cutoutScience\",\"type\":[\"null\",\"bytes\"]}]}"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, got, mem);
-    fclose(mem);
-    fclose(f);
-    return text;
-}
 
 static char dir[64];
 
