@@ -227,8 +227,10 @@ def partitions(bootstrap, topic, timeout=30):
 
 
 def end_offsets(bootstrap, topic, timeout=30):
-    """{partition: high watermark}."""
-    c = consumer(bootstrap)
+    """{partition: high watermark}: past every record, those of open transactions included. (A
+    read_committed client's watermark query answers the last stable offset instead: librdkafka
+    sends ListOffsets with its own isolation level.)"""
+    c = consumer(bootstrap, "read_uncommitted")
     try:
         return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout, cached=False)[1]
                 for p in partitions(bootstrap, topic, timeout)}
@@ -240,10 +242,17 @@ def read_topic(bootstrap, topic, isolation="read_committed", timeout=120, final=
     """Every record of TOPIC, in partition then offset order, as a reader with ISOLATION sees it.
     read_committed stops at the last stable offset: FINAL waits (up to TIMEOUT) until that is the
     partition's end, i.e. until no transaction is left open on it, so that the answer is final;
-    not FINAL: what such a reader sees now."""
+    not FINAL: what such a reader sees now. The end is the high watermark asked of a second,
+    read_uncommitted client: the reader's own watermark query would answer the last stable
+    offset, and an open transaction (a killed processor's, until the broker aborts it) would
+    look like the end."""
     parts = partitions(bootstrap, topic)
     c = consumer(bootstrap, isolation)
+    probe = consumer(bootstrap, "read_uncommitted") if isolation != "read_uncommitted" else c
     deadline = time.monotonic() + timeout
+
+    def high_watermark(p):
+        return probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1]
     try:
         c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
         got = {p: [] for p in parts}
@@ -259,8 +268,7 @@ def read_topic(bootstrap, topic, isolation="read_committed", timeout=120, final=
                     if m.error().code() != KafkaError._PARTITION_EOF:
                         raise HarnessError(f"reading {topic}: {m.error()}")
                     p = m.partition()
-                    hw = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1]
-                    if not final or c.position([TopicPartition(topic, p)])[0].offset >= hw:
+                    if not final or c.position([TopicPartition(topic, p)])[0].offset >= high_watermark(p):
                         done.add(p)
                     continue
                 got[m.partition()].append(Record(m.partition(), m.offset(), m.key(), m.value(),
@@ -268,13 +276,15 @@ def read_topic(bootstrap, topic, isolation="read_committed", timeout=120, final=
                 done.discard(m.partition())
             # An open transaction holds read_committed back without a new EOF: look again.
             for p in set(parts) - done:
-                hw = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1]
+                hw = high_watermark(p)
                 pos = c.position([TopicPartition(topic, p)])[0].offset
                 if hw == 0 or (pos >= 0 and pos >= hw):
                     done.add(p)
         return [r for p in parts for r in got[p]]
     finally:
         c.close()
+        if probe is not c:
+            probe.close()
 
 
 class GroupWatch:
