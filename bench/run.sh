@@ -329,14 +329,17 @@ python3 bench/scale_configs.py strings "$N_IN_BIG" "$OUT/in-strings.cfg"
 python3 bench/scale_configs.py ints "$N_IN_BIG" "$OUT/in-ints.cfg"
 python3 bench/scale_configs.py strings 16 "$OUT/in-16.cfg"
 row "method" "items" "CPU s" "peak RSS KiB" "target"
-for c in rules-big:"$N_RULES_BIG":5 in-strings:"$N_IN_BIG":2 in-ints:"$N_IN_BIG":2; do
-    IFS=: read -r name items limit <<<"$c"
+# Limits: CPU s, and peak RSS in KiB (64 MB = 62,500 KiB for the lists; none for the rules).
+for c in rules-big:"$N_RULES_BIG":5:- in-strings:"$N_IN_BIG":2:62500 in-ints:"$N_IN_BIG":2:62500; do
+    IFS=: read -r name items limit kib <<<"$c"
     measure /dev/null "$BIN" check -c "$OUT/$name.cfg"
     if [ "$RC" -ne 0 ]; then
         row "check $name.cfg" "$items" "failed" "-" "-"
         continue
     fi
-    row "check $name.cfg" "$items" "$CPU" "$RSS" "<= $limit s $(verdict "$(div "$limit" "$CPU" %.3f)" 1)"
+    mem=""
+    [ "$kib" = "-" ] || mem=", <= 64 MB $(verdict "$(div "$kib" "$RSS" %.3f)" 1)"
+    row "check $name.cfg" "$items" "$CPU" "$RSS" "<= $limit s $(verdict "$(div "$limit" "$CPU" %.3f)" 1)$mem"
 done
 # The list is hashed (INSET): eval with 1,000,000 strings runs as with 16.
 CMD_in_big=("$BIN" eval -c "$OUT/in-strings.cfg" "$OUT/corpus.py")
@@ -350,7 +353,6 @@ R_BIG=$(div "$N_EVAL" "$(awk -v a="$CPU_in_big" -v b="$LOAD_BIG" 'BEGIN { print 
 R_16=$(div "$N_EVAL" "$(awk -v a="$CPU_in_16" -v b="$LOAD_16" 'BEGIN { print a - b }')" %.0f)
 echo "  eval, filterName in (1,000,000 strings): $R_BIG alerts/s/core; in (16 strings): $R_16" \
     "(load subtracted): $(div "$R_BIG" "$R_16" %.2f)x"
-echo "  target: <= 64 MB for the list: MISSED while each item is a parse-tree node first (see the peak RSS)"
 
 # ---- issue 4: Kafka to Kafka ----
 

@@ -490,8 +490,9 @@ static void evaluator_free(evaluator *ev)
     alert_avro_file_free(&ev->avro);
 }
 
-/* The explainer of cfg's rule `name` (with cfg's definitions), or NULL with the reason on stderr. */
-static rule_explainer *explainer(const proc_config *cfg, const char *name)
+/* The explainer of cfg's rule `name` (with cfg's definitions; rs, compiled from
+ * cfg, holds the rule's text), or NULL with the reason on stderr. */
+static rule_explainer *explainer(const proc_config *cfg, const rule_set *rs, const char *name)
 {
     size_t i = 0;
     while (i < cfg->n_rules && strcmp(cfg->rules[i].name, name))
@@ -508,7 +509,7 @@ static rule_explainer *explainer(const proc_config *cfg, const char *name)
         texts[k] = cfg->defs[k].where;
     }
     if (names && texts)
-        ex = rule_explainer_new(name, cfg->rules[i].where, cfg->n_defs, names, texts, &err);
+        ex = rule_explainer_new(name, rule_set_where(rs, i), cfg->n_defs, names, texts, &err);
     if (!ex)
         fprintf(stderr, "eval: --explain %s: %s\n", name, err.msg);
     free(names);
@@ -542,7 +543,7 @@ static int run_eval(const char *config, const char *format, bool stats, const ch
         fprintf(stderr, "eval: out of memory\n");
         ev.failed = true;
         n_files = 0;
-    } else if (explain && !(ev.explain = explainer(&cfg, explain))) {
+    } else if (explain && !(ev.explain = explainer(&cfg, rs, explain))) {
         ev.failed = true;
         n_files = 0;
     }

@@ -37,7 +37,7 @@ typedef struct {
 typedef struct {
     char *name;
     char *topic;
-    char *where;
+    char *where; /* NULL once proc_ruleset_build has moved it to the rule set */
     int line;
     int col;
     char *where_src;

@@ -170,7 +170,7 @@ static int add_sky(const proc_config *cfg, rule_set *rs, const proc_sky_cfg *w, 
     return obj ? 0 : -1;
 }
 
-rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
+rule_set *proc_ruleset_build(proc_config *cfg, proc_diags *diags)
 {
     rule_set *rs = rule_set_new();
     if (!rs) {
@@ -186,15 +186,17 @@ rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags)
     }
     failed |= define(cfg, rs, diags) != 0;
     for (size_t i = 0; i < cfg->n_rules; i++) {
-        const proc_rule_cfg *rule = &cfg->rules[i];
+        proc_rule_cfg *rule = &cfg->rules[i];
         if (!rule->name || !rule->where) { /* a rule the config loader already reported */
             failed = 1;
             continue;
         }
         rule_error errs[MAX_ERRS_PER_RULE];
         size_t n_errs = 0;
-        if (rule_set_add(rs, rule->name, rule->where, errs, MAX_ERRS_PER_RULE, &n_errs) == 0)
+        if (rule_set_take(rs, rule->name, rule->where, errs, MAX_ERRS_PER_RULE, &n_errs) == 0) {
+            rule->where = NULL; /* the set's now */
             continue;
+        }
         failed = 1;
         for (size_t j = 0; j < n_errs; j++)
             add_error(cfg, rule, "rule", &errs[j], diags);

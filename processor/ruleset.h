@@ -11,8 +11,11 @@
  *   FILE:LINE:COL: rule 'NAME': message
  *       where = "diaSource.snr > > 5"
  *                                ^
- * Used by `check`, `eval` and `run` (at startup and on reload). */
-rule_set *proc_ruleset_build(const proc_config *cfg, proc_diags *diags);
+ * Used by `check`, `eval` and `run` (at startup and on reload).
+ * Each rule's `where` text moves to the set (rule_set_take: one copy of a
+ * text that may hold a 1,000,000-item list): cfg->rules[i].where is NULL
+ * once rule i compiled, and rule_set_where(set, i) gives it. */
+rule_set *proc_ruleset_build(proc_config *cfg, proc_diags *diags);
 
 /* What a good config may still want changed, each as
  *   FILE:LINE:COL: warning: definition 'NAME' is not used by any rule

@@ -547,6 +547,10 @@ static void run_loop(run_state *r)
             reload_rules(r);
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, r->b.open ? left : IDLE_POLL_MS);
         bool idle = !m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+        /* A record or the end of a partition is a fetch answered (the clock
+         * read as rarely as above). */
+        if (m && (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) && (!burst || r->b.msgs % CLOCK_EVERY == 0))
+            proc_watch_contact(r->watch);
         burst = !idle;
         if (m) {
             if (m->err)
@@ -600,10 +604,17 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     bool coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     rd_kafka_error_t *e = NULL;
     rd_kafka_resp_err_t ee = RD_KAFKA_RESP_ERR_NO_ERROR;
+    /* The group's coordinator answered (the join, the assignment): contact,
+     * as is its answer to the committed offsets, however slow: the probe
+     * does not run while this callback waits. */
+    if (r->watch)
+        proc_watch_contact(r->watch);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         r->assigned_once = true;
-        if (!r->closing)
-            r->failed |= proc_positions_assign(&r->pos, rk, parts, STARTUP_TIMEOUT_MS) != 0;
+        int looked_up = r->closing ? 1 : proc_positions_assign(&r->pos, rk, parts, STARTUP_TIMEOUT_MS);
+        r->failed |= looked_up < 0;
+        if (looked_up == 0 && r->watch)
+            proc_watch_contact(r->watch);
         if (coop)
             e = rd_kafka_incremental_assign(rk, parts);
         else

@@ -81,7 +81,7 @@ int proc_positions_assign(proc_positions *p, rd_kafka_t *consumer, const rd_kafk
             l->elems[i].offset = -1;
     int failed = proc_positions_set_list(p, l);
     rd_kafka_topic_partition_list_destroy(l);
-    return failed;
+    return failed ? -1 : e ? 1 : 0;
 }
 
 void proc_positions_free(proc_positions *p)

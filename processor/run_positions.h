@@ -49,8 +49,8 @@ bool proc_positions_admit(proc_positions *p, const rd_kafka_message_t *m, proc_m
 /* Looks up the group's committed offsets of parts (waiting, as a
  * read_committed consumer does, for pending transactional ones) and sets them;
  * partitions without one, or all of them when the lookup fails within
- * timeout_ms, become unknown (a failed lookup is logged). Returns 0, or -1
- * out of memory. */
+ * timeout_ms, become unknown (a failed lookup is logged). Returns 0, 1 when
+ * the lookup failed (the cluster did not answer it), or -1 out of memory. */
 int proc_positions_assign(proc_positions *p, rd_kafka_t *consumer,
                                           const rd_kafka_topic_partition_list_t *parts, int timeout_ms);
 

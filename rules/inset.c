@@ -12,24 +12,38 @@
  * null and NaN equal nothing and are not kept. */
 enum { KEY_INT, KEY_FLOAT, KEY_STR };
 
-typedef struct {
-    uint64_t bits;   /* KEY_INT, KEY_FLOAT: the value; KEY_STR: offset in the pool */
-    uint32_t len;    /* KEY_STR: length */
-    uint8_t kind;
-} key;
+/* A slot holds a member's kind in its top two bits and its index + 1 (among
+ * the numbers or among the strings) in the rest; 0 is a free slot. */
+enum { KIND_SHIFT = 30 };
+#define INDEX_MASK ((1u << KIND_SHIFT) - 1)
 
+/* A member of 1,000,000-item lists costs 4 bytes (a string: where its bytes
+ * end in the pool, as they are stored in turn) or 8 (a number), plus its
+ * bytes and 8 bytes of slots: issue 13's 64 MB for the whole `check`. */
 struct rule_inset {
-    key *keys;
-    uint32_t n, cap_keys;
-    uint32_t *slots; /* key index + 1, 0 free; a power of two, more than twice n */
+    uint64_t *nums;  /* KEY_INT, KEY_FLOAT: the value's bits */
+    uint32_t *ends;  /* KEY_STR i: its bytes are pool[ends[i - 1] (0 for the first) .. ends[i]) */
+    uint32_t n_nums, cap_nums, n_strs, cap_strs;
+    uint32_t *slots; /* a power of two, more than twice the members */
     uint32_t n_slots;
     char *pool;
-    size_t pool_len, pool_cap;
+    uint32_t pool_len, pool_cap;
 };
+
+typedef struct {
+    uint64_t bits;   /* KEY_INT, KEY_FLOAT */
+    const char *str; /* KEY_STR */
+    uint32_t len;    /* KEY_STR */
+    uint8_t kind;
+} key;
 
 /* The key v equals by; false when v equals nothing (null, NaN, a list). */
 static bool key_of(const rule_value *v, key *k)
 {
+    if (v->t == RV_STR) {
+        *k = (key){.str = v->n ? v->u.s : "", .len = v->n, .kind = KEY_STR};
+        return true;
+    }
     if (rule_is_int(v)) {
         *k = (key){.bits = (uint64_t)v->u.i, .kind = KEY_INT};
         return true;
@@ -42,12 +56,22 @@ static bool key_of(const rule_value *v, key *k)
             *k = (key){.bits = (uint64_t)(int64_t)d, .kind = KEY_INT};
             return true;
         }
+        *k = (key){.kind = KEY_FLOAT};
         memcpy(&k->bits, &d, sizeof d);
-        k->kind = KEY_FLOAT;
-        k->len = 0;
         return true;
     }
-    return false; /* strings are keyed against the pool by the caller */
+    return false;
+}
+
+/* The member a slot holds, as a key. */
+static key key_at(const rule_inset *s, uint32_t slot)
+{
+    uint32_t i = (slot & INDEX_MASK) - 1;
+    uint8_t kind = (uint8_t)(slot >> KIND_SHIFT);
+    if (kind != KEY_STR)
+        return (key){.bits = s->nums[i], .kind = kind};
+    uint32_t from = i ? s->ends[i - 1] : 0;
+    return (key){.str = s->pool + from, .len = s->ends[i] - from, .kind = KEY_STR};
 }
 
 static uint32_t hash_bytes(const char *s, size_t n, uint64_t h)
@@ -57,26 +81,26 @@ static uint32_t hash_bytes(const char *s, size_t n, uint64_t h)
     return (uint32_t)(h ^ (h >> 32));
 }
 
-static uint32_t hash_key(const rule_inset *s, const key *k, const char *str)
+static uint32_t hash_key(const key *k)
 {
-    if (k->kind == KEY_STR) /* the empty string may have no pool to point into */
-        return k->len ? hash_bytes(str ? str : s->pool + k->bits, k->len, 1469598103934665603ull) : 0;
+    if (k->kind == KEY_STR)
+        return hash_bytes(k->str, k->len, 1469598103934665603ull);
     uint64_t h = (k->bits ^ k->kind) * 0x9E3779B97F4A7C15ull;
     return (uint32_t)(h ^ (h >> 29) ^ (h >> 32));
 }
 
-/* The slot holding k (str: a string key's bytes, not yet in the pool), or the free one where it goes. */
-static uint32_t *slot_of(const rule_inset *s, const key *k, const char *str)
+/* The slot holding k, or the free one where it goes. */
+static uint32_t *slot_of(const rule_inset *s, const key *k)
 {
-    uint32_t mask = s->n_slots - 1, h = hash_key(s, k, str) & mask;
+    uint32_t mask = s->n_slots - 1, h = hash_key(k) & mask;
     for (;; h = (h + 1) & mask) {
         uint32_t at = s->slots[h];
         if (!at)
             return &s->slots[h];
-        const key *o = &s->keys[at - 1];
-        if (o->kind == k->kind && o->len == k->len &&
-            (k->kind == KEY_STR ? k->len == 0 || memcmp(s->pool + o->bits, str ? str : s->pool + k->bits, k->len) == 0
-                                : o->bits == k->bits))
+        if (at >> KIND_SHIFT != k->kind)
+            continue;
+        key o = key_at(s, at);
+        if (k->kind == KEY_STR ? o.len == k->len && memcmp(o.str, k->str, k->len) == 0 : o.bits == k->bits)
             return &s->slots[h];
     }
 }
@@ -87,54 +111,73 @@ void rule_inset_free(rule_inset *s)
 {
     if (!s)
         return;
-    free(s->keys);
+    free(s->nums);
+    free(s->ends);
     free(s->slots);
     free(s->pool);
     free(s);
 }
 
-uint32_t rule_inset_count(const rule_inset *s) { return s->n; }
+uint32_t rule_inset_count(const rule_inset *s) { return s->n_nums + s->n_strs; }
 
 static bool rehash(rule_inset *s)
 {
     uint32_t n = s->n_slots ? 2 * s->n_slots : 64;
-    uint32_t *slots = calloc(n, sizeof *slots);
+    uint32_t *slots = calloc(n, sizeof *slots), *old = s->slots, n_old = s->n_slots;
     if (!slots)
         return false;
-    free(s->slots);
     s->slots = slots;
     s->n_slots = n;
-    for (uint32_t i = 0; i < s->n; i++)
-        *slot_of(s, &s->keys[i], NULL) = i + 1;
+    for (uint32_t h = 0; h < n_old; h++)
+        if (old[h]) {
+            key k = key_at(s, old[h]);
+            *slot_of(s, &k) = old[h];
+        }
+    free(old);
     return true;
+}
+
+/* a (n elements of size sz, room for *cap) with room for one more: a itself,
+ * or a grown copy, or NULL (a untouched) when out of memory. */
+static void *room_for_one(void *a, uint32_t n, uint32_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return a;
+    if (n >= INDEX_MASK)
+        return NULL;
+    uint32_t c = *cap ? 2 * *cap : 64;
+    void *p = realloc(a, (size_t)c * sz);
+    if (p)
+        *cap = c;
+    return p;
 }
 
 int rule_inset_add(rule_inset *s, const rule_value *v)
 {
-    key k = {0};
-    const char *str = NULL;
-    if (v->t == RV_STR) {
-        k = (key){.len = v->n, .kind = KEY_STR};
-        str = v->n ? v->u.s : "";
-    } else if (!key_of(v, &k)) {
+    key k;
+    if (!key_of(v, &k))
         return 0;
-    }
-    if (2 * (s->n + 1) >= s->n_slots && !rehash(s))
+    if (2 * (rule_inset_count(s) + 1) >= s->n_slots && !rehash(s))
         return -1;
-    uint32_t *slot = slot_of(s, &k, str);
+    uint32_t *slot = slot_of(s, &k);
     if (*slot)
         return 0; /* already a member */
-    if (s->n == s->cap_keys) {
-        uint32_t cap = s->cap_keys ? 2 * s->cap_keys : 64;
-        key *keys = realloc(s->keys, cap * sizeof *keys);
-        if (!keys)
+    uint32_t i;
+    if (k.kind != KEY_STR) {
+        uint64_t *nums = room_for_one(s->nums, s->n_nums, &s->cap_nums, sizeof *nums);
+        if (!nums)
             return -1;
-        s->keys = keys;
-        s->cap_keys = cap;
-    }
-    if (str) {
-        if (s->pool_len + k.len > s->pool_cap) {
-            size_t cap = s->pool_cap ? 2 * s->pool_cap : 4096;
+        s->nums = nums;
+        i = s->n_nums++;
+        s->nums[i] = k.bits;
+    } else {
+        uint32_t *ends = room_for_one(s->ends, s->n_strs, &s->cap_strs, sizeof *ends);
+        if (!ends || k.len > UINT32_MAX / 2 - s->pool_len)
+            return -1;
+        s->ends = ends;
+        /* Allocated even for "", so that key_at never offsets a NULL pool. */
+        if (!s->pool || s->pool_len + k.len > s->pool_cap) {
+            uint32_t cap = s->pool_cap ? s->pool_cap : 4096;
             while (cap < s->pool_len + k.len)
                 cap *= 2;
             char *pool = realloc(s->pool, cap);
@@ -144,26 +187,19 @@ int rule_inset_add(rule_inset *s, const rule_value *v)
             s->pool_cap = cap;
         }
         if (k.len)
-            memcpy(s->pool + s->pool_len, str, k.len);
-        k.bits = s->pool_len;
+            memcpy(s->pool + s->pool_len, k.str, k.len);
         s->pool_len += k.len;
+        i = s->n_strs++;
+        s->ends[i] = s->pool_len;
     }
-    s->keys[s->n++] = k;
-    *slot = s->n;
+    *slot = (uint32_t)k.kind << KIND_SHIFT | (i + 1);
     return 0;
 }
 
 bool rule_inset_has(const rule_inset *s, const rule_value *x)
 {
-    if (!s->n)
+    key k;
+    if (!rule_inset_count(s) || !key_of(x, &k))
         return false;
-    key k = {0};
-    const char *str = NULL;
-    if (x->t == RV_STR) {
-        k = (key){.len = x->n, .kind = KEY_STR};
-        str = x->n ? x->u.s : "";
-    } else if (!key_of(x, &k)) {
-        return false;
-    }
-    return *slot_of(s, &k, str) != 0;
+    return *slot_of(s, &k) != 0;
 }

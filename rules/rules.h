@@ -70,6 +70,11 @@ void rule_set_free(rule_set *rs);
  * Returns 0, or -1 when the rule has errors (the set is then unchanged). */
 int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *errs, size_t max_errs,
                  size_t *n_errs);
+/* As rule_set_add, but where (malloc'd) is not copied: once this returns 0
+ * the set owns it (rule_set_where), as a config hands over a text that may
+ * hold a 1,000,000-item list; on -1 it stays the caller's. */
+int rule_set_take(rule_set *rs, const char *name, char *where, rule_error *errs, size_t max_errs,
+                  size_t *n_errs);
 
 /* Lays the rules added so far out as one block of code for rule_set_eval: once
  * after the last rule_set_add (each add undoes it; laying out at each add would
@@ -112,6 +117,7 @@ void rule_explainer_free(rule_explainer *ex);
 
 size_t rule_set_count(const rule_set *rs);
 const char *rule_set_name(const rule_set *rs, size_t i);
+const char *rule_set_where(const rule_set *rs, size_t i); /* rule i's text, as added */
 
 /* Evaluates every rule against the parsed alert (root node 0). match[i] is set
  * to 1 or 0 for rule i. Returns the number of matching rules. Never fails:

@@ -80,6 +80,22 @@ static int build(rule_set *rs, const rule_tree *t, rule_program *prog, rule_diag
 int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *errs, size_t max_errs,
                  size_t *n_errs)
 {
+    char *copy = strdup(where);
+    if (!copy) {
+        rule_diags diags = {.errs = errs, .max = max_errs};
+        rule_diag(&diags, 0, 0, "out of memory");
+        *n_errs = diags.n < max_errs ? diags.n : max_errs;
+        return -1;
+    }
+    int rc = rule_set_take(rs, name, copy, errs, max_errs, n_errs);
+    if (rc != 0)
+        free(copy);
+    return rc;
+}
+
+int rule_set_take(rule_set *rs, const char *name, char *where, rule_error *errs, size_t max_errs,
+                  size_t *n_errs)
+{
     rule_diags diags = {.errs = errs, .max = max_errs};
     rule_tree tree;
     rule_program prog = {.watch = &rs->watch};
@@ -102,8 +118,8 @@ int rule_set_add(rule_set *rs, const char *name, const char *where, rule_error *
         rule_watch_check(&rs->watch, &tree, &diags) == 0 && build(rs, &tree, &prog, &diags) == 0) {
         rule_defs_mark_used(&rs->defs, &prog);
         prog.name = strdup(name);
-        prog.where = strdup(where);
-        if (prog.name && prog.where) {
+        if (prog.name) {
+            prog.where = where; /* only now: a failed add frees prog, and where stays the caller's */
             rs->rules[rs->n++] = prog;
             rc = 0;
         } else {
@@ -192,6 +208,8 @@ int rule_set_prepare(rule_set *rs)
 size_t rule_set_count(const rule_set *rs) { return rs->n; }
 
 const char *rule_set_name(const rule_set *rs, size_t i) { return rs->rules[i].name; }
+
+const char *rule_set_where(const rule_set *rs, size_t i) { return rs->rules[i].where; }
 
 size_t rule_set_eval(rule_set *rs, alert_doc *doc, unsigned char *match)
 {

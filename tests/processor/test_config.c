@@ -522,6 +522,11 @@ Test(ruleset, builds_every_rule_in_order)
     cr_assert_eq(rule_set_count(rs), 2);
     cr_assert_str_eq(rule_set_name(rs, 0), "bright");
     cr_assert_str_eq(rule_set_name(rs, 1), "seed_ra");
+    /* Each rule's text moved to the set: one copy of it, not two. */
+    cr_assert_str_eq(rule_set_where(rs, 0), "diaSource.snr > 5");
+    cr_assert_str_eq(rule_set_where(rs, 1), "diaSource.ra > 350");
+    cr_assert_null(cfg.rules[0].where);
+    cr_assert_null(cfg.rules[1].where);
     rule_set_free(rs);
     proc_config_free(&cfg);
 }

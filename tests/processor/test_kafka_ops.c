@@ -196,6 +196,42 @@ Test(kafka_ops, sigterm_ends_at_least_once_run_within_seconds_when_the_broker_is
     end_lost(&c, cfg, errp);
 }
 
+/* A slow answer inside the group join is an answer: the assignment and the
+ * committed offsets that `run` reads in its rebalance callback count as
+ * contact. Here the coordinator takes 4.5 s to answer that OffsetFetch,
+ * longer than kafka_unreachable_timeout_ms (3 s); the probe cannot run
+ * while the callback waits. Before, the run gave up ("unreachable") right
+ * after a join that had succeeded. */
+enum { KH_OFFSET_FETCH = 9 };
+
+Test(kafka_ops, a_slow_group_join_is_not_an_unreachable_cluster, .timeout = 90)
+{
+    kh_cluster c = kh_cluster_new(1);
+    kh_topic(&c, "in", 1);
+    kh_topic(&c, "out", 1);
+    cr_assert_eq(rd_kafka_mock_broker_push_request_error_rtts(c.mc, 1, KH_OFFSET_FETCH, 1,
+                                                               RD_KAFKA_RESP_ERR_NO_ERROR, 4500),
+                 RD_KAFKA_RESP_ERR_NO_ERROR);
+    int port = mc_free_port();
+    char *cfg = ops_config(&c, "kafka_unreachable_timeout_ms = 3000;", "", "slowjoin",
+                           "guarantee = \"at_least_once\";", port, RULE_ALL);
+    char *errp;
+    pid_t pid = kh_spawn(&errp, "run", "-c", cfg, NULL);
+    cr_assert(kh_wait_log(errp, "msg=\"partitions assigned\"", 30000));
+    kh_produce_alerts(&c, "in", 0, 100);
+    int64_t out = kh_wait_topic_size(&c, "out", 100, 20000);
+    kill(pid, SIGTERM);
+    int st = kh_wait(pid, 20000);
+    char *log = kh_slurp(errp);
+    cr_assert_eq(out, 100, "out holds %" PRId64 "; log:\n%s", out, kh_tail(log));
+    cr_assert_eq(st, 0, "exit %d; log:\n%s", st, kh_tail(log));
+    cr_assert_null(strstr(log, "the Kafka cluster is unreachable"), "log:\n%s", kh_tail(log));
+    free(log);
+    unlink(errp), unlink(cfg);
+    free(errp), free(cfg);
+    kh_cluster_free(&c);
+}
+
 /* ---- a drain whose commits fail (item 3) ---- */
 
 enum { KH_OFFSET_COMMIT = 8 };

@@ -2,11 +2,13 @@
  * items 6 and 7): `or` chains of thousands of terms compile and keep their
  * meaning, big `in` lists, and one error where a construct gives up. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/internal.h"
 #include "rules/rules.h"
 #include "tests/rules/match.h"
 
@@ -145,6 +147,53 @@ Test(ops_scale, a_hashed_in_list_answers_as_the_compared_one)
     s = padded("diaSource.nothing", "not in", "1", 20);
     cr_assert_eq(matches(s), 0); /* null is in nothing and not-in nothing */
     free(s);
+}
+
+/* The set itself, past many of its growths: strings (the empty one first)
+ * and numbers side by side, each found, its neighbours and other kinds not. */
+Test(ops_scale, a_hashed_set_of_strings_and_numbers_keeps_each_apart)
+{
+    enum { N = 100000 };
+    rule_inset *s = rule_inset_new();
+    char buf[32];
+    rule_value empty = {.t = RV_STR, .n = 0, .u.s = ""};
+    cr_assert_eq(rule_inset_add(s, &empty), 0);
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(buf, sizeof buf, "s%d", i);
+        rule_value str = {.t = RV_STR, .n = (uint32_t)len, .u.s = buf}, num = rule_int(3 * (int64_t)i);
+        rule_value half = rule_float(i + 0.5);
+        cr_assert_eq(rule_inset_add(s, &str), 0);
+        cr_assert_eq(rule_inset_add(s, &num), 0);
+        cr_assert_eq(rule_inset_add(s, &half), 0);
+        cr_assert_eq(rule_inset_add(s, &str), 0); /* again: no new member */
+    }
+    rule_value null = rule_null(), nan = rule_float(NAN);
+    cr_assert_eq(rule_inset_add(s, &null), 0);
+    cr_assert_eq(rule_inset_add(s, &nan), 0);
+    cr_assert_eq(rule_inset_count(s), 3 * N + 1);
+    cr_assert(rule_inset_has(s, &empty));
+    int found = 0, wrong = 0;
+    for (int i = 0; i < N; i++) {
+        int len = snprintf(buf, sizeof buf, "s%d", i);
+        rule_value str = {.t = RV_STR, .n = (uint32_t)len, .u.s = buf}, longer = str;
+        buf[len] = '_'; /* "s1_": not a member, although "s1" is */
+        longer.n++;
+        rule_value num = rule_int(3 * (int64_t)i), as_float = rule_float(3.0 * i), half = rule_float(i + 0.5);
+        rule_value next = rule_int(3 * (int64_t)i + 1), quarter = rule_float(i + 0.25);
+        wrong += rule_inset_has(s, &longer);
+        buf[len] = '\0';
+        found += rule_inset_has(s, &str) + rule_inset_has(s, &num) + rule_inset_has(s, &as_float) +
+                 rule_inset_has(s, &half);
+        wrong += rule_inset_has(s, &next) + rule_inset_has(s, &quarter);
+    }
+    cr_assert_eq(found, 4 * N);
+    cr_assert_eq(wrong, 0);
+    rule_value digits = {.t = RV_STR, .n = 1, .u.s = "3"}, three = rule_int(3);
+    cr_assert(rule_inset_has(s, &three));
+    cr_assert_not(rule_inset_has(s, &digits)); /* '3' is not 3 */
+    cr_assert_not(rule_inset_has(s, &null));
+    cr_assert_not(rule_inset_has(s, &nan));
+    rule_inset_free(s);
 }
 
 Test(ops_scale, a_long_constant_in_list_is_one_hashed_instruction)
