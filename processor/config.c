@@ -190,7 +190,7 @@ static const spec watchmap_spec[] = {
 
 static const spec root_spec[] = {
     PROPS(proc_config, "kafka", kafka),
-    INT(proc_config, "kafka_unreachable_timeout_ms", unreachable_timeout_ms, 60000, 1000, 86400000),
+    INT(proc_config, "kafka_unreachable_timeout_ms", unreachable_timeout_ms, 60000, 3000, 86400000),
     GROUP(proc_config, "input", NO_OFF, input_spec),
     GROUP(proc_config, "output", NO_OFF, output_spec),
     GROUP(proc_config, "metrics", offsetof(proc_config, metrics_enabled), metrics_spec),

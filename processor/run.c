@@ -51,6 +51,7 @@ typedef struct {
     size_t msgs;
     bool open;   /* a transaction has begun (at_least_once: records are in flight) */
     bool doomed; /* a produce failed: abort instead of committing */
+    bool unsaved; /* at_least_once: delivered, but the commit of its offsets failed */
     struct timespec start;
 } batch;
 
@@ -124,7 +125,7 @@ static void batch_reset(batch *b)
     for (size_t i = 0; i < b->n; i++)
         free(b->parts[i].topic);
     b->n = b->last = b->msgs = 0;
-    b->open = b->doomed = false;
+    b->open = b->doomed = b->unsaved = false;
 }
 
 /* ---- a cluster that does not answer ---- */
@@ -353,10 +354,12 @@ static bool commit_at_least_once(run_state *r)
     rd_kafka_topic_partition_list_t *offsets = batch_offsets(&r->b, false);
     rd_kafka_resp_err_t ce = commit_offsets(r, offsets);
     rd_kafka_topic_partition_list_destroy(offsets);
-    if (ce) /* the records are out; the next commit covers these offsets */
+    /* The records are out; the next commit covers these offsets, unless this batch was the last. */
+    r->b.unsaved = ce != RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (ce) {
         snprintf(r->last_commit_error, sizeof r->last_commit_error, "%s", rd_kafka_err2str(ce));
-    if (ce)
         proc_log(PROC_LOG_WARN, "offset commit failed", "error=\"%s\"", rd_kafka_err2str(ce));
+    }
     return true;
 }
 
@@ -404,7 +407,7 @@ static void end_batch(run_state *r)
             rewind_batch(r);
     }
     report_batch(r, committed, secs);
-    if (!committed && *r->opts.stop && !r->abandoned) {
+    if ((!committed || r->b.unsaved) && *r->opts.stop && !r->abandoned) {
         proc_log(PROC_LOG_ERROR, "stopping with a batch not committed: its input is read again on restart",
                  "messages=%zu", r->b.msgs);
         r->failed = true;
@@ -605,8 +608,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     rd_kafka_error_t *e = NULL;
     rd_kafka_resp_err_t ee = RD_KAFKA_RESP_ERR_NO_ERROR;
     /* The group's coordinator answered (the join, the assignment): contact,
-     * as is its answer to the committed offsets, however slow: the probe
-     * does not run while this callback waits. */
+     * as is its answer to the committed offsets, however slow: no statistics
+     * are read while this callback waits. */
     if (r->watch)
         proc_watch_contact(r->watch);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -665,6 +668,15 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                  rd_kafka_err2str(m->err));
 }
 
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    (void)rk;
+    run_state *r = opaque;
+    if (r->watch)
+        proc_watch_stats(r->watch, json, len);
+    return 0;
+}
+
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     run_state *r = opaque;
@@ -706,6 +718,7 @@ static int create_clients(run_state *r)
     r->offset_reset = proc_kafka_offset_reset(cc);
     rd_kafka_conf_set_opaque(cc, r);
     rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
+    rd_kafka_conf_set_stats_cb(cc, on_stats);
     rd_kafka_conf_set_error_cb(cc, on_error);
     if (!(r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err)))
         return fail("cannot create the consumer", err);
@@ -784,7 +797,7 @@ static int start(run_state *r, rule_set *rs, proc_input *in)
         return fail("bad output configuration", err);
     r->out.give_up = must_give_up;
     r->out.give_up_ctx = r;
-    if (!(r->watch = proc_watch_new(r->consumer, r->cfg.input_topics[0])))
+    if (!(r->watch = proc_watch_new()))
         return fail("cannot start", "out of memory");
     if (r->cfg.metrics_enabled &&
         proc_metrics_serve(r->metrics, r->cfg.metrics_address, r->cfg.metrics_port, err, sizeof err))
@@ -819,7 +832,7 @@ static bool destroy_clients(run_state *r)
     r->closing = true;
     bool keep_consumer = r->consumer && !consumer_destroyable(r);
     /* With the cluster gone, closing waits on it for nothing: a stop must be quick. */
-    int timeout_ms = r->abandoned || (r->watch && proc_watch_silent(r->watch) >= PROC_WATCH_PROBE_MS / 1000.0)
+    int timeout_ms = r->abandoned || (r->watch && proc_watch_silent(r->watch) >= 2 * PROC_WATCH_STATS_MS / 1000.0)
                          ? SHUTDOWN_LOST_MS
                          : SHUTDOWN_TIMEOUT_MS;
     if (r->watch && !r->abandoned) {

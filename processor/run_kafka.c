@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "processor/log.h"
+#include "processor/run_watch.h"
 
 void proc_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
@@ -72,9 +73,12 @@ rd_kafka_conf_t *proc_kafka_consumer_conf(const proc_config *cfg, int eof, char 
                                            "partition.assignment.strategy", "cooperative-sticky",
                                            "queued.max.messages.kbytes", "65536", "fetch.wait.max.ms", "100", NULL};
     rd_kafka_conf_t *conf = proc_kafka_conf_new();
+    /* The statistics say when a broker last answered (run_watch.c). */
+    char stats_ms[16];
+    snprintf(stats_ms, sizeof stats_ms, "%d", PROC_WATCH_STATS_MS);
     const char *const forced[] = {"group.id", cfg->group, "enable.auto.commit", "false",
                                   "enable.auto.offset.store", "false", "enable.partition.eof", eof ? "true" : "false",
-                                  NULL};
+                                  "statistics.interval.ms", stats_ms, NULL};
     if (set_pairs(conf, defaults, err, errcap) || proc_kafka_apply(conf, &cfg->kafka, err, errcap) ||
         set_pairs(conf, forced, err, errcap)) {
         rd_kafka_conf_destroy(conf);

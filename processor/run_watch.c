@@ -1,5 +1,5 @@
-/* processor/run_watch.c — how long the Kafka cluster has not answered, kept
- * honest by a probe, and librdkafka calls waited on with a bound. */
+/* processor/run_watch.c — how long the Kafka cluster has not answered, read
+ * from the consumer's statistics, and librdkafka calls waited on with a bound. */
 #include "processor/run_watch.h"
 
 #include <pthread.h>
@@ -9,14 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#define PROBE_TIMEOUT_MS 5000
-
 struct proc_watch {
-    rd_kafka_t *rk;
-    char *topic;
-    rd_kafka_queue_t *q;
     _Atomic int64_t last_ns; /* monotonic time of the last answer */
-    int64_t probe_sent_ns;   /* 0: no probe outstanding */
 };
 
 static int64_t now_ns(void)
@@ -26,81 +20,47 @@ static int64_t now_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-proc_watch *proc_watch_new(rd_kafka_t *rk, const char *topic)
+proc_watch *proc_watch_new(void)
 {
     proc_watch *w = calloc(1, sizeof *w);
-    if (!w || !(w->topic = strdup(topic)) || !(w->q = rd_kafka_queue_new(rk))) {
-        if (w)
-            free(w->topic);
-        free(w);
-        return NULL;
-    }
-    w->rk = rk;
-    atomic_store(&w->last_ns, now_ns());
+    if (w)
+        atomic_store(&w->last_ns, now_ns());
     return w;
 }
 
-void proc_watch_free(proc_watch *w)
+void proc_watch_free(proc_watch *w) { free(w); }
+
+/* Moves the last answer to at_ns, never back (answers are noted from several threads). */
+static void contact_at(proc_watch *w, int64_t at_ns)
 {
-    if (!w)
-        return;
-    rd_kafka_queue_destroy(w->q);
-    free(w->topic);
-    free(w);
+    int64_t last = atomic_load(&w->last_ns);
+    while (at_ns > last && !atomic_compare_exchange_weak(&w->last_ns, &last, at_ns))
+        ;
 }
 
-void proc_watch_contact(proc_watch *w) { atomic_store(&w->last_ns, now_ns()); }
+void proc_watch_contact(proc_watch *w) { contact_at(w, now_ns()); }
 
-/* Not a request to a coordinator: librdkafka 2.0.2 aborts the process when
- * the coordinator of an Admin request dies under it (#4605, "eonce->refcnt > 0"),
- * which a probe meant for a failing cluster would meet. */
-static void send_probe(proc_watch *w)
+/* Each broker's "rxidle" is the microseconds since its connection last
+ * received anything (-1: never): fetch answers, which a broker sends at least
+ * every fetch.wait.max.ms for an assigned partition, and the group
+ * coordinator's heartbeat answers. The freshest is the cluster's last answer. */
+void proc_watch_stats(proc_watch *w, const char *json, size_t len)
 {
-    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, w->topic);
-    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(w->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
-    if (res && o) {
-        rd_kafka_AdminOptions_set_request_timeout(o, PROBE_TIMEOUT_MS, NULL, 0);
-        rd_kafka_DescribeConfigs(w->rk, &res, 1, o, w->q);
-        w->probe_sent_ns = now_ns();
+    static const char key[] = "\"rxidle\":";
+    int64_t freshest = -1;
+    const char *end = json + len;
+    for (const char *p = json; (p = memmem(p, (size_t)(end - p), key, sizeof key - 1)); ) {
+        p += sizeof key - 1;
+        char *after;
+        long long us = strtoll(p, &after, 10);
+        if (after != p && us >= 0 && (freshest < 0 || us < freshest))
+            freshest = us;
     }
-    if (res)
-        rd_kafka_ConfigResource_destroy(res);
-    if (o)
-        rd_kafka_AdminOptions_destroy(o);
+    if (freshest >= 0)
+        contact_at(w, now_ns() - freshest * 1000);
 }
 
-/* Any answer of a broker counts, a refusal (say, not authorised) included:
- * only the transport's failures mean nobody answered. */
-static bool answered(rd_kafka_resp_err_t e)
-{
-    return e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT &&
-           e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && e != RD_KAFKA_RESP_ERR__DESTROY &&
-           e != RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE && e != RD_KAFKA_RESP_ERR__WAIT_COORD;
-}
-
-double proc_watch_silent(proc_watch *w)
-{
-    rd_kafka_event_t *ev;
-    while ((ev = rd_kafka_queue_poll(w->q, 0))) {
-        rd_kafka_resp_err_t e = rd_kafka_event_error(ev);
-        if (!e && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT) {
-            size_t n = 0;
-            const rd_kafka_ConfigResource_t **res =
-                rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
-            e = n ? rd_kafka_ConfigResource_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
-        }
-        if (answered(e))
-            proc_watch_contact(w);
-        rd_kafka_event_destroy(ev);
-        w->probe_sent_ns = 0;
-    }
-    int64_t now = now_ns(), last = atomic_load(&w->last_ns);
-    /* A lost answer (never delivered) must not stop the probing. */
-    bool outstanding = w->probe_sent_ns && now - w->probe_sent_ns < 2LL * PROBE_TIMEOUT_MS * 1000000;
-    if (!outstanding && now - last >= (int64_t)PROC_WATCH_PROBE_MS * 1000000)
-        send_probe(w);
-    return (double)(now - last) / 1e9;
-}
+double proc_watch_silent(proc_watch *w) { return (double)(now_ns() - atomic_load(&w->last_ns)) / 1e9; }
 
 /* ---- bounded calls ---- */
 

@@ -1,28 +1,29 @@
 /* processor/run_watch.h — whether the Kafka cluster answers (the time since it
- * last did, kept fresh by a probe when nothing else shows it), and calls into
- * librdkafka run on a thread of their own so that a wait on them is bounded. */
+ * last did, from the consumer's statistics and the answers run sees), and calls
+ * into librdkafka run on a thread of their own so that a wait on them is bounded. */
 #ifndef PROC_RUN_WATCH_H
 #define PROC_RUN_WATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <librdkafka/rdkafka.h>
-
-#define PROC_WATCH_PROBE_MS 2000 /* silence after which a probe asks the cluster */
+/* The consumer's statistics.interval.ms: how often its brokers' silence is read. */
+#define PROC_WATCH_STATS_MS 1000
 
 typedef struct proc_watch proc_watch;
 
-/* Watches the cluster of rk; the probe describes topic's configuration (a
- * DescribeConfigs that any broker answers). NULL when out of memory. */
-proc_watch *proc_watch_new(rd_kafka_t *rk, const char *topic);
+/* NULL when out of memory. */
+proc_watch *proc_watch_new(void);
 void proc_watch_free(proc_watch *w);
 
 /* The cluster answered (a delivery, a commit). Safe from any thread. */
 void proc_watch_contact(proc_watch *w);
 
-/* Seconds since the cluster last answered. Main thread only: it also reads
- * the probe's answer and sends the next probe when one is due. */
+/* Notes the freshest answer that a librdkafka statistics document (JSON, LEN
+ * bytes, from the stats callback) shows: its brokers' "rxidle". */
+void proc_watch_stats(proc_watch *w, const char *json, size_t len);
+
+/* Seconds since the cluster last answered. */
 double proc_watch_silent(proc_watch *w);
 
 /* Runs call(arg) on a thread of its own (arg is copied: size bytes) and waits
