@@ -30,6 +30,8 @@ typedef struct {
     bool unavailable;  /* the last message's schema could not be had (proc_input_next): it was not processed */
     unsigned char *sent; /* per rule: the message's bytes already written (encoding original, an OCF of many records) */
     size_t n_sent;
+    char src[300]; /* the alertfilter-source value of the message being read */
+    size_t src_len;
     /* Asked while a full produce queue is waited out: true ends the wait (the
      * produce then fails with __QUEUE_FULL). NULL: wait as long as it takes. */
     bool (*give_up)(void *ctx);

@@ -218,6 +218,7 @@ typedef struct {
     char *rule, *source, *error; /* our headers, or NULL */
     char *watchlist;             /* alertfilter-watchlist, or NULL */
     int32_t partition;
+    int64_t offset;
 } kh_rec;
 
 typedef struct {
@@ -292,7 +293,7 @@ static inline kh_recs kh_read_topic(const kh_cluster *c, const char *topic)
             out.r[out.n++] = (kh_rec){kh_dup(m->payload, m->len),    m->key ? kh_dup(m->key, m->key_len) : NULL,
                                       kh_header(m, "alertfilter-rule"), kh_header(m, "alertfilter-source"),
                                       kh_header(m, "alertfilter-error"), kh_header(m, "alertfilter-watchlist"),
-                                      m->partition};
+                                      m->partition, m->offset};
         }
         rd_kafka_message_destroy(m);
     }

@@ -55,6 +55,31 @@ static kh_recs expect_rule_topic(const kh_cluster *c, const char *topic, const c
     return rs;
 }
 
+/* The alertId at the start of a Python literal or of our JSON, -1 when none. */
+static int alert_id_of(const char *value)
+{
+    int id;
+    return sscanf(value, "{'alertId': %d", &id) == 1 || sscanf(value, "{\"alertId\":%d", &id) == 1 ? id : -1;
+}
+
+/* Asserts each record of rs carries, byte for byte, the alertfilter-source
+ * "in/PARTITION/OFFSET" of the input record it came from in `in` (the same
+ * alertId, or for a dead letter the same bytes). */
+static void expect_sources(const kh_recs *rs, const kh_recs *in)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        const kh_rec *r = &rs->r[i], *from = NULL;
+        int id = r->error ? -1 : alert_id_of(r->value);
+        for (size_t k = 0; k < in->n && !from; k++)
+            if (r->error ? !strcmp(in->r[k].value, r->value) : alert_id_of(in->r[k].value) == id)
+                from = &in->r[k];
+        cr_assert_not_null(from, "no input record for output %s", r->value);
+        char want[64];
+        snprintf(want, sizeof want, "in/%" PRId32 "/%" PRId64, from->partition, from->offset);
+        cr_assert_str_eq(r->source, want);
+    }
+}
+
 static const char *const malformed[] = {
     "{'alertId': 7, 'diaSource': {'ra': 1.5", /* truncated */
     "not an alert at all",                    /* a name */
@@ -115,7 +140,10 @@ Test(kafka_e2e, rule_topics_and_dead_letters, .timeout = 60)
         cr_assert(r->source && !strncmp(r->source, "in/", 3), "source header: %s", r->source);
         cr_assert_null(r->rule);
     }
-    kh_recs_free(&bright), kh_recs_free(&gr), kh_recs_free(&hist), kh_recs_free(&dlq);
+    kh_recs in = kh_read_topic(&c, "in");
+    cr_assert_eq(in.n, N_ALERTS + N_MALFORMED);
+    expect_sources(&bright, &in), expect_sources(&gr, &in), expect_sources(&hist, &in), expect_sources(&dlq, &in);
+    kh_recs_free(&bright), kh_recs_free(&gr), kh_recs_free(&hist), kh_recs_free(&dlq), kh_recs_free(&in);
     unlink(cfg);
     free(cfg);
     kh_cluster_free(&c);
