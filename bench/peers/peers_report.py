@@ -6,7 +6,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SVG = os.path.join(os.path.dirname(HERE), "peers.svg")
-NAMES = {"alertfilter": "alertfilter run, exactly_once", "streams": "Kafka Streams, exactly_once_v2",
+NAMES = {"floor": "no filter: producer → input → reader (the measurement's floor)",
+         "alertfilter": "alertfilter run, exactly_once", "streams": "Kafka Streams, exactly_once_v2",
          "python": "seed's method, transactional Python loop", "copy": "kcat -C \\| kcat -P copy (no EOS)"}
 ORDER = ("alertfilter", "streams", "python", "copy")
 
@@ -45,15 +46,17 @@ def table(res):
     if res["latency"]:
         lines += ["", "| latency (catch-all rule, Python-literal alerts, production → visible read_committed) "
                   "| p50 ms | p99 ms | max ms | samples | peak RSS MiB |", "|---|---|---|---|---|---|"]
-        for p in ORDER:
+        for p in ("floor",) + ORDER:
             if p in res["latency"]:
                 r = res["latency"][p]
                 lines.append(f"| {NAMES[p]} | {r['p50_ms']:,.0f} | {r['p99_ms']:,.0f} | {r['max_ms']:,.0f} | "
                              f"{r['samples']:,} | {r['rss_kib'] / 1024:,.0f} |".replace("| 0 |", "| - |"))
         a = res["latency"].get("alertfilter")
         if a:
+            fl = res["latency"].get("floor")
             lines.append(f"\ntarget: alertfilter p99 ≤ 250 ms: {a['p99_ms']:.0f} ms "
-                         f"({'met' if a['p99_ms'] <= 250 else 'MISSED'})")
+                         f"({'met' if a['p99_ms'] <= 250 else 'MISSED'})"
+                         + (f"; with no filter at all the same measurement reads p99 {fl['p99_ms']:.0f} ms" if fl else ""))
     return "\n".join(lines)
 
 

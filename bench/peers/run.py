@@ -13,7 +13,8 @@ each keyed and timed at production; a read_committed reader times each match of 
 
 Environment: BENCH_PEERS_ALERTS (100000), BENCH_PEERS_PY_ALERTS (the Python loop's prefix, 10000),
 BENCH_PEERS_ROUNDS (3), BENCH_PEERS_SLOW_ROUNDS (1: Streams and the Python loop), BENCH_PEERS_BURSTS (3), BENCH_PEERS_BURST (10000), BENCH_PEERS_GAP (30 s),
-BENCH_PEERS_ONLY (comma list of peers: alertfilter,streams,python,copy)."""
+BENCH_PEERS_ONLY (comma list: alertfilter,streams,python,copy, and floor: the latency measurement's own,
+the reader on the input topic with no filter between)."""
 import collections
 import datetime
 import json
@@ -45,7 +46,7 @@ SLOW_ROUNDS = int(os.environ.get("BENCH_PEERS_SLOW_ROUNDS", 1))
 BURSTS = int(os.environ.get("BENCH_PEERS_BURSTS", 3))
 BURST = int(os.environ.get("BENCH_PEERS_BURST", 10000))
 GAP = float(os.environ.get("BENCH_PEERS_GAP", 30))
-ONLY = set(filter(None, os.environ.get("BENCH_PEERS_ONLY", "alertfilter,streams,python,copy").split(",")))
+ONLY = set(filter(None, os.environ.get("BENCH_PEERS_ONLY", "alertfilter,streams,python,copy,floor").split(",")))
 PARTITIONS = 12
 TICKS = os.sysconf("SC_CLK_TCK")
 STREAMS_DIR = os.path.join(HERE, "streams")
@@ -242,6 +243,8 @@ def peer_command(peer, bs, topic, group, fmt, spec, prefix, dlq, cfg, until_eof)
         return JAVA + [bs, topic, group, fmt, spec, prefix, dlq]
     if peer == "python":
         return [sys.executable, os.path.join(HERE, "seed_loop.py"), bs, topic, group, fmt, spec, prefix, dlq]
+    if peer == "floor":  # no filter: latency_run's reader reads the input itself
+        return ["sleep", str(2 * PEER_TIMEOUT)]
     if peer == "copy":  # keyed, as the filters keep keys; no parsing, no transactions
         return ["bash", "-c", f"kcat -C -b '{bs}' -t '{topic}' {'-e' if until_eof else '-o beginning -u'} -q "
                 f"-f '%k\\t%s\\n' | kcat -P -b '{bs}' -t '{spec[4:]}' -K '\\t'"]
@@ -318,9 +321,9 @@ def throughput_run(broker, peer, topic, n, fmt, rules_n, expected, tag):
 # ---- latency -------------------------------------------------------------------------------------
 
 def reader_main(bs, topic, expected, path):
-    """A read_committed reader of TOPIC: writes "KEY TIME" per record as soon as it sees it."""
+    """A read_committed reader of TOPIC (every partition): writes "KEY TIME" per record as soon as it sees it."""
     c = consumer(bs, **{"fetch.wait.max.ms": 5, "enable.partition.eof": False})
-    c.assign([TopicPartition(topic, 0, -2)])
+    c.assign([TopicPartition(topic, p, -2) for p in c.list_topics(topic, timeout=30).topics[topic].partitions])
     seen = 0
     with open(path, "w") as f:
         while seen < expected:
@@ -344,7 +347,10 @@ def latency_run(broker, peer, fmt, lines):
     cfg = write_cfg(os.path.join(OUT, prefix + "cfg"), bs, topic, group, fmt, rule_list(spec, prefix), dlq)
     total = BURSTS * BURST + 1
     rec_path = os.path.join(OUT, prefix + "seen.txt")
-    reader = subprocess.Popen([sys.executable, __file__, "--reader", bs, out, str(total), rec_path],
+    # "floor": the reader on the input topic, no filter between: what the producer, the broker and the
+    # reader alone take, under every peer's figure
+    reader = subprocess.Popen([sys.executable, __file__, "--reader", bs, topic if peer == "floor" else out,
+                               str(total), rec_path],
                               start_new_session=True)
     child = Child(peer_command(peer, bs, topic, group, fmt, spec, prefix, dlq, cfg, False),
                   os.path.join(OUT, prefix + peer + ".log"))
@@ -400,12 +406,13 @@ def latency_run(broker, peer, fmt, lines):
     broker.delete([topic, out, dlq])
     q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] * 1000  # noqa: E731
     return {"p50_ms": q(0.5), "p99_ms": q(0.99), "max_ms": lat[-1] * 1000, "samples": len(lat),
-            "rss_kib": child.peak_kib}
+            "rss_kib": 0 if peer == "floor" else child.peak_kib}
 
 
 # ---- the report ----------------------------------------------------------------------------------
 
-NAMES = {"alertfilter": "alertfilter run, exactly_once", "streams": "Kafka Streams, exactly_once_v2",
+NAMES = {"floor": "no filter (the measurement's floor)", "alertfilter": "alertfilter run, exactly_once",
+         "streams": "Kafka Streams, exactly_once_v2",
          "python": "seed's method, transactional loop", "copy": "kcat -C | kcat -P copy (no EOS)"}
 
 
@@ -474,7 +481,7 @@ def main():
                 results["throughput"][key] = best
         # Not the copy: kcat -P sends a piped line only once stdin ends (seen 2026-12-07: a line
         # written into a running `kcat -C -u | kcat -P` was still unsent 20 s later, and lost at exit).
-        for peer in ("alertfilter", "streams", "python"):
+        for peer in ("floor", "alertfilter", "streams", "python"):
             if peer in ONLY and BURSTS > 0:
                 with open(files["python"], "rb") as f:
                     lines = [f.readline().rstrip(b"\n") for _ in range(BURST)]

@@ -11,6 +11,7 @@
 #include "processor/config.h"
 #include "processor/log.h"
 #include "processor/ruleset.h"
+#include "processor/run_kafka.h"
 
 #define DIR "tests/processor/configs/"
 
@@ -642,4 +643,42 @@ Test(config, output_to_an_input_topic_is_a_loop)
                           "read again\n"
                           "F:3: rule 'all' writes to \"alerts\", an input topic: its matches would be read again\n");
     free(out);
+}
+
+/* The values of the NULL-terminated property names in the consumer conf `run` builds from text. */
+static void consumer_values(const char *text, const char *const *names, char (*out)[32])
+{
+    char *path = temp_config(text);
+    proc_config cfg;
+    proc_diags d = {0};
+    cr_assert_eq(proc_config_load(path, &cfg, &d), 0);
+    char err[512] = "";
+    rd_kafka_conf_t *conf = proc_kafka_consumer_conf(&cfg, 0, err, sizeof err);
+    cr_assert_not_null(conf, "%s", err);
+    for (size_t i = 0; names[i]; i++) {
+        size_t n = sizeof out[i];
+        cr_assert_eq(rd_kafka_conf_get(conf, names[i], out[i], &n), RD_KAFKA_CONF_OK, "%s", names[i]);
+    }
+    rd_kafka_conf_destroy(conf);
+    proc_config_free(&cfg);
+    unlink(path);
+    free(path);
+}
+
+/* run's bounded prefetch (run_kafka.c: 64 MiB queued, 512 KiB per partition
+ * fetch) is a default: the file's kafka group wins. */
+Test(config, consumer_prefetch_defaults_apply_and_the_file_overrides_them)
+{
+    const char *names[] = {"queued.max.messages.kbytes", "max.partition.fetch.bytes", "fetch.wait.max.ms", NULL};
+    char got[3][32];
+    consumer_values(RULE_ALL, names, got);
+    cr_assert_str_eq(got[0], "65536");
+    cr_assert_str_eq(got[1], "524288");
+    cr_assert_str_eq(got[2], "100");
+    consumer_values("kafka = { queued_max_messages_kbytes = 16384; max_partition_fetch_bytes = \"1048576\"; "
+                  "fetch_wait_max_ms = 500; };\n" RULE_ALL,
+                    names, got);
+    cr_assert_str_eq(got[0], "16384");
+    cr_assert_str_eq(got[1], "1048576");
+    cr_assert_str_eq(got[2], "500");
 }
