@@ -87,7 +87,7 @@ static kh_cluster lose_broker(const char *guarantee, const char *top, char **cfg
     return c;
 }
 
-static void end_lost(kh_cluster *c, char *cfg, char *errp)
+static void end_test(kh_cluster *c, char *cfg, char *errp)
 {
     unlink(errp), unlink(cfg);
     free(errp), free(cfg);
@@ -115,7 +115,7 @@ Test(kafka_ops, sigterm_ends_exactly_once_run_within_seconds_when_the_broker_is_
               "log:\n%s", kh_tail(log));
     cr_log_info("SIGTERM with the broker gone: exit %d in %.1f s", st, took);
     free(log);
-    end_lost(&c, cfg, errp);
+    end_test(&c, cfg, errp);
 }
 
 /* at_least_once, no signal: /healthz turns 503 "unreachable" within
@@ -146,7 +146,7 @@ Test(kafka_ops, lost_broker_makes_at_least_once_unhealthy_then_ends_the_run, .ti
     cr_assert_lt(ended, 16.0 + 8.0, "ended %.1f s after the broker went; log:\n%s", ended, kh_tail(log));
     cr_log_info("at_least_once, broker gone: /healthz 503 after %.1f s, exit %d after %.1f s", unhealthy, st, ended);
     free(log);
-    end_lost(&c, cfg, errp);
+    end_test(&c, cfg, errp);
 }
 
 /* exactly_once, no signal: the same bounded end, with the open transaction said. */
@@ -170,7 +170,7 @@ Test(kafka_ops, lost_broker_ends_exactly_once_run_after_the_stated_time, .timeou
     cr_assert_lt(ended, 8.0 + 4.0, "ended %.1f s after the broker went; log:\n%s", ended, kh_tail(log));
     cr_log_info("exactly_once, broker gone, timeout 8 s: exit %d after %.1f s", st, ended);
     free(log);
-    end_lost(&c, cfg, errp);
+    end_test(&c, cfg, errp);
 }
 
 /* at_least_once: SIGTERM with the broker gone is obeyed as quickly, exit 1
@@ -195,7 +195,7 @@ Test(kafka_ops, sigterm_ends_at_least_once_run_within_seconds_when_the_broker_is
               "log:\n%s", kh_tail(log));
     cr_log_info("at_least_once, SIGTERM with the broker gone: exit %d in %.1f s", st, took);
     free(log);
-    end_lost(&c, cfg, errp);
+    end_test(&c, cfg, errp);
 }
 
 /* A slow answer inside the group join is an answer: the assignment and the
@@ -229,9 +229,7 @@ Test(kafka_ops, a_slow_group_join_is_not_an_unreachable_cluster, .timeout = 90)
     cr_assert_eq(st, 0, "exit %d; log:\n%s", st, kh_tail(log));
     cr_assert_null(strstr(log, "the Kafka cluster is unreachable"), "log:\n%s", kh_tail(log));
     free(log);
-    unlink(errp), unlink(cfg);
-    free(errp), free(cfg);
-    kh_cluster_free(&c);
+    end_test(&c, cfg, errp);
 }
 
 /* An idle cluster answers: a run with nothing to read stays up and healthy.
@@ -265,9 +263,7 @@ Test(kafka_ops, an_idle_cluster_is_not_an_unreachable_one, .timeout = 60)
     cr_assert_eq(st, 0, "exit %d; log:\n%s", st, kh_tail(log));
     cr_assert_null(strstr(log, "the Kafka cluster is unreachable"), "log:\n%s", kh_tail(log));
     free(log);
-    unlink(errp), unlink(cfg);
-    free(errp), free(cfg);
-    kh_cluster_free(&c);
+    end_test(&c, cfg, errp);
 }
 
 /* ---- a drain whose commits fail (item 3) ---- */
@@ -312,9 +308,7 @@ Test(kafka_ops, drain_refuses_while_the_group_has_a_live_member, .timeout = 90)
     kill(member, SIGTERM);
     cr_assert_eq(kh_wait(member, 20000), 0);
     free(log);
-    unlink(errp), unlink(cfg);
-    free(errp), free(cfg);
-    kh_cluster_free(&c);
+    end_test(&c, cfg, errp);
 }
 
 /* Every offset commit of a drain refused: exit 1, the reason, and what was
@@ -346,9 +340,7 @@ Test(kafka_ops, drain_whose_commits_fail_is_not_a_success, .timeout = 90)
                           "last_commit_error=\"Broker: Unknown member\"\n"),
               "log:\n%s", kh_tail(log));
     free(log);
-    unlink(errp), unlink(cfg);
-    free(errp), free(cfg);
-    kh_cluster_free(&c);
+    end_test(&c, cfg, errp);
 }
 
 /* librdkafka #5456: send_offsets_to_transaction ignores its timeout and blocks
@@ -387,7 +379,5 @@ Test(kafka_ops, sigterm_ends_run_stuck_in_send_offsets_to_transaction, .timeout 
               "log:\n%s", kh_tail(log));
     cr_log_info("stuck in send_offsets_to_transaction: exit %d %.1f s after SIGTERM", st, took);
     free(log);
-    unlink(errp), unlink(cfg);
-    free(errp), free(cfg);
-    kh_cluster_free(&c);
+    end_test(&c, cfg, errp);
 }
