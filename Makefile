@@ -144,7 +144,7 @@ bench-kafka:
 	@ALERTFILTER_BIN=$(abspath $(BIN)) bench/kafka.sh
 
 # make bench-peers: alertfilter beside Kafka Streams, the seed's Python loop and a kcat copy on one
-# real Kafka node (issue 17; bench/peers/run.py, about 25 minutes; not part of CI).
+# real Kafka node (issue 17; bench/peers/run.py, about 20 minutes; not part of CI).
 bench-peers:
 	@scripts/deps.sh peers
 	@$(MAKE) --no-print-directory $(BIN)

@@ -12,7 +12,7 @@ the broker's; peak RSS (wait4). Every peer's output counts per topic are checked
 each keyed and timed at production; a read_committed reader times each match of a catch-all rule.
 
 Environment: BENCH_PEERS_ALERTS (100000), BENCH_PEERS_PY_ALERTS (the Python loop's prefix, 10000),
-BENCH_PEERS_ROUNDS (3), BENCH_PEERS_SLOW_ROUNDS (1: Streams and the Python loop), BENCH_PEERS_BURSTS (3), BENCH_PEERS_BURST (10000), BENCH_PEERS_GAP (30 s),
+BENCH_PEERS_ROUNDS (3), BENCH_PEERS_SLOW_ROUNDS (3: Streams and the Python loop), BENCH_PEERS_BURSTS (3), BENCH_PEERS_BURST (10000), BENCH_PEERS_GAP (30 s),
 BENCH_PEERS_ONLY (comma list: alertfilter,streams,python,copy, and floor: the latency measurement's own,
 the reader on the input topic with no filter between)."""
 import collections
@@ -42,7 +42,7 @@ N_PY = int(os.environ.get("BENCH_PEERS_PY_ALERTS", 10000))
 ROUNDS = int(os.environ.get("BENCH_PEERS_ROUNDS", 3))
 # Kafka Streams and the Python loop run once per case: on this loaded machine one Streams run over
 # 100,000 alerts takes minutes of wall clock (its CPU seconds, the fair figure, vary far less).
-SLOW_ROUNDS = int(os.environ.get("BENCH_PEERS_SLOW_ROUNDS", 1))
+SLOW_ROUNDS = int(os.environ.get("BENCH_PEERS_SLOW_ROUNDS", 3))
 BURSTS = int(os.environ.get("BENCH_PEERS_BURSTS", 3))
 BURST = int(os.environ.get("BENCH_PEERS_BURST", 10000))
 GAP = float(os.environ.get("BENCH_PEERS_GAP", 30))
