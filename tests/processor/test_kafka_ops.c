@@ -155,8 +155,7 @@ Test(kafka_ops, lost_broker_ends_exactly_once_run_after_the_stated_time, .timeou
     char *cfg, *errp;
     pid_t pid;
     int port;
-    /* 8 s: more than the group's first join takes on a busy machine (about 3 s alone), which
-     * the run spends with nothing but probes to show that the cluster answers. */
+    /* 8 s: more than the group's first join takes on a busy machine (about 3 s alone). */
     kh_cluster c = lose_broker("exactly_once", "kafka_unreachable_timeout_ms = 8000;", &cfg, &pid, &errp, &port);
     double t0 = kh_now();
     int st = kh_wait(pid, 40000);
