@@ -32,10 +32,12 @@ def test_sigkills_lose_and_repeat_nothing(kafka1, tmp_path):
     # Fewer output partitions than input ones: several input partitions meet in one output partition.
     rules = [(n, kafka1.create_topic(unique(f"crash-{n}"), 3), w) for n, w in RULES]
     group = unique("crash")
-    # Transactions of at most 1,000 alerts (the default is 10,000): more of them, so that the
-    # stream lasts through every kill and more kills land inside one.
+    # Transactions of at most 200 alerts (the default is 10,000): more of them, so that the
+    # stream lasts through every kill and more kills land inside one. With 1,000 an idle machine
+    # drained the 50,000 alerts before the fifth kill (a CI run of 2026-12-07: kills at 14000,
+    # 20000, 27000, then the end).
     cfg = harness.write_config(tmp_path / "run.cfg", b, [src], group, [(n, t, w) for n, t, w in rules],
-                               output={"transaction_max_messages": 1000})
+                               output={"transaction_max_messages": 200})
     harness.send(b, src, ALERTS)
     inputs = harness.read_topic(b, src)
     assert len(inputs) == ALERTS
