@@ -197,6 +197,23 @@ Test(kafka_ops, sigterm_ends_at_least_once_run_within_seconds_when_the_broker_is
     end_test(&c, cfg, errp);
 }
 
+/* The end of a run that must have found the cluster answering throughout: n
+ * alerts pass through it, SIGTERM ends it with exit 0, and it never said the
+ * cluster was unreachable. Frees everything. */
+static void passes_and_stops_cleanly(kh_cluster *c, pid_t pid, char *cfg, char *errp, int n)
+{
+    kh_produce_alerts(c, "in", 0, n);
+    int64_t out = kh_wait_topic_size(c, "out", n, 20000);
+    kill(pid, SIGTERM);
+    int st = kh_wait(pid, 20000);
+    char *log = kh_slurp(errp);
+    cr_assert_eq(out, n, "out holds %" PRId64 "; log:\n%s", out, kh_tail(log));
+    cr_assert_eq(st, 0, "exit %d; log:\n%s", st, kh_tail(log));
+    cr_assert_null(strstr(log, "the Kafka cluster is unreachable"), "log:\n%s", kh_tail(log));
+    free(log);
+    end_test(c, cfg, errp);
+}
+
 /* A slow answer inside the group join is an answer: the assignment and the
  * committed offsets that `run` reads in its rebalance callback count as
  * contact. Here the coordinator takes 4.5 s to answer that OffsetFetch,
@@ -219,16 +236,7 @@ Test(kafka_ops, a_slow_group_join_is_not_an_unreachable_cluster, .timeout = 90)
     char *errp;
     pid_t pid = kh_spawn(&errp, "run", "-c", cfg, NULL);
     cr_assert(kh_wait_log(errp, "msg=\"partitions assigned\"", 30000));
-    kh_produce_alerts(&c, "in", 0, 100);
-    int64_t out = kh_wait_topic_size(&c, "out", 100, 20000);
-    kill(pid, SIGTERM);
-    int st = kh_wait(pid, 20000);
-    char *log = kh_slurp(errp);
-    cr_assert_eq(out, 100, "out holds %" PRId64 "; log:\n%s", out, kh_tail(log));
-    cr_assert_eq(st, 0, "exit %d; log:\n%s", st, kh_tail(log));
-    cr_assert_null(strstr(log, "the Kafka cluster is unreachable"), "log:\n%s", kh_tail(log));
-    free(log);
-    end_test(&c, cfg, errp);
+    passes_and_stops_cleanly(&c, pid, cfg, errp, 100);
 }
 
 /* An idle cluster answers: a run with nothing to read stays up and healthy.
@@ -254,15 +262,7 @@ Test(kafka_ops, an_idle_cluster_is_not_an_unreachable_one, .timeout = 60)
     cr_assert_eq(gone, 0, "run ended while idle; log:\n%s", kh_tail(log));
     cr_assert_eq(r.status, 200, "/healthz: %d %s", r.status, r.body);
     free(log);
-    kh_produce_alerts(&c, "in", 0, 10);
-    cr_assert_eq(kh_wait_topic_size(&c, "out", 10, 20000), 10);
-    kill(pid, SIGTERM);
-    st = kh_wait(pid, 20000);
-    log = kh_slurp(errp);
-    cr_assert_eq(st, 0, "exit %d; log:\n%s", st, kh_tail(log));
-    cr_assert_null(strstr(log, "the Kafka cluster is unreachable"), "log:\n%s", kh_tail(log));
-    free(log);
-    end_test(&c, cfg, errp);
+    passes_and_stops_cleanly(&c, pid, cfg, errp, 10);
 }
 
 /* ---- a drain whose commits fail (item 3) ---- */
