@@ -156,6 +156,7 @@ static const spec output_spec[] = {
     PROPS(proc_config, "kafka", output_kafka),
     INT(proc_config, "transaction_interval_ms", txn_interval_ms, 100, 1, 60000),
     INT(proc_config, "transaction_max_messages", txn_max_messages, 10000, 1, 1000000),
+    INT(proc_config, "transaction_idle_ms", txn_idle_ms, 10, 0, 60000),
     {0},
 };
 

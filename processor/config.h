@@ -98,6 +98,7 @@ typedef struct {
     proc_kvs output_kafka;    /* output.kafka: producer overrides (n == 0: none) */
     int txn_interval_ms;      /* output.transaction_interval_ms */
     int txn_max_messages;     /* output.transaction_max_messages */
+    int txn_idle_ms;          /* output.transaction_idle_ms (0: never ends a transaction) */
 
     bool metrics_enabled; /* a metrics = { ... } group is present */
     char *metrics_address;

@@ -31,7 +31,7 @@
 #define TXN_COMMIT_TRIES 3       /* retriable commit errors before giving up and aborting */
 #define SHUTDOWN_TIMEOUT_MS 5000 /* consumer close + destroy, before we stop waiting for librdkafka */
 #define SHUTDOWN_LOST_MS 1000    /* the same with the cluster silent: nothing to wait for */
-#define IDLE_POLL_MS 100         /* poll timeout with no open batch: how fast signals are seen */
+#define IDLE_POLL_MS 100         /* longest poll timeout: how fast signals are seen */
 #define CLOCK_EVERY 64           /* messages between two looks at the clock in a burst */
 #define MAX_ABORTS 10            /* batches aborted in a row before giving up: the cause is not transient */
 #define STOP_GRACE_S 3.0         /* after SIGINT/SIGTERM, how long a commit may still take */
@@ -548,7 +548,13 @@ static void run_loop(run_state *r)
             end_batch(r);
         if (*r->opts.reload && !r->b.open) /* between two batches, even under steady load */
             reload_rules(r);
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, r->b.open ? left : IDLE_POLL_MS);
+        /* An open batch also ends once the input has had nothing for
+         * txn_idle_ms: at a survey's pace a burst's last alerts are then
+         * visible a commit after they came, not up to a whole interval later;
+         * under a steady backlog the input is never idle and nothing changes. */
+        int wait = r->b.open && left < IDLE_POLL_MS ? left : IDLE_POLL_MS;
+        bool idle_ends = r->b.open && r->cfg.txn_idle_ms > 0 && r->cfg.txn_idle_ms < wait;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, idle_ends ? r->cfg.txn_idle_ms : wait);
         bool idle = !m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
         /* A record or the end of a partition is a fetch answered (the clock
          * read as rarely as above). */
@@ -564,6 +570,8 @@ static void run_loop(run_state *r)
         }
         if (r->failed)
             break;
+        if (!m && idle_ends)
+            end_batch(r);
         bool drained = r->opts.until_eof && idle && all_drained(r);
         if (drained)
             end_batch(r);

@@ -90,6 +90,7 @@ Test(config, minimal_file_takes_every_default)
     cr_assert_eq(cfg.output_kafka.n, 0);
     cr_assert_eq(cfg.txn_interval_ms, 100);
     cr_assert_eq(cfg.txn_max_messages, 10000);
+    cr_assert_eq(cfg.txn_idle_ms, 10);
     cr_assert_eq(cfg.metrics_enabled, false);
     cr_assert_str_eq(cfg.metrics_address, "0.0.0.0");
     cr_assert_eq(cfg.metrics_port, 9464);
@@ -132,6 +133,7 @@ Test(config, full_file_sets_every_value_and_maps_kafka_names)
     cr_assert_str_eq(cfg.output_kafka.items[1].value, "lz4");
     cr_assert_eq(cfg.txn_interval_ms, 250);
     cr_assert_eq(cfg.txn_max_messages, 5000);
+    cr_assert_eq(cfg.txn_idle_ms, 0);
     cr_assert_eq(cfg.metrics_enabled, true);
     cr_assert_str_eq(cfg.metrics_address, "127.0.0.1");
     cr_assert_eq(cfg.metrics_port, 9100);
@@ -414,7 +416,7 @@ Test(config, effective_config_is_logged_with_secrets_masked)
                      "max_depth=64 max_message_bytes=1048576\n"
                      "level=info msg=config section=output guarantee=at_least_once encoding=json dead_letter_topic=alerts-dlq "
                      "key=diaObject.diaObjectId kafka.bootstrap.servers=downstream:9092 kafka.compression.type=lz4 "
-                     "transaction_interval_ms=250 transaction_max_messages=5000\n"
+                     "transaction_interval_ms=250 transaction_max_messages=5000 transaction_idle_ms=0\n"
                      "level=info msg=config section=metrics address=127.0.0.1 port=9100\n");
     free(out);
     proc_config_free(&cfg);
@@ -434,7 +436,8 @@ Test(config, the_avro_group_is_logged_when_present)
                      "max_message_bytes=16777216 avro.registry=http://r:8081 avro.registry_timeout_ms=10000 "
                      "avro.registry_retry_seconds=60 avro.schemas=1 avro.schema=\"\"\n"
                      "level=info msg=config section=output guarantee=exactly_once encoding=original "
-                     "dead_letter_topic=\"\" key=\"\" transaction_interval_ms=100 transaction_max_messages=10000\n");
+                     "dead_letter_topic=\"\" key=\"\" transaction_interval_ms=100 transaction_max_messages=10000 "
+                     "transaction_idle_ms=10\n");
     free(out);
     proc_config_free(&cfg);
     unlink(path);
