@@ -20,24 +20,25 @@ static int check_topic(const char *value, char *why, size_t cap)
     return 0;
 }
 
-static int check_rule_name(const char *value, char *why, size_t cap)
+/* A name of letters, digits, _ and -; what says what it names, for the message. */
+static int check_name(const char *value, const char *what, char *why, size_t cap)
 {
     size_t n = strlen(value);
     if (n == 0 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
-        snprintf(why, cap, "\"%s\" is not a valid rule name (letters, digits, _ and - only)", value);
+        snprintf(why, cap, "\"%s\" is not a valid %s (letters, digits, _ and - only)", value, what);
         return -1;
     }
     return 0;
 }
 
+static int check_rule_name(const char *value, char *why, size_t cap)
+{
+    return check_name(value, "rule name", why, cap);
+}
+
 static int check_sky_name(const char *value, char *why, size_t cap)
 {
-    size_t n = strlen(value);
-    if (n == 0 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
-        snprintf(why, cap, "\"%s\" is not a valid name (letters, digits, _ and - only)", value);
-        return -1;
-    }
-    return 0;
+    return check_name(value, "name", why, cap);
 }
 
 /* Kafka refuses an empty group id only when the consumer joins (after connecting). */
