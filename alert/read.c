@@ -224,7 +224,7 @@ static int check_key(reader *r, const alert_node *n)
         return alert_read_fail(r, key_offset(n), "object key must be a string");
     if (t == ALERT_BYTES || t == ALERT_LIST || t == ALERT_TUPLE || t == ALERT_DICT)
         return alert_read_fail(r, key_offset(n), "dict key must be str, int, float, bool or None, not %s",
-                    alert_type_name((alert_type)t));
+                                alert_type_name((alert_type)t));
     return 0;
 }
 

@@ -296,7 +296,7 @@ static void read_kafka_names(loader *L)
 }
 
 void proc_config_diag_kafka_property(loader *L, const config_setting_t *e, const char *path, const char *name,
-                                const char *errstr, int unknown)
+                                     const char *errstr, int unknown)
 {
     const char *best = NULL;
     size_t best_d = SIZE_MAX;
