@@ -5,91 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert/internal.h"
+#include "alert/read_internal.h"
 
-typedef struct {
-    alert_doc *d;
-    const unsigned char *s;
-    size_t len;
-    bool python;
-    bool escaped; /* a string needs decoding: alert_string will need the scratch */
-    bool quiet;   /* only the error's offset is wanted (AUTO's first try): no formatting */
-    alert_error *err;
-} reader;
-
-/* Bytes that end plain string content: quotes, backslash, control and non-ASCII bytes. */
-static const uint8_t string_stop[256] = {
-    [0x00 ... 0x1F] = 1, ['"'] = 1, ['\''] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
-};
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-
-/* Of the 16 bytes at p, a bit for each that ends plain string content. A
- * signed difference from 0x20, saturated, takes control and non-ASCII bytes
- * (negative) at once: its sign bit is what movemask takes (a compare would be
- * two steps, GCC negating the one it makes). */
-static inline unsigned string_stops16(const unsigned char *p)
-{
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i quotes = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
-    __m128i odd = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_subs_epi8(x, _mm_set1_epi8(0x20)));
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(quotes, odd));
-}
-
-/* Of the 16 bytes at p, a bit for each that ends a key quoted with quote in
- * the pair loop: the backslash, and every byte up to the quote in signed order
- * (control and non-ASCII bytes, space, the other quote, a little punctuation),
- * taken as string_stops16 takes those below 0x20. Two operations rather than
- * its four; the few keys stopped early are read by the general states. */
-static inline unsigned key_stops16(const unsigned char *p, unsigned char quote)
-{
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i low = _mm_subs_epi8(x, _mm_set1_epi8((char)(quote + 1)));
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
-}
-
-/* Of the 16 bytes at p, a bit for each ASCII digit. Adding 0x46 takes '0'-'9'
- * to the top of the signed bytes, 0x76-0x7F, and every other byte below. */
-static inline unsigned digits16(const unsigned char *p)
-{
-    __m128i x = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8(0x46));
-    return (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x75)));
-}
-
-/* Of the 16 bytes at p, a bit for each that is not an ASCII digit. */
-static inline unsigned non_digits16(const unsigned char *p) { return ~digits16(p) & 0xFFFF; }
-
-/* Of the 48 bytes at p, a bit for each that is not an ASCII digit (and the bits above). */
-static inline uint64_t non_digits48(const unsigned char *p)
-{
-    return ~(digits16(p) | (uint64_t)digits16(p + 16) << 16 | (uint64_t)digits16(p + 32) << 32);
-}
-#endif
-
-/* The first byte at or after i that ends plain string content, or len. */
-static inline size_t plain_end(const unsigned char *s, size_t len, size_t i)
-{
-#ifdef __SSE2__
-    for (; i + 16 <= len; i += 16) {
-        unsigned m = string_stops16(s + i);
-        if (m)
-            return i + (unsigned)__builtin_ctz(m);
-    }
-    if (len >= 16) {
-        /* The last 16 bytes of the message, without the ones before i. */
-        unsigned m = string_stops16(s + len - 16) >> (i - (len - 16));
-        return m ? i + (unsigned)__builtin_ctz(m) : len;
-    }
-#endif
-    while (i < len && !string_stop[s[i]])
-        i++;
-    return i;
-}
-
-static int fail(reader *r, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4), cold));
-
-static int fail(reader *r, size_t offset, const char *fmt, ...)
+int alert_read_fail(reader *r, size_t offset, const char *fmt, ...)
 {
     r->err->offset = offset;
     if (r->quiet)
@@ -115,12 +33,12 @@ static const char *describe(const reader *r, size_t pos, char out[16])
     return out;
 }
 
-static __attribute__((cold)) int fail_found(reader *r, size_t pos, const char *expected)
+int alert_read_fail_found(reader *r, size_t pos, const char *expected)
 {
     char buf[16];
     /* AUTO's JSON try fails so at the first quote of every Python message:
      * what was found is only formatted when it is shown. */
-    return fail(r, pos, "%s, found %s", expected, r->quiet ? "" : describe(r, pos, buf));
+    return alert_read_fail(r, pos, "%s, found %s", expected, r->quiet ? "" : describe(r, pos, buf));
 }
 
 static const uint8_t space[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
@@ -170,7 +88,7 @@ static __attribute__((noinline)) int grow_nodes(reader *r, uint32_t cap)
     cap = cap == 0 ? 256 : cap < UINT32_MAX / 2 ? cap * 2 : UINT32_MAX;
     alert_node *nodes = realloc(d->nodes, (size_t)cap * sizeof *nodes);
     if (!nodes)
-        return fail(r, 0, "out of memory");
+        return alert_read_fail(r, 0, "out of memory");
     d->nodes = nodes;
     d->cap_nodes = cap;
     return 0;
@@ -192,207 +110,25 @@ static inline __attribute__((always_inline)) alert_node *push(tape *t, uint8_t t
     return n;
 }
 
-/* An escape at i inside a string; returns its length, 0 after failing. JSON
- * escapes, and the Python ones JSON also has, may stay as they are in JSON output. */
-static size_t string_escape(reader *r, size_t i, alert_escape_mode mode, bool *verbatim)
-{
-    uint32_t cp;
-    const char *why;
-    size_t n = alert_escape_decode(r->s + i, r->s + r->len, mode, &cp, &why);
-    if (n == 0) {
-        unsigned char c = i + 1 < r->len ? r->s[i + 1] : 0;
-        if (strcmp(why, "invalid escape") == 0 && c > ' ' && c < 0x7F)
-            fail(r, i, "invalid escape '\\%c'", c);
-        else
-            fail(r, i, "%s", why);
-        return 0;
-    }
-    unsigned char c = r->s[i + 1];
-    if (mode != ALERT_ESC_JSON && (c == 0 || !strchr("\\\"bfnrtu", c) || mode == ALERT_ESC_PY_BYTES))
-        *verbatim = false;
-    return n;
-}
-
-/* A raw byte that stopped the fast scan and is neither quote nor backslash. */
-static size_t string_odd_byte(reader *r, size_t i, uint8_t type, bool *verbatim)
-{
-    unsigned char c = r->s[i];
-    if (c >= 0x80) {
-        if (type == ALERT_BYTES) {
-            fail(r, i, "non-ASCII byte in bytes literal");
-            return 0;
-        }
-        size_t n = alert_utf8_check(r->s + i, r->s + r->len);
-        if (n == 0)
-            fail(r, i, "invalid UTF-8 in string");
-        return n;
-    }
-    *verbatim = false;
-    if (c == '"' || c == '\'')
-        return 1;
-    if (c == 0)
-        fail(r, i, "NUL byte in string");
-    else if (!r->python)
-        fail(r, i, "control character 0x%02x in string must be escaped", c);
-    else if (c == '\n' || c == '\r')
-        fail(r, i, "newline in string");
-    else
-        return 1;
-    return 0;
-}
-
-/* The rest of a string opened at open from i, the first byte that is not plain
- * content nor its closing quote. Returns where the closing quote is, 0 after failing. */
-static __attribute__((noinline)) size_t string_rest(reader *r, size_t open, size_t i, uint8_t type, uint8_t *flags)
-{
-    const unsigned char *s = r->s;
-    const size_t len = r->len;
-    unsigned char quote = s[open];
-    alert_escape_mode mode = type == ALERT_BYTES ? ALERT_ESC_PY_BYTES : r->python ? ALERT_ESC_PY_STR : ALERT_ESC_JSON;
-    bool verbatim = true, escaped = false;
-    size_t n;
-    for (; i < len && s[i] != quote; i = plain_end(s, len, i + n)) {
-        if (s[i] == '\\') {
-            escaped = true;
-            n = string_escape(r, i, mode, &verbatim);
-        } else if (s[i] == '\'' && quote == '"') {
-            n = 1;
-        } else {
-            n = string_odd_byte(r, i, type, &verbatim);
-        }
-        if (n == 0)
-            return 0;
-    }
-    if (i >= len) {
-        fail(r, open, "unterminated string");
-        return 0;
-    }
-    *flags = (escaped ? ALERT_F_ESCAPED : 0) | (verbatim && type == ALERT_STR ? ALERT_F_VERBATIM : 0);
-    r->escaped |= escaped;
-    return i;
-}
-
 /* Where the closing quote of the string opened at open is, when all between
- * is plain content; 0 otherwise (string_rest reads it). */
+ * is plain content; 0 otherwise (alert_read_string_rest reads it). */
 static inline __attribute__((always_inline)) size_t plain_string_end(const unsigned char *s, size_t len, size_t open)
 {
     size_t i = plain_end(s, len, open + 1);
     return i < len && s[i] == s[open] ? i : 0;
 }
 
-static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-
-static size_t skip_digits(const unsigned char *s, size_t len, size_t i)
-{
-    while (i < len && is_digit(s[i]))
-        i++;
-    return i;
-}
-
-/* Whether the decimal digits [p, p+n) (no sign, no leading zero) exceed int64_t. */
-static bool beyond_int64(const unsigned char *p, size_t n, bool negative)
-{
-    if (n != 19)
-        return n > 19;
-    return memcmp(p, negative ? "9223372036854775808" : "9223372036854775807", 19) > 0;
-}
-
-/* A number in the one grammar both formats share (JSON's) at start: only its
- * shape is checked here. Returns where it ends (with its type and flags), 0 after failing. */
-static __attribute__((noinline)) size_t number_end(reader *r, size_t start, uint8_t *type, uint8_t *flags)
-{
-    const unsigned char *s = r->s;
-    const size_t len = r->len;
-    size_t i = start;
-    bool negative = s[i] == '-';
-    i += negative;
-    if (i >= len || !is_digit(s[i]))
-        return fail_found(r, i, "expected a digit after '-'"), 0;
-    size_t digits = i;
-    if (s[i] == '0' && i + 1 < len && is_digit(s[i + 1]))
-        return fail(r, i, "leading zero in number"), 0;
-    i = skip_digits(s, len, i);
-    size_t int_end = i;
-    *type = ALERT_INT;
-    if (i < len && s[i] == '.') {
-        if (i + 1 >= len || !is_digit(s[i + 1]))
-            return fail_found(r, i + 1, "expected a digit after '.'"), 0;
-        i = skip_digits(s, len, i + 1);
-        *type = ALERT_FLOAT;
-    }
-    if (i < len && (s[i] | 0x20) == 'e') {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        if (i >= len || !is_digit(s[i]))
-            return fail_found(r, i, "expected a digit in the exponent"), 0;
-        i = skip_digits(s, len, i);
-        *type = ALERT_FLOAT;
-    }
-    *flags = *type == ALERT_INT && beyond_int64(s + digits, int_end - digits, negative) ? ALERT_F_BIGINT : 0;
-    return i;
-}
-
 #ifdef __SSE2__
-/* The digits of a number from i and its fraction if any (31.923990219, or
- * 2.453 of 2.453e-06), from other: a bit for each of the `width` bytes from i
- * that is not a digit, and bits past them of which at least one is set (a run
- * reaching past the width is not known to end there). Returns their length,
- * with *type, when they and the 2 bytes after them are in the window and keep
- * the grammar; 0 otherwise. */
-static inline __attribute__((always_inline)) unsigned mantissa_in(const unsigned char *s, size_t i, uint64_t other,
-                                                                  unsigned width, uint8_t *type)
+/* Of the 16 bytes at p, a bit for each that ends a key quoted with quote in
+ * the pair loop: the backslash, and every byte up to the quote in signed order
+ * (control and non-ASCII bytes, space, the other quote, a little punctuation),
+ * taken as string_stops16 takes those below 0x20. Two operations rather than
+ * its four; the few keys stopped early are read by the general states. */
+static inline unsigned key_stops16(const unsigned char *p, unsigned char quote)
 {
-    unsigned whole = (unsigned)__builtin_ctzll(other), n = whole;
-    if (whole - 1 >= width - 1 || (s[i] == '0' && whole > 1))
-        return 0;
-    *type = ALERT_INT;
-    if (s[i + whole] == '.') {
-        n = (unsigned)__builtin_ctzll(other & (other - 1)); /* the next byte that is not a digit */
-        if (n == whole + 1)
-            return 0;
-        *type = ALERT_FLOAT;
-    }
-    return n < width - 1 ? n : 0; /* n + 1 < width, with no sum to keep (GCC spilled it) */
-}
-
-/* The flags of a number of type `type` from start whose n digits start at i. */
-static inline __attribute__((always_inline)) uint8_t number_flags(const unsigned char *s, size_t start, size_t i,
-                                                                  unsigned n, uint8_t type)
-{
-    return n >= 19 && type == ALERT_INT && beyond_int64(s + i, n, i > start) ? ALERT_F_BIGINT : 0;
-}
-
-/* Where the number from start ends whose mantissa of n bytes (see mantissa_in,
- * with other and width) starts at i: after its exponent if any (e-06), with
- * its type and flags; 0 if that is not of a common shape. */
-static inline __attribute__((always_inline)) size_t number_rest(const unsigned char *s, size_t start, size_t i,
-                                                                unsigned n, uint64_t other, unsigned width,
-                                                                uint8_t *type, uint8_t *flags)
-{
-    if ((s[i + n] | 0x20) != 'e') {
-        *flags = number_flags(s, start, i, n, *type);
-        return i + n;
-    }
-    unsigned digits = n + 1 + (s[i + n + 1] == '+' || s[i + n + 1] == '-');
-    unsigned exponent = (unsigned)__builtin_ctzll(other >> digits);
-    n = digits + exponent;
-    if (exponent == 0 || n >= width)
-        return 0;
-    *type = ALERT_FLOAT;
-    *flags = 0;
-    return i + n;
-}
-
-/* Where the number whose digits start at i ends (see mantissa_in for other and
- * width), when it has a common shape: digits, maybe a fraction, maybe an
- * exponent (2.453e-06). 0 otherwise. */
-static inline __attribute__((always_inline)) size_t number_in(const unsigned char *s, size_t start, size_t i,
-                                                              uint64_t other, unsigned width, uint8_t *type,
-                                                              uint8_t *flags)
-{
-    unsigned n = mantissa_in(s, i, other, width, type);
-    return n ? number_rest(s, start, i, n, other, width, type, flags) : 0;
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i low = _mm_subs_epi8(x, _mm_set1_epi8((char)(quote + 1)));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
 }
 
 /* The 4 bytes at p, the first lowest (one little-endian load). */
@@ -404,60 +140,6 @@ static inline uint32_t word_at(const unsigned char *p)
 /* 3 bytes as the low bytes of a word_at. */
 #define BYTES3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
 #endif
-
-#ifdef __SSE2__
-/* Where the number at start ends when it has a common shape within the next
- * 16 bytes, or else 32, from digit masks, with its type and flags; 0 otherwise.
- * The 32 bytes after the sign must be readable. */
-static inline __attribute__((always_inline)) size_t window_number_end(const unsigned char *s, size_t start,
-                                                                      uint8_t *type, uint8_t *flags)
-{
-    size_t i = start + (s[start] == '-');
-    uint64_t other = non_digits16(s + i);
-    size_t end = number_in(s, start, i, other | ~(uint64_t)0 << 16, 16, type, flags);
-    if (end == 0)
-        end = number_in(s, start, i, other | (uint64_t)non_digits16(s + i + 16) << 16 | ~(uint64_t)0 << 32, 32, type,
-                        flags);
-    return end;
-}
-
-/* The same for a number less than 33 bytes from the end of the message (the
- * last ones of a message are), on a copy padded with spaces: a space ends a
- * number as the end of the message does. */
-static __attribute__((noinline)) size_t tail_number_end(const unsigned char *s, size_t len, size_t start,
-                                                        uint8_t *type, uint8_t *flags)
-{
-    unsigned char padded[48];
-    memset(padded, ' ', sizeof padded);
-    memcpy(padded, s + start, len - start);
-    size_t end = window_number_end(padded, 0, type, flags);
-    return end ? start + end : 0;
-}
-#endif
-
-/* Where the number at start ends when it has a common shape (see number_in),
- * with its type and flags; 0 otherwise (number_end reads it). */
-static inline __attribute__((always_inline)) size_t plain_number_end(const unsigned char *s, size_t len, size_t start,
-                                                                     uint8_t *type, uint8_t *flags)
-{
-#ifdef __SSE2__
-    if (start + 33 > len) {
-        /* Through copies: the caller's type and flags, never addressed by a
-         * call, can stay in registers. */
-        uint8_t tail_type, tail_flags;
-        size_t end = tail_number_end(s, len, start, &tail_type, &tail_flags);
-        if (end) {
-            *type = tail_type;
-            *flags = tail_flags;
-        }
-        return end;
-    }
-    return window_number_end(s, start, type, flags);
-#else
-    (void)s, (void)len, (void)start, (void)type, (void)flags;
-    return 0;
-#endif
-}
 
 static bool is_name_byte(unsigned char c) { return c == '_' || is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
@@ -477,7 +159,7 @@ static __attribute__((noinline)) size_t name_end(reader *r, size_t start, uint8_
             return i;
         }
     }
-    return fail(r, start, "unknown name '%.*s'", (int)(n > 40 ? 40 : n), (const char *)r->s + start), 0;
+    return alert_read_fail(r, start, "unknown name '%.*s'", (int)(n > 40 ? 40 : n), (const char *)r->s + start), 0;
 }
 
 /* The innermost open container, kept out of the tape while it is being filled. */
@@ -497,7 +179,7 @@ static inline __attribute__((always_inline)) int open_container(reader *r, tape 
                                                                 open_state *o)
 {
     if (o->room == 0)
-        return fail(r, pos, "nesting deeper than %u levels", r->d->max_depth);
+        return alert_read_fail(r, pos, "nesting deeper than %u levels", r->d->max_depth);
     alert_node *n = push(t, type, pos, 0, 0);
     if (o->node != ALERT_ABSENT)
         t->nodes[o->node].count = o->count;
@@ -513,7 +195,7 @@ static inline __attribute__((always_inline)) uint32_t close_container(reader *r,
     alert_node *n = &t->nodes[o->node];
     uint32_t closed = o->node;
     if (o->type == ALERT_TUPLE && o->count == 1 && !after_comma) {
-        fail(r, n->start, "a parenthesized value is not a tuple: a 1-tuple needs a trailing comma");
+        alert_read_fail(r, n->start, "a parenthesized value is not a tuple: a 1-tuple needs a trailing comma");
         return ALERT_ABSENT;
     }
     n->count = o->type == ALERT_DICT ? o->count / 2 : o->count;
@@ -539,10 +221,10 @@ static int check_key(reader *r, const alert_node *n)
 {
     uint8_t t = n->type;
     if (!r->python && t != ALERT_STR)
-        return fail(r, key_offset(n), "object key must be a string");
+        return alert_read_fail(r, key_offset(n), "object key must be a string");
     if (t == ALERT_BYTES || t == ALERT_LIST || t == ALERT_TUPLE || t == ALERT_DICT)
-        return fail(r, key_offset(n), "dict key must be str, int, float, bool or None, not %s",
-                    alert_type_name((alert_type)t));
+        return alert_read_fail(r, key_offset(n), "dict key must be str, int, float, bool or None, not %s",
+                                alert_type_name((alert_type)t));
     return 0;
 }
 
@@ -692,7 +374,7 @@ value:
             goto stopped_at_token;
         }
     not_a_value:
-        fail_found(r, pos, "expected a value");
+        alert_read_fail_found(r, pos, "expected a value");
         return STOP_FAILED;
     }
     last = t.n - 1;
@@ -838,7 +520,7 @@ after: /* the separator of the value just completed, or the closers of what it e
     }
     if (o.node == ALERT_ABSENT) {
         if (pos < len) {
-            fail_found(r, pos, "expected end of input after the value");
+            alert_read_fail_found(r, pos, "expected end of input after the value");
             return STOP_FAILED;
         }
         stop = STOP_DONE;
@@ -848,11 +530,11 @@ after: /* the separator of the value just completed, or the closers of what it e
         if (check_key(r, &t.nodes[last]) != 0)
             return STOP_FAILED;
         if (python && o.count == 1 && (c == ',' || c == '}')) {
-            fail(r, pos, "set literals are not supported: JSON has no sets");
+            alert_read_fail(r, pos, "set literals are not supported: JSON has no sets");
             return STOP_FAILED;
         }
         if (c != ':') {
-            fail_found(r, pos, "expected ':' after dict key");
+            alert_read_fail_found(r, pos, "expected ':' after dict key");
             return STOP_FAILED;
         }
         canonical &= t.nodes[last].type == ALERT_STR;
@@ -871,7 +553,7 @@ after: /* the separator of the value just completed, or the closers of what it e
         last = close_container(r, &t, pos++, false, &o);
         goto after;
     }
-    fail_found(r, pos, after_element(o.type));
+    alert_read_fail_found(r, pos, after_element(o.type));
     return STOP_FAILED;
 
 stopped_at_token: /* the caller reads the token at pos, and the machine goes on after it */
@@ -901,14 +583,14 @@ static __attribute__((noinline)) int unstop(reader *r, machine *m, machine_stop 
         return 0;
     }
     if (stop == STOP_STRING) {
-        end = string_rest(r, start, plain_end(r->s, r->len, start + 1), type, &flags);
+        end = alert_read_string_rest(r, start, plain_end(r->s, r->len, start + 1), type, &flags);
         if (end == 0)
             return -1;
         m->canonical &= (flags & ALERT_F_VERBATIM) != 0;
         push(&m->t, type, start + 1, end - start - 1, flags);
         m->pos = end + 1;
     } else {
-        end = stop == STOP_NUMBER ? number_end(r, start, &type, &flags) : name_end(r, start, &type, &value);
+        end = stop == STOP_NUMBER ? alert_read_number_end(r, start, &type, &flags) : name_end(r, start, &type, &value);
         if (end == 0)
             return -1;
         push(&m->t, type, start, end - start, flags)->count = value;
@@ -959,7 +641,7 @@ static int read_as(alert_doc *d, const char *msg, size_t len, alert_format fmt, 
          * decodes at its own offset and earlier results stay valid. */
         char *scratch = realloc(d->scratch, len);
         if (!scratch)
-            return fail(&r, 0, "out of memory");
+            return alert_read_fail(&r, 0, "out of memory");
         d->scratch = scratch;
         d->scratch_cap = len;
     }
@@ -997,11 +679,11 @@ int alert_parse(alert_doc *d, const char *msg, size_t len, alert_format fmt, ale
     size_t limit = d->max_bytes < UINT32_MAX ? d->max_bytes : UINT32_MAX - 1;
     if (len > limit) {
         reader r = {.err = err};
-        return fail(&r, limit, "message of %zu bytes is over the limit of %zu bytes", len, limit);
+        return alert_read_fail(&r, limit, "message of %zu bytes is over the limit of %zu bytes", len, limit);
     }
     if (fmt == ALERT_FORMAT_AVRO) {
         reader r = {.err = err};
-        return fail(&r, 0, "Avro is read with a schema (alert/avro.h), not as text");
+        return alert_read_fail(&r, 0, "Avro is read with a schema (alert/avro.h), not as text");
     }
     if (read_auto(d, msg, len, fmt, err) == 0)
         return 0;

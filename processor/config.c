@@ -1,5 +1,5 @@
-/* processor/config.c — the configuration file: one table declares every setting
- * (name, type, default, bounds, where it lands), one walker checks a file against it. */
+/* processor/config.c — the loader: walks a file's settings against the table
+ * (config_table.c) into proc_config, checks across settings, and collects every error. */
 #include "processor/config.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "processor/config_internal.h"
 #include "processor/log.h"
 
 /* ---- diagnostics ---- */
@@ -62,287 +63,7 @@ void proc_diags_free(proc_diags *d)
     d->n = 0;
 }
 
-/* ---- the table of settings ---- */
-
-typedef enum {
-    K_STRING,  /* char * */
-    K_ENUM,    /* an enum, written as one of `choices` */
-    K_INT,     /* an integer field of `width` bytes, within [min, max] */
-    K_FLOAT,   /* a double, written as a float or an integer; NAN when absent */
-    K_STRINGS, /* char ** at off, size_t count at off2 */
-    K_PROPS,   /* proc_kvs: librdkafka properties */
-    K_GROUP,   /* a group of `members`; bool at off2 says it was present */
-    K_LIST,    /* a list of groups of `members`: array at off, count at off2, `width` bytes each */
-    K_NAMED,   /* a group of NAME = "string" of any names: proc_rule_cfg array at off (name, where), count at off2 */
-} kind;
-
-enum { REQUIRED = 1, NONEMPTY = 2 };
-#define NO_OFF SIZE_MAX
-
-/* Checks a string value; returns 0, or -1 with the reason in why. */
-typedef int (*validator)(const char *value, char *why, size_t cap);
-
-typedef struct spec spec;
-struct spec {
-    const char *name;
-    kind kind;
-    size_t off, off2, width;
-    long long def, min, max;
-    const char *def_str;
-    const char *const *choices;
-    validator check;
-    const spec *members; /* terminated by a NULL name */
-    unsigned flags;
-};
-
-static int check_topic(const char *value, char *why, size_t cap);
-static int check_rule_name(const char *value, char *why, size_t cap);
-static int check_path(const char *value, char *why, size_t cap);
-static int check_url(const char *value, char *why, size_t cap);
-static int check_drop(const char *value, char *why, size_t cap);
-static int check_sky_name(const char *value, char *why, size_t cap);
-static int check_group(const char *value, char *why, size_t cap);
-
-/* Names in enum order: the index is the value stored. */
-static const char *const format_names[] = {"auto", "python", "json", "avro", NULL};
-static const char *const guarantee_names[] = {"exactly_once", "at_least_once", NULL};
-static const char *const encoding_names[] = {"json", "original", NULL};
-
-#define FIELD(T, f) offsetof(T, f), NO_OFF, sizeof(((T *)0)->f)
-#define STRING(T, n, f, dflt, chk, fl) {.name = n, .kind = K_STRING, FIELD(T, f), .def_str = dflt, .check = chk, .flags = fl}
-#define ENUM(T, n, f, dflt, names) {.name = n, .kind = K_ENUM, FIELD(T, f), .def = dflt, .choices = names}
-#define INT(T, n, f, dflt, lo, hi) {.name = n, .kind = K_INT, FIELD(T, f), .def = dflt, .min = lo, .max = hi}
-#define FLOAT(T, n, f, fl) {.name = n, .kind = K_FLOAT, FIELD(T, f), .flags = fl}
-#define STRINGS(T, n, f, cnt, chk, fl) \
-    {.name = n, .kind = K_STRINGS, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .check = chk, .flags = fl}
-#define PROPS(T, n, f) {.name = n, .kind = K_PROPS, FIELD(T, f)}
-#define GROUP(T, n, present, m) {.name = n, .kind = K_GROUP, .off = 0, .off2 = present, .members = m}
-#define NAMED(T, n, f, cnt) {.name = n, .kind = K_NAMED, .off = offsetof(T, f), .off2 = offsetof(T, cnt)}
-#define LIST(T, n, f, cnt, E, m, fl)                                                                    \
-    {.name = n, .kind = K_LIST, .off = offsetof(T, f), .off2 = offsetof(T, cnt), .width = sizeof(E), \
-     .members = m, .flags = fl}
-
-static const spec schema_spec[] = {
-    {.name = "id", .kind = K_INT, FIELD(proc_schema_cfg, id), .min = 0, .max = INT32_MAX, .flags = REQUIRED},
-    STRING(proc_schema_cfg, "file", file, NULL, NULL, REQUIRED),
-    {0},
-};
-
-static const spec avro_spec[] = {
-    STRING(proc_config, "registry", registry, NULL, check_url, 0),
-    INT(proc_config, "registry_timeout_ms", registry_timeout_ms, 10000, 100, 600000),
-    INT(proc_config, "registry_retry_seconds", registry_retry_s, 60, 0, 3600),
-    LIST(proc_config, "schemas", schemas, n_schemas, proc_schema_cfg, schema_spec, 0),
-    STRING(proc_config, "schema", bare_schema, NULL, NULL, 0),
-    {0},
-};
-
-static const spec input_spec[] = {
-    /* Required by `run` only (proc_config_check_run): `check` and `eval` need no Kafka. */
-    STRINGS(proc_config, "topics", input_topics, n_input_topics, check_topic, NONEMPTY),
-    STRING(proc_config, "group", group, "alertfilter", check_group, 0),
-    ENUM(proc_config, "format", format, ALERT_FORMAT_AUTO, format_names),
-    INT(proc_config, "max_depth", max_depth, ALERT_DEFAULT_MAX_DEPTH, 1, 100000),
-    INT(proc_config, "max_message_bytes", max_bytes, ALERT_DEFAULT_MAX_BYTES, 1, 1 << 30),
-    GROUP(proc_config, "avro", offsetof(proc_config, avro_present), avro_spec),
-    {0},
-};
-
-static const spec output_spec[] = {
-    ENUM(proc_config, "guarantee", guarantee, PROC_EXACTLY_ONCE, guarantee_names),
-    ENUM(proc_config, "encoding", encoding, PROC_ENCODING_JSON, encoding_names),
-    STRING(proc_config, "dead_letter_topic", dead_letter_topic, NULL, check_topic, 0),
-    STRING(proc_config, "key", key_path, NULL, check_path, 0),
-    PROPS(proc_config, "kafka", output_kafka),
-    INT(proc_config, "transaction_interval_ms", txn_interval_ms, 100, 1, 60000),
-    INT(proc_config, "transaction_max_messages", txn_max_messages, 10000, 1, 1000000),
-    INT(proc_config, "transaction_idle_ms", txn_idle_ms, 10, 0, 60000),
-    {0},
-};
-
-static const spec metrics_spec[] = {
-    STRING(proc_config, "address", metrics_address, "0.0.0.0", NULL, 0),
-    INT(proc_config, "port", metrics_port, 9464, 1, 65535),
-    {0},
-};
-
-static const spec rule_spec[] = {
-    STRING(proc_rule_cfg, "name", name, NULL, check_rule_name, REQUIRED),
-    STRING(proc_rule_cfg, "topic", topic, NULL, check_topic, REQUIRED),
-    STRING(proc_rule_cfg, "where", where, NULL, NULL, REQUIRED),
-    ENUM(proc_rule_cfg, "encoding", encoding, PROC_ENCODING_DEFAULT, encoding_names),
-    STRINGS(proc_rule_cfg, "drop", drop, n_drop, check_drop, 0),
-    {0},
-};
-
-/* Their files are read, and their values checked, with the rules (processor/ruleset.c). */
-static const spec watchlist_spec[] = {
-    STRING(proc_sky_cfg, "name", name, NULL, check_sky_name, REQUIRED),
-    STRING(proc_sky_cfg, "file", file, NULL, NULL, REQUIRED),
-    FLOAT(proc_sky_cfg, "radius_arcsec", radius_arcsec, 0), /* NAN without: each row has its own */
-    {0},
-};
-
-static const spec watchmap_spec[] = {
-    STRING(proc_sky_cfg, "name", name, NULL, check_sky_name, REQUIRED),
-    STRING(proc_sky_cfg, "file", file, NULL, NULL, REQUIRED),
-    {0},
-};
-
-static const spec root_spec[] = {
-    PROPS(proc_config, "kafka", kafka),
-    INT(proc_config, "kafka_unreachable_timeout_ms", unreachable_timeout_ms, 60000, 3000, 86400000),
-    GROUP(proc_config, "input", NO_OFF, input_spec),
-    GROUP(proc_config, "output", NO_OFF, output_spec),
-    GROUP(proc_config, "metrics", offsetof(proc_config, metrics_enabled), metrics_spec),
-    LIST(proc_config, "rules", rules, n_rules, proc_rule_cfg, rule_spec, REQUIRED | NONEMPTY),
-    NAMED(proc_config, "definitions", defs, n_defs),
-    LIST(proc_config, "watchlists", watchlists, n_watchlists, proc_sky_cfg, watchlist_spec, 0),
-    LIST(proc_config, "watchmaps", watchmaps, n_watchmaps, proc_sky_cfg, watchmap_spec, 0),
-    {0},
-};
-
-/* ---- validators ---- */
-
-static int check_topic(const char *value, char *why, size_t cap)
-{
-    size_t n = strlen(value);
-    if (n == 0 || n > 249 || !strcmp(value, ".") || !strcmp(value, "..") ||
-        strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
-        snprintf(why, cap, "\"%s\" is not a valid Kafka topic name (1 to 249 characters of A-Z a-z 0-9 . _ -, "
-                           "not \".\" or \"..\")", value);
-        return -1;
-    }
-    return 0;
-}
-
-static int check_rule_name(const char *value, char *why, size_t cap)
-{
-    size_t n = strlen(value);
-    if (n == 0 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
-        snprintf(why, cap, "\"%s\" is not a valid rule name (letters, digits, _ and - only)", value);
-        return -1;
-    }
-    return 0;
-}
-
-static int check_sky_name(const char *value, char *why, size_t cap)
-{
-    size_t n = strlen(value);
-    if (n == 0 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
-        snprintf(why, cap, "\"%s\" is not a valid name (letters, digits, _ and - only)", value);
-        return -1;
-    }
-    return 0;
-}
-
-/* Kafka refuses an empty group id only when the consumer joins (after connecting). */
-static int check_group(const char *value, char *why, size_t cap)
-{
-    if (*value)
-        return 0;
-    snprintf(why, cap, "the consumer group id is empty; Kafka needs a name (default \"alertfilter\")");
-    return -1;
-}
-
-static int check_path(const char *value, char *why, size_t cap)
-{
-    alert_path path = {0};
-    alert_error err;
-    if (alert_path_parse(value, strlen(value), &path, &err) < 0) {
-        /* alert/ writes the offset into msg: "offset N: reason". */
-        snprintf(why, cap, "\"%s\" is not a valid path: %s", value, err.msg);
-        return -1;
-    }
-    alert_path_free(&path);
-    return 0;
-}
-
-static int check_url(const char *value, char *why, size_t cap)
-{
-    const char *host = !strncmp(value, "http://", 7) ? value + 7 : !strncmp(value, "https://", 8) ? value + 8 : NULL;
-    if (!host || !*host || *host == '/' || strpbrk(value, " \t\r\n")) {
-        snprintf(why, cap, "\"%s\" is not an http:// or https:// URL", value);
-        return -1;
-    }
-    return 0;
-}
-
-/* A key to leave out of a rule's output: a path that ends in a key, not an index. */
-static int check_drop(const char *value, char *why, size_t cap)
-{
-    alert_path path = {0};
-    alert_error err;
-    int rc = check_path(value, why, cap);
-    if (rc == 0 && alert_path_parse(value, strlen(value), &path, &err) == 0 && path.n > 0 && path.steps[path.n - 1].index >= 0) {
-        snprintf(why, cap, "\"%s\" ends in an index: drop takes keys (\"cutoutScience\", \"candidate.magzpsci\")",
-                 value);
-        rc = -1;
-    }
-    alert_path_free(&path);
-    return rc;
-}
-
-/* ---- suggestions for misspelt names ---- */
-
-/* Optimal string alignment distance: edits plus adjacent transpositions, so
- * that "toipcs" is one step from "topics". */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    if (na > 64 || nb > 64)
-        return SIZE_MAX;
-    size_t d[65][65];
-    for (size_t i = 0; i <= na; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= nb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= na; i++)
-        for (size_t j = 1; j <= nb; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    return d[na][nb];
-}
-
-/* Keeps in *best the candidate closest to name, if it is close enough to be a typo. */
-static void consider(const char *name, const char *candidate, const char **best, size_t *best_d)
-{
-    size_t limit = strlen(name) <= 4 ? 1 : 2;
-    size_t dist = edit_distance(name, candidate);
-    if (dist <= limit && dist < *best_d) {
-        *best = candidate;
-        *best_d = dist;
-    }
-}
-
-/* ---- the loader ---- */
-
-typedef struct {
-    const char *file;
-    proc_diags *diags;
-    char *text;       /* the bytes of text_file, read when a rule's column is needed */
-    const char *text_file;
-    size_t *line_at;  /* line_at[i]: offset in text of line i + 1 (100,000 rules: no rescans) */
-    size_t n_lines;
-    char **kafka_names; /* librdkafka's property names, read on the first misspelt one */
-    size_t n_kafka_names;
-} loader;
-
-static const char *file_of(const loader *L, const config_setting_t *s)
-{
-    const char *f = config_setting_source_file(s);
-    return f ? f : L->file;
-}
-
-#define DIAG(L, s, fmt, ...) \
-    proc_diags_add((L)->diags, "%s:%d: " fmt, file_of(L, s), config_setting_source_line(s), __VA_ARGS__)
+/* ---- the walker ---- */
 
 static const char *type_name(int type)
 {
@@ -398,155 +119,6 @@ static int type_fits(kind k, int type)
     return 0;
 }
 
-/* ---- the file's own text: what libconfig does not tell ---- */
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t len = 0, cap = 0, got;
-    char chunk[65536];
-    /* Sized to the file at once: a config holding a 1,000,000-item list is
-     * 11 MB, and doubling would hold 16 MB at the peak of loading it. */
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (text = malloc((size_t)st.st_size + 1)))
-        cap = (size_t)st.st_size + 1;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            char *grown = realloc(text, cap);
-            if (!grown) {
-                free(text);
-                fclose(f);
-                return NULL;
-            }
-            text = grown;
-        }
-        memcpy(text + len, chunk, got);
-        len += got;
-    }
-    fclose(f);
-    if (text)
-        text[len] = '\0';
-    return text;
-}
-
-/* Skips spaces, newlines and comments (# // and C-style). */
-static const char *skip_blank(const char *p)
-{
-    for (;;) {
-        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\f')
-            p++;
-        else if (*p == '#' || (p[0] == '/' && p[1] == '/'))
-            p += strcspn(p, "\n");
-        else if (p[0] == '/' && p[1] == '*')
-            p = strstr(p + 2, "*/") ? strstr(p + 2, "*/") + 2 : p + strlen(p);
-        else
-            return p;
-    }
-}
-
-static const char *skip_string(const char *p)
-{
-    for (p++; *p && *p != '"'; p++)
-        if (*p == '\\' && p[1])
-            p++;
-    return *p ? p + 1 : p;
-}
-
-static const char *line_start(const loader *L, int line)
-{
-    return line >= 1 && (size_t)line <= L->n_lines ? L->text + L->line_at[line - 1] : NULL;
-}
-
-/* Indexes the start of every line of L->text. */
-static void index_lines(loader *L)
-{
-    free(L->line_at);
-    L->line_at = NULL;
-    L->n_lines = 0;
-    if (!L->text)
-        return;
-    size_t cap = 1024;
-    L->line_at = malloc(cap * sizeof *L->line_at);
-    for (const char *p = L->text; L->line_at; p++) {
-        if (L->n_lines == cap) {
-            size_t *grown = realloc(L->line_at, (cap *= 2) * sizeof *grown);
-            if (!grown) {
-                free(L->line_at);
-                L->line_at = NULL;
-                L->n_lines = 0;
-                return;
-            }
-            L->line_at = grown;
-        }
-        L->line_at[L->n_lines++] = (size_t)(p - L->text);
-        if (!(p = strchr(p, '\n')))
-            break;
-    }
-}
-
-/* Finds the value of the nth setting called `name` on the line that starts
- * at p; NULL when the file no longer says so. */
-static const char *find_value(const char *p, const char *name, int nth)
-{
-    static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-*";
-    size_t n = strlen(name);
-    const char *eol = p + strcspn(p, "\n");
-    while (p < eol) {
-        const char *q = skip_blank(p);
-        if (q != p) {
-            p = q;
-            continue;
-        }
-        if (*p == '"') {
-            p = skip_string(p);
-        } else if (!strncmp(p, name, n) && (p[n] == '\0' || !strchr(name_chars, p[n]))) {
-            q = skip_blank(p + n);
-            if ((*q == '=' || *q == ':') && nth-- == 0)
-                return skip_blank(q + 1);
-            p += n;
-        } else {
-            p++;
-        }
-    }
-    return NULL;
-}
-
-/* The start of the value of setting s (the nth of that name on its line) as
- * written in its file, or NULL. */
-static const char *source_value(loader *L, const config_setting_t *s, int nth)
-{
-    if (!L->text_file || strcmp(L->text_file, file_of(L, s))) {
-        free(L->text);
-        L->text_file = file_of(L, s);
-        L->text = read_text(L->text_file);
-        index_lines(L);
-    }
-    const char *bol = L->text ? line_start(L, config_setting_source_line(s)) : NULL;
-    return bol ? find_value(bol, config_setting_name(s), nth) : NULL;
-}
-
-/* libconfig 1.5 wraps an integer beyond 32 bits written without the L
- * suffix: the number as written decides, so that 5000000000 is out of bounds
- * rather than 705032704. */
-static long long written_int(loader *L, const config_setting_t *s)
-{
-    long long v = config_setting_get_int64(s);
-    const char *text = config_setting_type(s) == CONFIG_TYPE_INT ? source_value(L, s, 0) : NULL;
-    if (!text)
-        return v;
-    errno = 0;
-    char *end;
-    long long w = strtoll(text, &end, 0);
-    if (end == text || (int32_t)w != (int32_t)v)
-        return v;
-    return errno == ERANGE ? (w < 0 ? LLONG_MIN : LLONG_MAX) : w;
-}
-
 static void store_int(void *field, size_t width, long long v)
 {
     if (width == sizeof(int32_t)) {
@@ -578,7 +150,7 @@ static void apply_defaults(const spec *members, void *base)
 static void load_members(loader *L, const config_setting_t *group, const spec *members, void *base,
                          const char *prefix);
 
-static char *join(const char *prefix, const char *name)
+char *proc_config_join(const char *prefix, const char *name)
 {
     char *out = NULL;
     if (asprintf(&out, "%s%s%s", prefix, *prefix ? "." : "", name) < 0)
@@ -616,7 +188,7 @@ static void load_enum(loader *L, const config_setting_t *s, const spec *sp, void
 
 static void load_int(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
 {
-    long long v = written_int(L, s);
+    long long v = proc_config_written_int(L, s);
     if (v == LLONG_MIN || v == LLONG_MAX) {
         DIAG(L, s, "'%s' is out of range, must be between %lld and %lld", path, sp->min, sp->max);
         return;
@@ -651,52 +223,6 @@ static void load_strings(loader *L, const config_setting_t *s, const spec *sp, v
     *(size_t *)((char *)base + sp->off2) = kept;
 }
 
-/* Reads the property names librdkafka knows, from the table it prints, for suggestions. */
-static void read_kafka_names(loader *L)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem)
-        return;
-    rd_kafka_conf_properties_show(mem);
-    fclose(mem);
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        size_t n = strcspn(line, " |");
-        if (n == 0 || !strchr(line, '|') || line[0] == '-' || !strncmp(line, "Property", n))
-            continue;
-        char **grown = realloc(L->kafka_names, (L->n_kafka_names + 1) * sizeof *grown);
-        if (!grown)
-            break;
-        L->kafka_names = grown;
-        L->kafka_names[L->n_kafka_names++] = strndup(line, n);
-    }
-    free(text);
-}
-
-static void diag_kafka_property(loader *L, const config_setting_t *e, const char *path, const char *name,
-                                const char *errstr, int unknown)
-{
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    if (unknown) {
-        if (!L->kafka_names)
-            read_kafka_names(L);
-        for (size_t i = 0; i < L->n_kafka_names; i++)
-            consider(name, L->kafka_names[i], &best, &best_d);
-    }
-    if (!best) {
-        DIAG(L, e, "'%s': %s", path, errstr);
-        return;
-    }
-    char spelt[256];
-    snprintf(spelt, sizeof spelt, "%s", best);
-    for (char *p = spelt; *p; p++)
-        if (*p == '.')
-            *p = '_';
-    DIAG(L, e, "'%s': %s (did you mean '%s'?)", path, errstr, spelt);
-}
-
 /* A librdkafka property as the string librdkafka takes, or NULL for a type it has no use for. */
 static char *property_value(const config_setting_t *e)
 {
@@ -729,7 +255,7 @@ static void load_props(loader *L, const config_setting_t *s, const spec *sp, voi
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     for (int i = 0; kvs->items && i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-        char *item_path = join(path, config_setting_name(e));
+        char *item_path = proc_config_join(path, config_setting_name(e));
         char *value = property_value(e);
         char *name = strdup(config_setting_name(e));
         for (char *p = name; p && *p; p++)
@@ -741,7 +267,7 @@ static void load_props(loader *L, const config_setting_t *s, const spec *sp, voi
             DIAG(L, e, "'%s' must be a string, an integer, a float or a boolean, not %s", item_path,
                  type_name(config_setting_type(e)));
         else if (name && (res = rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr)) != RD_KAFKA_CONF_OK)
-            diag_kafka_property(L, e, item_path, name, errstr, res == RD_KAFKA_CONF_UNKNOWN);
+            proc_config_diag_kafka_property(L, e, item_path, name, errstr, res == RD_KAFKA_CONF_UNKNOWN);
         if (value && name && res == RD_KAFKA_CONF_OK) {
             kvs->items[kvs->n].name = name;
             kvs->items[kvs->n++].value = value;
@@ -779,8 +305,6 @@ static void load_list(loader *L, const config_setting_t *s, const spec *sp, void
     }
 }
 
-static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg *rule, int nth);
-
 /* definitions = { NAME = "expression"; ... }: each NAME a name that $NAME spells. */
 static void load_named(loader *L, const config_setting_t *s, const spec *sp, void *base, const char *path)
 {
@@ -806,7 +330,7 @@ static void load_named(loader *L, const config_setting_t *s, const spec *sp, voi
         proc_rule_cfg *d = &items[kept++];
         d->name = strdup(name);
         d->where = strdup(config_setting_get_string(e));
-        locate_where(L, e, d, nth);
+        proc_config_locate_where(L, e, d, nth);
     }
     *(proc_rule_cfg **)((char *)base + sp->off) = items;
     *(size_t *)((char *)base + sp->off2) = kept;
@@ -853,24 +377,6 @@ static void load_setting(loader *L, const config_setting_t *s, const spec *sp, v
     }
 }
 
-static void diag_unknown(loader *L, const config_setting_t *s, const spec *members, const char *prefix)
-{
-    const char *name = config_setting_name(s);
-    char *path = join(prefix, name);
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    for (const spec *sp = members; sp->name; sp++)
-        consider(name, sp->name, &best, &best_d);
-    if (best) {
-        char *suggestion = join(prefix, best);
-        DIAG(L, s, "unknown setting '%s' (did you mean '%s'?)", path, suggestion);
-        free(suggestion);
-    } else {
-        DIAG(L, s, "unknown setting '%s'", path);
-    }
-    free(path);
-}
-
 static void load_members(loader *L, const config_setting_t *group, const spec *members, void *base,
                          const char *prefix)
 {
@@ -881,16 +387,16 @@ static void load_members(loader *L, const config_setting_t *group, const spec *m
         while (sp->name && strcmp(sp->name, config_setting_name(s)))
             sp++;
         if (!sp->name) {
-            diag_unknown(L, s, members, prefix);
+            proc_config_diag_unknown(L, s, members, prefix);
             continue;
         }
-        char *path = join(prefix, sp->name);
+        char *path = proc_config_join(prefix, sp->name);
         load_setting(L, s, sp, base, path);
         free(path);
     }
     for (const spec *sp = members; sp->name; sp++)
         if ((sp->flags & REQUIRED) && !config_setting_get_member(group, sp->name)) {
-            char *path = join(prefix, sp->name);
+            char *path = proc_config_join(prefix, sp->name);
             if (config_setting_is_root(group))
                 proc_diags_add(L->diags, "%s: missing required setting '%s'", L->file, path);
             else
@@ -1052,50 +558,7 @@ static void resolve_avro(loader *L, const config_t *lc, proc_config *cfg)
             cfg->rules[i].encoding = cfg->encoding;
 }
 
-/* ---- where a rule's `where` string sits in the file ---- */
-
-/* Sets line/col to the first byte of the where string's content and keeps its
- * raw text (escapes as written) when it is one string on one line. */
-static void locate_where(loader *L, const config_setting_t *where, proc_rule_cfg *rule, int nth)
-{
-    rule->line = config_setting_source_line(where);
-    rule->col = 0;
-    rule->file = strdup(file_of(L, where));
-    const char *quote = source_value(L, where, nth);
-    if (!quote || *quote != '"')
-        return;
-    const char *bol = line_start(L, rule->line);
-    for (const char *p = bol; p < quote; p++)
-        if (*p == '\n') {
-            rule->line++;
-            bol = p + 1;
-        }
-    /* Columns count characters, so that they match the caret under UTF-8 text. */
-    rule->col = 2;
-    for (const char *p = bol; p < quote; p++)
-        rule->col += ((unsigned char)*p & 0xC0) != 0x80;
-    const char *end = skip_string(quote);
-    if (end[-1] == '"' && *skip_blank(end) != '"' && !memchr(quote, '\n', (size_t)(end - quote)))
-        rule->where_src = strndup(quote + 1, (size_t)(end - quote) - 2);
-}
-
-static void locate_rules(loader *L, const config_t *lc, proc_config *cfg)
-{
-    const config_setting_t *list = config_lookup(lc, "rules");
-    int prev_line = 0, nth = 0;
-    for (size_t i = 0; list && i < cfg->n_rules; i++) {
-        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        const config_setting_t *where = e ? config_setting_get_member(e, "where") : NULL;
-        if (!where || !cfg->rules[i].where)
-            continue;
-        int line = config_setting_source_line(where);
-        nth = line == prev_line ? nth + 1 : 0;
-        prev_line = line;
-        locate_where(L, where, &cfg->rules[i], nth);
-    }
-}
-
-/* ---- public ---- */
+/* ---- the file ---- */
 
 /* The line number in "FILE:LINE: ...", or INT_MAX for a message about the whole file. */
 static int diag_line(const char *diag, const char *file)
@@ -1119,22 +582,11 @@ static void sort_by_line(proc_diags *d, size_t from, const char *file)
     }
 }
 
-/* Where each group of list `name` is written, for the errors of its file. */
-static void locate_sky(const config_t *lc, const char *name, proc_sky_cfg *items, size_t n)
-{
-    const config_setting_t *list = config_lookup(lc, name);
-    for (size_t i = 0; list && i < n; i++) {
-        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        items[i].line = e ? config_setting_source_line(e) : 0;
-        items[i].src = e && config_setting_source_file(e) ? strdup(config_setting_source_file(e)) : NULL;
-    }
-}
-
 int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->file = strdup(path);
-    apply_defaults(root_spec, cfg);
+    apply_defaults(proc_config_settings, cfg);
     size_t before = diags->n;
     /* fopen opens a directory, and libconfig then says only "file I/O error". */
     struct stat st;
@@ -1153,23 +605,19 @@ int proc_config_load(const char *path, proc_config *cfg, proc_diags *diags)
         proc_diags_add(diags, "%s:%d: %s", efile ? efile : path, config_error_line(&lc), config_error_text(&lc));
     } else {
         cfg->parsed = true;
-        load_members(&L, config_root_setting(&lc), root_spec, cfg, "");
+        load_members(&L, config_root_setting(&lc), proc_config_settings, cfg, "");
         check_one_cluster(&L, &lc, cfg);
         check_unique_names(&L, &lc, cfg);
         check_unique_topics(&L, &lc, cfg);
         check_no_loop(&L, &lc, cfg);
         resolve_avro(&L, &lc, cfg);
-        locate_rules(&L, &lc, cfg);
-        locate_sky(&lc, "watchlists", cfg->watchlists, cfg->n_watchlists);
-        locate_sky(&lc, "watchmaps", cfg->watchmaps, cfg->n_watchmaps);
+        proc_config_locate_rules(&L, &lc, cfg);
+        proc_config_locate_sky(&lc, "watchlists", cfg->watchlists, cfg->n_watchlists);
+        proc_config_locate_sky(&lc, "watchmaps", cfg->watchmaps, cfg->n_watchmaps);
         sort_by_line(diags, before, path);
     }
     config_destroy(&lc);
-    free(L.text);
-    free(L.line_at);
-    for (size_t i = 0; i < L.n_kafka_names; i++)
-        free(L.kafka_names[i]);
-    free(L.kafka_names);
+    proc_config_loader_free(&L);
     return diags->n == before ? 0 : -1;
 }
 
@@ -1180,147 +628,6 @@ int proc_config_check_run(const proc_config *cfg, proc_diags *diags)
     proc_diags_add(diags, "%s: 'run' needs input.topics = [ \"TOPIC\", ... ]: the topics to read alerts from",
                    cfg->file);
     return -1;
-}
-
-/* ---- the effective configuration, for the log ---- */
-
-static bool is_secret(const char *name)
-{
-    static const char *const marks[] = {"password", "secret", ".pem", "oauthbearer.config", "credentials"};
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
-        if (strstr(name, marks[i]))
-            return true;
-    size_t n = strlen(name);
-    return n >= 3 && !strcmp(name + n - 3, "key");
-}
-
-static void append_field(char *buf, size_t cap, const char *key, const char *value)
-{
-    char quoted[1024];
-    size_t len = strlen(buf);
-    snprintf(buf + len, cap - len, "%s%s=%s", len ? " " : "", key, proc_log_quote(value, quoted, sizeof quoted));
-}
-
-/* Appends members' settings to buf as key=value; secret values as *** when masked. */
-static void format_members(const spec *members, const void *base, char *buf, size_t cap, bool masked,
-                           const char *prefix)
-{
-    for (const spec *sp = members; sp->name; sp++) {
-        char name[128];
-        snprintf(name, sizeof name, "%s%s", prefix, sp->name);
-        const char *field = (const char *)base + sp->off;
-        char num[64] = "";
-        switch (sp->kind) {
-        case K_STRING: {
-            char url[1024];
-            const char *v = *(char *const *)field ? *(char *const *)field : "";
-            append_field(buf, cap, name, masked ? proc_log_mask_url(v, url, sizeof url) : v);
-            break;
-        }
-        case K_ENUM:
-        case K_INT: {
-            int64_t v = 0;
-            if (sp->width == sizeof(int32_t)) {
-                int32_t x;
-                memcpy(&x, field, sizeof x);
-                v = x;
-            } else {
-                memcpy(&v, field, sizeof v);
-            }
-            if (sp->kind == K_ENUM)
-                append_field(buf, cap, name, sp->choices[v]);
-            else {
-                snprintf(num, sizeof num, "%lld", (long long)v);
-                append_field(buf, cap, name, num);
-            }
-            break;
-        }
-        case K_STRINGS: {
-            char joined[1024] = "";
-            char *const *items = *(char **const *)field;
-            size_t n = *(const size_t *)((const char *)base + sp->off2);
-            for (size_t i = 0; i < n; i++)
-                snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s", i ? "," : "", items[i]);
-            append_field(buf, cap, name, joined);
-            break;
-        }
-        case K_PROPS: {
-            const proc_kvs *kvs = (const proc_kvs *)field;
-            for (size_t i = 0; i < kvs->n; i++) {
-                char key[300];
-                snprintf(key, sizeof key, "%s.%s", name, kvs->items[i].name);
-                append_field(buf, cap, key, masked && is_secret(kvs->items[i].name) ? "***" : kvs->items[i].value);
-            }
-            break;
-        }
-        case K_FLOAT:
-            snprintf(num, sizeof num, "%.17g", *(const double *)field);
-            append_field(buf, cap, sp->name, num);
-            break;
-        case K_LIST:
-        case K_NAMED: /* definitions: only when there are some */
-            snprintf(num, sizeof num, "%zu", *(const size_t *)((const char *)base + sp->off2));
-            if (sp->kind == K_LIST || strcmp(num, "0"))
-                append_field(buf, cap, name, num);
-            break;
-        case K_GROUP: /* nested, as input.avro: NAME.KEY=VALUE on the enclosing group's line, when present */
-            if (sp->off2 == NO_OFF || *(const bool *)((const char *)base + sp->off2)) {
-                char nested[160];
-                snprintf(nested, sizeof nested, "%s.", name);
-                format_members(sp->members, base, buf, cap, masked, nested);
-            }
-            break;
-        }
-    }
-}
-
-/* One line per group, so that a long list of properties never overflows a line. */
-void proc_config_log(const proc_config *cfg)
-{
-    char buf[3500] = "";
-    append_field(buf, sizeof buf, "file", cfg->file);
-    for (const spec *sp = root_spec; sp->name; sp++)
-        if (sp->kind != K_GROUP)
-            format_members((const spec[]){*sp, {0}}, cfg, buf, sizeof buf, true, "");
-    proc_log(PROC_LOG_INFO, "config", "%s", buf);
-    for (const spec *sp = root_spec; sp->name; sp++) {
-        if (sp->kind != K_GROUP || (sp->off2 != NO_OFF && !*(const bool *)((const char *)cfg + sp->off2)))
-            continue;
-        snprintf(buf, sizeof buf, "section=%s", sp->name);
-        format_members(sp->members, cfg, buf, sizeof buf, true, "");
-        proc_log(PROC_LOG_INFO, "config", "%s", buf);
-    }
-}
-
-/* A top-level setting of cfg (a group's members) as key=value text, secrets
- * included; an absent optional group as "". */
-static void format_setting(const spec *sp, const proc_config *cfg, char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    if (sp->kind != K_GROUP)
-        format_members((const spec[]){*sp, {0}}, cfg, buf, cap, false, "");
-    else if (sp->off2 == NO_OFF || *(const bool *)((const char *)cfg + sp->off2))
-        format_members(sp->members, cfg, buf, cap, false, "");
-}
-
-size_t proc_config_changed(const proc_config *a, const proc_config *b, char *names, size_t cap)
-{
-    size_t n = 0;
-    if (cap)
-        names[0] = '\0';
-    for (const spec *sp = root_spec; sp->name; sp++) {
-        char x[3500], y[3500];
-        if (sp->kind == K_LIST || sp->kind == K_NAMED) /* the rules and their definitions */
-            continue;
-        format_setting(sp, a, x, sizeof x);
-        format_setting(sp, b, y, sizeof y);
-        if (strcmp(x, y) == 0)
-            continue;
-        if (cap)
-            snprintf(names + strlen(names), cap - strlen(names), "%s%s", n ? "," : "", sp->name);
-        n++;
-    }
-    return n;
 }
 
 static void free_kvs(proc_kvs *kvs)

@@ -1,5 +1,5 @@
 /* processor/config.h — the whole configuration as one struct, read from a
- * libconfig file by a table of settings (processor/config.c). */
+ * libconfig file by a table of settings (processor/config_table.c, config.c). */
 #ifndef PROC_CONFIG_H
 #define PROC_CONFIG_H
 
