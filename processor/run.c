@@ -363,7 +363,9 @@ static bool commit_at_least_once(run_state *r)
     return true;
 }
 
-static void report_batch(run_state *r, bool committed, double secs)
+/* secs: from the batch's first message to the end of its commit (or abort),
+ * of which commit_secs ending it. */
+static void report_batch(run_state *r, bool committed, double secs, double commit_secs)
 {
     proc_metrics_hold(r->metrics);
     proc_metrics_batch_seconds(r->metrics, secs);
@@ -384,8 +386,8 @@ static void report_batch(run_state *r, bool committed, double secs)
         }
     }
     proc_metrics_release(r->metrics);
-    proc_log(PROC_LOG_DEBUG, committed ? "batch committed" : "batch aborted", "messages=%zu partitions=%zu seconds=%.4f",
-             r->b.msgs, r->b.n, secs);
+    proc_log(PROC_LOG_DEBUG, committed ? "batch committed" : "batch aborted",
+             "messages=%zu partitions=%zu seconds=%.4f commit_seconds=%.4f", r->b.msgs, r->b.n, secs, commit_secs);
     r->out.rejected = 0;
     memset(r->rules->matches, 0, r->rules->n * sizeof *r->rules->matches);
 }
@@ -395,7 +397,7 @@ static void end_batch(run_state *r)
 {
     if (!r->b.open)
         return;
-    double secs = seconds_since(&r->b.start);
+    double open_secs = seconds_since(&r->b.start);
     bool committed;
     if (r->transactional) {
         committed = !r->b.doomed && commit_txn(r);
@@ -406,7 +408,8 @@ static void end_batch(run_state *r)
         if (!committed)
             rewind_batch(r);
     }
-    report_batch(r, committed, secs);
+    double secs = seconds_since(&r->b.start);
+    report_batch(r, committed, secs, secs - open_secs);
     if ((!committed || r->b.unsaved) && *r->opts.stop && !r->abandoned) {
         proc_log(PROC_LOG_ERROR, "stopping with a batch not committed: its input is read again on restart",
                  "messages=%zu", r->b.msgs);
