@@ -8,8 +8,9 @@ producer defaults (processor/run_kafka.c) were chosen; not part of `make bench-p
 
 DIR: the cluster's directory (scripts/kafka.sh; stopped at the end). A variant's properties are
 added to the `kafka` block (both clients), or, written output:NAME=VALUE, to the `output` block
-(transaction_interval_ms, transaction_max_messages); an empty list is alertfilter's defaults; the
-variant named floor is no filter at all (latency only: run.py's floor). Environment:
+(transaction_interval_ms, transaction_max_messages, transaction_idle_ms); an empty list is
+alertfilter's defaults; the variant named floor is no filter at all (latency only: run.py's
+floor). Environment:
 KNOBS_ALERTS (100000), KNOBS_ROUNDS (3), KNOBS_RULES (1), KNOBS_FORMAT (python), and run.py's
 BENCH_PEERS_BURSTS (0 here: no latency run unless set), _BURST, _GAP."""
 import os

@@ -37,10 +37,12 @@ def test_dead_letters_of_an_aborted_transaction_are_never_read(kafka1, tmp_path)
     inputs = harness.read_topic(b, src)
     assert len(inputs) == ALERTS + len(dead)
 
-    # First run: one long transaction (60 s, no message limit) holds every dead letter; it is
-    # killed once they are all in the log, so the broker aborts that transaction (timeout 15 s).
+    # First run: one long transaction (60 s, no message limit, not ended when the input is idle)
+    # holds every dead letter; it is killed once they are all in the log, so the broker aborts that
+    # transaction (timeout 15 s).
     cfg1 = harness.write_config(tmp_path / "run-1.cfg", b, [src], group, rules, dead_letter_topic=dlq,
-                                output={"transaction_interval_ms": 60000, "transaction_max_messages": 1000000},
+                                output={"transaction_interval_ms": 60000, "transaction_max_messages": 1000000,
+                                        "transaction_idle_ms": 0},
                                 output_kafka={"transaction_timeout_ms": 15000})
     p = harness.Processor(cfg1, tmp_path / "run-1.log")
     harness.wait_for("the first run's dead letters in the log (uncommitted)",
