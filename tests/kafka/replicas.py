@@ -165,16 +165,20 @@ def visible(bootstrap, topic, timeout=60):
 
 
 def wait_output(bootstrap, topic, want, timeout, alive=()):
-    """Reads topic (read_committed, what is visible now) until it holds the WANT distinct records
-    of eval's selection (a Counter);
-    fails after timeout s, or as soon as a replica that should be running has exited."""
+    """Reads topic (read_committed, what is visible now) until it holds every record of WANT,
+    eval's selection (a Counter: an alert written twice into the input is expected twice, and a
+    duplicate does not stand in for a copy still to come); fails after timeout s, or as soon as a
+    replica that should be running has exited."""
+    n = sum(want.values())
+
     def complete():
         for p in alive:
             p.check_alive()
-        got = len({r.value for r in visible(bootstrap, topic)} & want.keys())
-        print(f"{time.strftime('%H:%M:%S')} {topic}: {got} of {len(want)} selected alerts")
-        return got >= len(want)
-    harness.wait_for(f"{topic} to hold {len(want)} selected alerts", complete, timeout, interval=1)
+        seen = collections.Counter(r.value for r in visible(bootstrap, topic))
+        got = sum(min(k, want[v]) for v, k in seen.items() if v in want)
+        print(f"{time.strftime('%H:%M:%S')} {topic}: {got} of {n} selected alerts")
+        return got >= n
+    harness.wait_for(f"{topic} to hold {n} selected alerts", complete, timeout, interval=1)
 
 
 def final_counts(bootstrap, topic, want, timeout=60):
