@@ -649,14 +649,17 @@ Test(config, output_to_an_input_topic_is_a_loop)
 }
 
 /* The values of the NULL-terminated property names in the consumer conf `run` builds from text. */
-static void consumer_values(const char *text, const char *const *names, char (*out)[32])
+/* The values of names in the consumer's (or the producer's) librdkafka
+ * configuration that run builds from the config text. */
+static void client_values(const char *text, bool producer, const char *const *names, char (*out)[32])
 {
     char *path = temp_config(text);
     proc_config cfg;
     proc_diags d = {0};
     cr_assert_eq(proc_config_load(path, &cfg, &d), 0);
     char err[512] = "";
-    rd_kafka_conf_t *conf = proc_kafka_consumer_conf(&cfg, 0, err, sizeof err);
+    rd_kafka_conf_t *conf =
+        producer ? proc_kafka_producer_conf(&cfg, err, sizeof err) : proc_kafka_consumer_conf(&cfg, 0, err, sizeof err);
     cr_assert_not_null(conf, "%s", err);
     for (size_t i = 0; names[i]; i++) {
         size_t n = sizeof out[i];
@@ -674,14 +677,27 @@ Test(config, consumer_prefetch_defaults_apply_and_the_file_overrides_them)
 {
     const char *names[] = {"queued.max.messages.kbytes", "max.partition.fetch.bytes", "fetch.wait.max.ms", NULL};
     char got[3][32];
-    consumer_values(RULE_ALL, names, got);
+    client_values(RULE_ALL, false, names, got);
     cr_assert_str_eq(got[0], "65536");
     cr_assert_str_eq(got[1], "524288");
     cr_assert_str_eq(got[2], "100");
-    consumer_values("kafka = { queued_max_messages_kbytes = 16384; max_partition_fetch_bytes = \"1048576\"; "
+    client_values("kafka = { queued_max_messages_kbytes = 16384; max_partition_fetch_bytes = \"1048576\"; "
                   "fetch_wait_max_ms = 500; };\n" RULE_ALL,
-                    names, got);
+                  false, names, got);
     cr_assert_str_eq(got[0], "16384");
     cr_assert_str_eq(got[1], "1048576");
     cr_assert_str_eq(got[2], "500");
+}
+
+/* run's produce queue (run_kafka.c: 32 MiB, a transaction's output waiting
+ * for the broker) is a default: the output's kafka group wins. */
+Test(config, the_produce_queue_default_applies_and_the_file_overrides_it)
+{
+    const char *names[] = {"queue.buffering.max.kbytes", "linger.ms", NULL};
+    char got[2][32];
+    client_values(RULE_ALL, true, names, got);
+    cr_assert_str_eq(got[0], "32768");
+    cr_assert_str_eq(got[1], "5");
+    client_values("output = { kafka = { queue_buffering_max_kbytes = 65536; }; };\n" RULE_ALL, true, names, got);
+    cr_assert_str_eq(got[0], "65536");
 }
