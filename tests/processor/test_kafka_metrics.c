@@ -37,6 +37,18 @@ static void scrape_until_consumed(int port, pid_t run, const char *log_path, lon
     cr_assert_eq(consumed, want, "consumed %lld of %lld messages in 40 s", consumed, want);
 }
 
+/* SIGTERMs run, asserts exit 0, and removes and frees its log and config. */
+static void stop_run(pid_t run, char *log_path, char *cfg)
+{
+    kill(run, SIGTERM);
+    int st = kh_wait(run, 20000);
+    char *log = kh_slurp(log_path);
+    cr_assert_eq(st, 0, "run exited %d on SIGTERM; its log ends:\n%s", st, kh_tail(log));
+    free(log);
+    unlink(log_path), unlink(cfg);
+    free(log_path), free(cfg);
+}
+
 Test(kafka_metrics, live_run_counts_a_known_stream, .timeout = 90)
 {
     kh_cluster c = kh_cluster_new(1);
@@ -77,15 +89,7 @@ Test(kafka_metrics, live_run_counts_a_known_stream, .timeout = 90)
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.body, "ready\n");
 
-    kill(run, SIGTERM);
-    int st = kh_wait(run, 20000);
-    char *log = kh_slurp(log_path);
-    cr_assert_eq(st, 0, "run exited %d on SIGTERM; its log ends:\n%s", st, kh_tail(log));
-    free(log);
-    unlink(log_path);
-    free(log_path);
-    unlink(cfg);
-    free(cfg);
+    stop_run(run, log_path, cfg);
     kh_cluster_free(&c);
 }
 
@@ -185,17 +189,6 @@ static char *idle_config(const kh_cluster *c, const char *group, int idle_ms, in
                      "metrics = { address = \"127.0.0.1\"; port = %d; };\n"
                      "rules = ( { name = \"all\"; topic = \"alerts-%s\"; where = \"true\"; } );\n",
                      c->bootstraps, group, idle_ms, port, group);
-}
-
-static void stop_run(pid_t run, char *log_path, char *cfg)
-{
-    kill(run, SIGTERM);
-    int st = kh_wait(run, 20000);
-    char *log = kh_slurp(log_path);
-    cr_assert_eq(st, 0, "run exited %d on SIGTERM; its log ends:\n%s", st, kh_tail(log));
-    free(log);
-    unlink(log_path), unlink(cfg);
-    free(log_path), free(cfg);
 }
 
 /* The end of a burst commits its transaction transaction_idle_ms after the
