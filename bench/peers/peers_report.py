@@ -8,8 +8,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SVG = os.path.join(os.path.dirname(HERE), "peers.svg")
 NAMES = {"floor": "no filter: producer → input → reader (the measurement's floor)",
          "alertfilter": "alertfilter run, exactly_once", "streams": "Kafka Streams, exactly_once_v2",
-         "python": "seed's method, transactional Python loop", "copy": "kcat -C \\| kcat -P copy (no EOS)"}
-ORDER = ("alertfilter", "streams", "python", "copy")
+         "python": "seed's method, transactional Python loop", "copy": "kcat -C \\| kcat -P copy (no EOS)",
+         "read": "floor: kcat -C alone, reading the input", "write": "floor: kcat -P alone, writing the output (no EOS)"}
+CHART = ("alertfilter", "streams", "python", "copy")  # the peers; ORDER adds the floors
+ORDER = CHART + ("read", "write")
 
 
 def ratio(a, b):
@@ -43,6 +45,7 @@ def table(res):
         lines.append(f"| {key} | {f(ratio(s and s['cpu100k'], a['cpu100k']), 5)} | "
                      f"{f(ratio(py and py['cpu100k'], a['cpu100k']), 100)} | {f(ratio(a['rate'], c and c['rate']), 1)} | "
                      f"{f(ratio(a['rss_kib'], s and s['rss_kib']), 0.25, False)} |")
+    lines += bounds(res)
     if res["latency"]:
         lines += ["", "| latency (catch-all rule, Python-literal alerts, production → visible read_committed) "
                   "| p50 ms | p99 ms | max ms | samples | peak RSS MiB |", "|---|---|---|---|---|---|"]
@@ -58,6 +61,30 @@ def table(res):
                          f"({'met' if a['p99_ms'] <= 250 else 'MISSED'})"
                          + (f"; with no filter at all the same measurement reads p99 {fl['p99_ms']:.0f} ms" if fl else ""))
     return "\n".join(lines)
+
+
+def fmt_rate(r):
+    return f"{r['rate']:,.0f}" if r else "-"
+
+
+def bounds(res):
+    """What the floors leave: 100x the Python loop's CPU against what kcat alone spends moving the
+    records (reading the input; with 100 rules, writing the output too), and the copy's rate against
+    the rate at which kcat alone writes the output."""
+    thr = res["throughput"]
+    out = ["", "| input / rules | 100× the Python loop leaves, CPU s / 100k | kcat alone reading the input "
+           "(+ writing the output), CPU s / 100k | alertfilter, CPU s / 100k | the copy, alerts/s | kcat alone "
+           "writing the output, alerts/s |", "|---|---|---|---|---|---|"]
+    for key, best in thr.items():
+        a, py = best.get("alertfilter"), best.get("python")
+        fmt = key.split("/")[0]
+        rd, wr, c = thr.get(f"{fmt}/1", {}).get("read"), best.get("write"), thr.get(f"{fmt}/1", {}).get("copy")
+        if not (a and py and rd):
+            continue
+        floor = f"{rd['cpu100k']:.2f}" + (f" + {wr['cpu100k']:.2f}" if wr else "")
+        out.append(f"| {key} | {py['cpu100k'] / 100:.3f} | {floor} | {a['cpu100k']:.2f} | "
+                   f"{fmt_rate(c)} | {fmt_rate(wr)} |")
+    return out if len(out) > 3 else []
 
 
 def sname(p):
@@ -77,7 +104,7 @@ def svg(res):
     x0, y0, w, h = 60, 60, 480, 300
     out.append(f'<text x="{x0}" y="{y0 - 12}" font-weight="bold">alerts per CPU second of the filter (log scale)</text>')
     cases = list(res["throughput"])
-    vals = [100000 / r["cpu100k"] for b in res["throughput"].values() for r in b.values() if r["cpu100k"] > 0]
+    vals = [100000 / r["cpu100k"] for b in res["throughput"].values() for p, r in b.items() if p in CHART and r["cpu100k"] > 0]
     lo, hi = 10 ** math.floor(math.log10(min(vals))), 10 ** math.ceil(math.log10(max(vals)))
     ly = lambda v: y0 + h - h * (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))  # noqa: E731
     d = lo
@@ -87,7 +114,7 @@ def svg(res):
         d *= 10
     gw = w / max(1, len(cases))
     for ci, case in enumerate(cases):
-        peers = [p for p in ORDER if p in res["throughput"][case]]
+        peers = [p for p in CHART if p in res["throughput"][case]]
         bw = (gw - 16) / max(1, len(peers))
         for pi, p in enumerate(peers):
             v = 100000 / res["throughput"][case][p]["cpu100k"]
@@ -109,7 +136,7 @@ def svg(res):
             out.append(f'<line x1="{x1}" x2="{x1 + w1}" y1="{lyy(d):.1f}" y2="{lyy(d):.1f}" stroke="#ddd"/>'
                        f'<text x="{x1 - 5}" y="{lyy(d) + 4:.1f}" text-anchor="end">{d:,g}</text>')
             d *= 10
-        peers = [p for p in ORDER if p in lat]
+        peers = [p for p in CHART if p in lat]
         bw = w1 / len(peers)
         for pi, p in enumerate(peers):
             r = lat[p]
@@ -121,7 +148,7 @@ def svg(res):
             out.append(f'<text x="{x + (bw - 12) / 2:.1f}" y="{y0 + h + 16}" text-anchor="middle">{p}</text>')
         out.append(f'<text x="{x1 + w1 / 2}" y="{y0 + h + 32}" text-anchor="middle">p50 (solid), p99 (pale)</text>')
     # legend
-    for i, p in enumerate(ORDER):
+    for i, p in enumerate(CHART):
         out.append(f'<rect x="{60 + i * 210}" y="{H - 22}" width="12" height="12" fill="{colors[p]}"/>'
                    f'<text x="{76 + i * 210}" y="{H - 12}">{sname(p)}</text>')
     out.append("</svg>")

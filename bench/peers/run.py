@@ -4,6 +4,11 @@ pick instead — Kafka Streams (exactly_once_v2), the seed's method as a transac
 plain `kcat -C | kcat -P` copy — on one real Kafka node (scripts/kafka.sh), taking turns on the same
 input topics. Prints the table, writes bench/out/peers.json and bench/peers.svg.
 
+Two floors, no filter at all, say what the broker and librdkafka alone cost (kcat, no transactions):
+`read`, `kcat -C` of the input to /dev/null (the 1-rule cases), and `write`, `kcat -P` of the 100-rule
+output `alertfilter eval` selects (its records, keyed by their rule's topic, into one 12-partition
+topic: less work for the broker than 100 topics in transactions) (the 100-rule cases).
+
 Throughput: alerts/s from the first message consumed (the peer says when; alertfilter and the copy:
 from their start) until the group's committed offsets reach the input's end (polled from outside);
 the copy: until it has exited. CPU seconds of the peer in that window (/proc) per 100,000 alerts, and
@@ -13,8 +18,8 @@ each keyed and timed at production; a read_committed reader times each match of 
 
 Environment: BENCH_PEERS_ALERTS (100000), BENCH_PEERS_PY_ALERTS (the Python loop's prefix, 10000),
 BENCH_PEERS_ROUNDS (3), BENCH_PEERS_SLOW_ROUNDS (3: Streams and the Python loop), BENCH_PEERS_BURSTS (3), BENCH_PEERS_BURST (10000), BENCH_PEERS_GAP (30 s),
-BENCH_PEERS_ONLY (comma list: alertfilter,streams,python,copy, and floor: the latency measurement's own,
-the reader on the input topic with no filter between)."""
+BENCH_PEERS_ONLY (comma list: alertfilter,streams,python,copy, read and write (the two throughput
+floors), and floor: the latency measurement's own, the reader on the input topic with no filter between)."""
 import collections
 import datetime
 import json
@@ -46,7 +51,7 @@ SLOW_ROUNDS = int(os.environ.get("BENCH_PEERS_SLOW_ROUNDS", 3))
 BURSTS = int(os.environ.get("BENCH_PEERS_BURSTS", 3))
 BURST = int(os.environ.get("BENCH_PEERS_BURST", 10000))
 GAP = float(os.environ.get("BENCH_PEERS_GAP", 30))
-ONLY = set(filter(None, os.environ.get("BENCH_PEERS_ONLY", "alertfilter,streams,python,copy,floor").split(",")))
+ONLY = set(filter(None, os.environ.get("BENCH_PEERS_ONLY", "alertfilter,streams,python,copy,read,write,floor").split(",")))
 PARTITIONS = 12
 TICKS = os.sysconf("SC_CLK_TCK")
 STREAMS_DIR = os.path.join(HERE, "streams")
@@ -215,9 +220,13 @@ def count_topics(bs, topics, timeout=300):
         c.close()
 
 
-def expected_counts(cfg, path):
-    """{topic: matches} of `alertfilter eval` on the alerts in PATH."""
+def expected_counts(cfg, path, records=None):
+    """{topic: matches} of `alertfilter eval` on the alerts in PATH; its "TOPIC<tab>JSON" lines are kept
+    in RECORDS if given (the write floor's input)."""
     p = subprocess.run([BIN, "eval", "-c", cfg, path], capture_output=True, timeout=600, check=True)
+    if records:
+        with open(records, "wb") as f:
+            f.write(p.stdout)
     return collections.Counter(line.split(b"\t", 1)[0].decode() for line in p.stdout.splitlines())
 
 
@@ -236,7 +245,7 @@ def rule_list(spec, prefix):
     return [{**r, "topic": prefix + r["topic"]} for r in bench_rules.rules(int(spec))]
 
 
-def peer_command(peer, bs, topic, group, fmt, spec, prefix, dlq, cfg, until_eof):
+def peer_command(peer, bs, topic, group, fmt, spec, prefix, dlq, cfg, until_eof, records=None):
     if peer == "alertfilter":
         return [BIN, "run", "-c", cfg, "-q"] + (["--until-eof"] if until_eof else [])
     if peer == "streams":
@@ -248,24 +257,32 @@ def peer_command(peer, bs, topic, group, fmt, spec, prefix, dlq, cfg, until_eof)
     if peer == "copy":  # keyed, as the filters keep keys; no parsing, no transactions
         return ["bash", "-c", f"kcat -C -b '{bs}' -t '{topic}' {'-e' if until_eof else '-o beginning -u'} -q "
                 f"-f '%k\\t%s\\n' | kcat -P -b '{bs}' -t '{spec[4:]}' -K '\\t'"]
+    if peer == "read":  # the copy's first half
+        return ["bash", "-c", f"kcat -C -b '{bs}' -t '{topic}' -e -q -f '%k\\t%s\\n' > /dev/null"]
+    if peer == "write":  # eval's output records, keyed by their topic's name
+        return ["kcat", "-P", "-b", bs, "-t", spec[4:], "-K", "\t", "-l", records]
     raise ValueError(peer)
 
 
-def throughput_run(broker, peer, topic, n, fmt, rules_n, expected, tag):
-    """One timed run of PEER over TOPIC (N alerts); returns its figures (raises if its output is wrong)."""
+KCAT = ("copy", "read", "write")  # no group: done when they exit
+
+
+def throughput_run(broker, peer, topic, n, fmt, rules_n, expected, tag, records=None):
+    """One timed run of PEER over TOPIC (N alerts; the write floor: over RECORDS, eval's output of
+    them); returns its figures (raises if its output is wrong)."""
     bs = broker.bs
     prefix = unique(f"t{tag}") + "-"
     group = prefix + "group"
     dlq = prefix + "dlq"
-    spec = f"all:{prefix}copy" if peer == "copy" else str(rules_n)
-    rl = rule_list(spec, prefix)
+    spec = f"all:{prefix}{peer}" if peer in KCAT else str(rules_n)
+    rl = [] if peer == "read" else rule_list(spec, prefix)
     outs = sorted({r["topic"] for r in rl})
-    broker.create(outs + [dlq])
+    broker.create(outs + [dlq], PARTITIONS if peer == "write" else 1)
     cfg = write_cfg(os.path.join(OUT, prefix + "cfg"), bs, topic, group, fmt, rl, dlq)
-    watch = None if peer == "copy" else GroupWatch(bs, group, topic)
+    watch = None if peer in KCAT else GroupWatch(bs, group, topic)
     ends = end_offsets(bs, topic)
     b0 = broker.cpu()
-    child = Child(peer_command(peer, bs, topic, group, fmt, spec, prefix, dlq, cfg, True),
+    child = Child(peer_command(peer, bs, topic, group, fmt, spec, prefix, dlq, cfg, True, records),
                   os.path.join(OUT, prefix + peer + ".log"))
     deadline = time.monotonic() + PEER_TIMEOUT
     cpu_end = None
@@ -306,7 +323,9 @@ def throughput_run(broker, peer, topic, n, fmt, rules_n, expected, tag):
     want = collections.Counter({t: 0 for t in outs + [dlq]})
     if peer == "copy":
         want[outs[0]] = n
-    else:
+    elif peer == "write":
+        want[outs[0]] = sum(expected.values())
+    elif peer != "read":
         for t, v in expected.items():  # eval's topics, unprefixed
             want[prefix + t] += v
     if got != want:
@@ -411,11 +430,6 @@ def latency_run(broker, peer, fmt, lines):
 
 # ---- the report ----------------------------------------------------------------------------------
 
-NAMES = {"floor": "no filter (the measurement's floor)", "alertfilter": "alertfilter run, exactly_once",
-         "streams": "Kafka Streams, exactly_once_v2",
-         "python": "seed's method, transactional loop", "copy": "kcat -C | kcat -P copy (no EOS)"}
-
-
 def fmt_int(x):
     return f"{x:,.0f}"
 
@@ -462,23 +476,26 @@ def main():
             for rules_n in (1, 100):
                 key = f"{fmt}/{rules_n}"
                 cfgp = write_cfg(os.path.join(OUT, "eval.cfg"), broker.bs, "x", "x", fmt, rule_list(str(rules_n), ""), "dlq")
-                exp_full = expected_counts(cfgp, files[fmt])
+                records = os.path.join(OUT, f"records-{fmt}-{rules_n}.txt")
+                exp_full = expected_counts(cfgp, files[fmt], records)
                 exp_py = expected_counts(cfgp, files[fmt] + f".{N_PY}")
                 best = {}
                 for rnd in range(ROUNDS):
-                    for peer in ("copy", "alertfilter", "streams", "python"):
-                        if peer not in ONLY or (peer == "copy" and rules_n != 1):
+                    for peer in ("copy", "read", "write", "alertfilter", "streams", "python"):
+                        if peer not in ONLY or (peer in ("copy", "read") and rules_n != 1) or \
+                                (peer == "write" and rules_n == 1):
                             continue
                         if peer in ("python", "streams") and rnd >= SLOW_ROUNDS:
                             continue
                         n = N_PY if peer == "python" else N
                         exp = exp_py if peer == "python" else exp_full
-                        r = throughput_run(broker, peer, inputs[(fmt, n)], n, fmt, rules_n, exp, peer[:2])
+                        r = throughput_run(broker, peer, inputs[(fmt, n)], n, fmt, rules_n, exp, peer[:2], records)
                         log(f"  {key} round {rnd + 1} {peer}: {fmt_int(r['rate'])} alerts/s, "
                             f"{r['cpu100k']:.1f} CPU s/100k, broker {r['broker100k']:.1f}, RSS {fmt_int(r['rss_kib'])} KiB")
                         if peer not in best or r["rate"] > best[peer]["rate"]:
                             best[peer] = r
                 results["throughput"][key] = best
+                os.unlink(records)
         # Not the copy: kcat -P sends a piped line only once stdin ends (seen 2026-12-07: a line
         # written into a running `kcat -C -u | kcat -P` was still unsent 20 s later, and lost at exit).
         for peer in ("floor", "alertfilter", "streams", "python"):
