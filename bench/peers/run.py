@@ -2,7 +2,7 @@
 """bench/peers/run.py — `make bench-peers` (issue 17): alertfilter side by side with what a user would
 pick instead — Kafka Streams (exactly_once_v2), the seed's method as a transactional Python loop, and a
 plain `kcat -C | kcat -P` copy — on one real Kafka node (scripts/kafka.sh), taking turns on the same
-input topics. Prints the table, writes bench/out/peers.json and bench/peers.svg.
+input topics. Prints the table, writes bench/out/peers/peers.json and bench/peers.svg.
 
 Two floors, no filter at all, say what the broker and librdkafka alone cost (kcat, no transactions):
 `read`, `kcat -C` of the input to /dev/null (the 1-rule cases), and `write`, `kcat -P` of the 100-rule
@@ -11,9 +11,10 @@ topic: less work for the broker than 100 topics in transactions) (the 100-rule c
 
 Throughput: alerts/s from the first message consumed (the peer says when; alertfilter and the copy:
 from their start) until the group's committed offsets reach the input's end (polled from outside);
-the copy: until it has exited. CPU seconds of the peer in that window (/proc) per 100,000 alerts, and
-the broker's; peak RSS (wait4). Every peer's output counts per topic are checked against
-`alertfilter eval` of the same alerts, read_committed. Latency: bursts of alerts every GAP seconds,
+the copy and the floors: until they have exited. CPU seconds of the peer in that window (/proc) per
+100,000 alerts, and the broker's; peak RSS (VmHWM of the peer and its children, sampled every 20 ms).
+Every peer's output counts per topic are checked against `alertfilter eval` of the same alerts,
+read_committed. Latency: bursts of alerts every GAP seconds,
 each keyed and timed at production; a read_committed reader times each match of a catch-all rule.
 
 Environment: BENCH_PEERS_ALERTS (100000), BENCH_PEERS_PY_ALERTS (the Python loop's prefix, 10000),
