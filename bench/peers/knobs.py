@@ -60,16 +60,12 @@ def main():
     run.peer_command = verbose_command
     broker = run.Broker()
     try:
-        path = os.path.join(run.OUT, f"alerts-{FMT}.txt")
-        run.subprocess.run([run.BIN, "send", "-o", path, "-n", str(N), "--seed", "1", "--format", FMT],
-                           check=True, timeout=600, capture_output=True)
+        path = run.alerts_file(FMT, N)
         topic = run.unique("in")
         broker.create([topic], run.PARTITIONS)
         run.subprocess.run([run.BIN, "send", "-b", broker.bs, "-t", topic, "-n", str(N), "--seed", "1",
                             "--format", FMT], check=True, timeout=600, capture_output=True)
-        cfgp = run.write_cfg(os.path.join(run.OUT, "eval.cfg"), broker.bs, "x", "x", FMT,
-                             run.rule_list(str(RULES), ""), "dlq")
-        expected = run.expected_counts(cfgp, path)
+        expected = run.eval_counts(FMT, RULES, path)
         runs = {name: [] for name, _ in variants}
         for rnd in range(ROUNDS):
             for name, props in variants:

@@ -231,6 +231,20 @@ def expected_counts(cfg, path, records=None):
     return collections.Counter(line.split(b"\t", 1)[0].decode() for line in p.stdout.splitlines())
 
 
+def alerts_file(fmt, n):
+    """N alerts of `alertfilter send --seed 1` in FMT, written to OUT/alerts-FMT.txt; returns its path."""
+    path = os.path.join(OUT, f"alerts-{fmt}.txt")
+    subprocess.run([BIN, "send", "-o", path, "-n", str(n), "--seed", "1", "--format", fmt],
+                   check=True, timeout=600, capture_output=True)
+    return path
+
+
+def eval_counts(fmt, rules_n, path, records=None):
+    """expected_counts of the first RULES_N rules of bench/rules.py on the alerts in PATH."""
+    cfg = write_cfg(os.path.join(OUT, "eval.cfg"), "-", "x", "x", fmt, rule_list(str(rules_n), ""), "dlq")
+    return expected_counts(cfg, path, records)
+
+
 def write_cfg(path, bs, topic, group, fmt, rule_list, dlq):
     with open(path, "w") as f:
         f.write(f'kafka = {{ bootstrap_servers = "{bs}"; }};\n'
@@ -459,10 +473,7 @@ def main():
         files = {}
         inputs = {}
         for fmt in ("python", "json"):
-            path = os.path.join(OUT, f"alerts-{fmt}.txt")
-            subprocess.run([BIN, "send", "-o", path, "-n", str(N), "--seed", "1", "--format", fmt],
-                           check=True, timeout=600, capture_output=True)
-            files[fmt] = path
+            path = files[fmt] = alerts_file(fmt, N)
             with open(path, "rb") as f:
                 small = b"".join(f.readline() for _ in range(N_PY))
             with open(path + f".{N_PY}", "wb") as f:
@@ -476,10 +487,9 @@ def main():
         for fmt in ("python", "json"):
             for rules_n in (1, 100):
                 key = f"{fmt}/{rules_n}"
-                cfgp = write_cfg(os.path.join(OUT, "eval.cfg"), broker.bs, "x", "x", fmt, rule_list(str(rules_n), ""), "dlq")
                 records = os.path.join(OUT, f"records-{fmt}-{rules_n}.txt")
-                exp_full = expected_counts(cfgp, files[fmt], records)
-                exp_py = expected_counts(cfgp, files[fmt] + f".{N_PY}")
+                exp_full = eval_counts(fmt, rules_n, files[fmt], records)
+                exp_py = eval_counts(fmt, rules_n, files[fmt] + f".{N_PY}")
                 best = {}
                 for rnd in range(ROUNDS):
                     for peer in ("copy", "read", "write", "alertfilter", "streams", "python"):

@@ -16,15 +16,12 @@ import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402  (bench/peers/run.py)
 from confluent_kafka import Producer  # noqa: E402
+from knobs import FMT, N, ROUNDS  # noqa: E402  (the same environment)
 
-N = int(os.environ.get("KNOBS_ALERTS", 100000))
-ROUNDS = int(os.environ.get("KNOBS_ROUNDS", 3))
 RULES = int(os.environ.get("KNOBS_RULES", 100))
-FMT = os.environ.get("KNOBS_FORMAT", "python")
 TXN_SECONDS = 0.1
 # variant: (into the rules' own topics rather than one 12-partition topic, in transactions)
 VARIANTS = {"one topic, plain": (False, False), "one topic, transactions": (False, True),
@@ -67,13 +64,8 @@ def main():
     os.makedirs(run.OUT, exist_ok=True)
     broker = run.Broker()
     try:
-        path = os.path.join(run.OUT, f"alerts-{FMT}.txt")
-        run.subprocess.run([run.BIN, "send", "-o", path, "-n", str(N), "--seed", "1", "--format", FMT],
-                           check=True, timeout=600, capture_output=True)
-        cfgp = run.write_cfg(os.path.join(run.OUT, "eval.cfg"), broker.bs, "x", "x", FMT,
-                             run.rule_list(str(RULES), ""), "dlq")
         out = os.path.join(run.OUT, "records.txt")
-        run.expected_counts(cfgp, path, out)
+        run.eval_counts(FMT, RULES, run.alerts_file(FMT, N), out)
         with open(out, "rb") as f:
             records = [(t.decode(), v) for t, v in (line.rstrip(b"\n").split(b"\t", 1) for line in f)]
         os.unlink(out)
