@@ -52,6 +52,7 @@ typedef struct {
     bool open;   /* a transaction has begun (at_least_once: records are in flight) */
     bool doomed; /* a produce failed: abort instead of committing */
     bool unsaved; /* at_least_once: delivered, but the commit of its offsets failed */
+    int quiet_ms; /* open: the polls' time since the input last gave anything */
     struct timespec start;
 } batch;
 
@@ -554,10 +555,15 @@ static void run_loop(run_state *r)
         /* An open batch also ends once the input has had nothing for
          * txn_idle_ms: at a survey's pace a burst's last alerts are then
          * visible a commit after they came, not up to a whole interval later;
-         * under a steady backlog the input is never idle and nothing changes. */
+         * under a steady backlog the input is never idle and nothing changes.
+         * The quiet time adds up empty polls (each waits its whole timeout),
+         * so an idle end longer than one poll is kept too. */
         int wait = r->b.open && left < IDLE_POLL_MS ? left : IDLE_POLL_MS;
-        bool idle_ends = r->b.open && r->cfg.txn_idle_ms > 0 && r->cfg.txn_idle_ms < wait;
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, idle_ends ? r->cfg.txn_idle_ms : wait);
+        int idle_left = r->cfg.txn_idle_ms - r->b.quiet_ms;
+        bool idle_ends = r->b.open && r->cfg.txn_idle_ms > 0 && idle_left <= wait;
+        int timeout = idle_ends ? idle_left : wait;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, timeout);
+        r->b.quiet_ms = m || !r->b.open ? 0 : r->b.quiet_ms + timeout;
         bool idle = !m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
         /* A record or the end of a partition is a fetch answered (the clock
          * read as rarely as above). */
