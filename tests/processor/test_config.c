@@ -648,7 +648,6 @@ Test(config, output_to_an_input_topic_is_a_loop)
     free(out);
 }
 
-/* The values of the NULL-terminated property names in the consumer conf `run` builds from text. */
 /* The values of names in the consumer's (or the producer's) librdkafka
  * configuration that run builds from the config text. */
 static void client_values(const char *text, bool producer, const char *const *names, char (*out)[32])
